@@ -1,0 +1,11 @@
+export type * from './types.js';
+export { BrokerError, isBrokerError, type BrokerErrorCode } from './errors.js';
+export { BrokerMessageId, parseMessageId } from './message-id.js';
+export {
+  parseTopicName,
+  fullTopicName,
+  retryTopicName,
+  deadLetterTopicName,
+  type TopicName,
+} from './topic-name.js';
+export { RETRY_PROPERTIES } from './properties.js';

@@ -1,0 +1,48 @@
+/**
+ * Pulsar topic names: `persistent://tenant/namespace/local`. Short names are resolved in
+ * `public/default`, as the Pulsar clients do.
+ */
+export interface TopicName {
+  domain: 'persistent' | 'non-persistent';
+  tenant: string;
+  namespace: string;
+  local: string;
+  full: string;
+}
+
+const DEFAULT_TENANT = 'public';
+const DEFAULT_NAMESPACE = 'default';
+
+export function parseTopicName(name: string): TopicName {
+  let domain: TopicName['domain'] = 'persistent';
+  let rest = name;
+  const m = /^(persistent|non-persistent):\/\/(.+)$/.exec(name);
+  if (m) {
+    domain = m[1] as TopicName['domain'];
+    rest = m[2];
+  }
+  const parts = rest.split('/');
+  let tenant = DEFAULT_TENANT;
+  let namespace = DEFAULT_NAMESPACE;
+  let local: string;
+  if (parts.length === 1) local = parts[0];
+  else if (parts.length === 3) [tenant, namespace, local] = parts;
+  else throw new TypeError(`invalid topic name: ${JSON.stringify(name)}`);
+  if (!tenant || !namespace || !local)
+    throw new TypeError(`invalid topic name: ${JSON.stringify(name)}`);
+  return { domain, tenant, namespace, local, full: `${domain}://${tenant}/${namespace}/${local}` };
+}
+
+export function fullTopicName(name: string): string {
+  return parseTopicName(name).full;
+}
+
+/** `<topic>-<subscription>-RETRY`, as the Pulsar clients name it. */
+export function retryTopicName(topic: string, subscription: string): string {
+  return `${fullTopicName(topic)}-${subscription}-RETRY`;
+}
+
+/** `<topic>-<subscription>-DLQ`, as the Pulsar clients name it. */
+export function deadLetterTopicName(topic: string, subscription: string): string {
+  return `${fullTopicName(topic)}-${subscription}-DLQ`;
+}
