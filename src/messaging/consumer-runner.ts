@@ -1,0 +1,223 @@
+/**
+ * Runs one consumer definition: subscribes, receives with bounded concurrency (one message
+ * at a time per key on ordered subscriptions), runs the middleware chain, acks, and drains
+ * on stop (no new messages, in-flight ones finish and are acked within a deadline, then the
+ * subscription is closed so anything unfinished is redelivered).
+ */
+import type { Broker, Consumer, Message } from '../broker/index.js';
+import { isBrokerError } from '../broker/index.js';
+import type { ConsumerDefinition } from './consumer-definition.js';
+import { MemoryDedupeStore } from './dedupe-store.js';
+import { compose, silentLogger, type Handler, type HandlerLogger } from './handler.js';
+import { KeyedScheduler } from './keyed-scheduler.js';
+import { createMessageContext } from './message-context.js';
+import { noopMetrics, type MessagingMetrics } from './metrics.js';
+import { deadLetter, type DeadLetterSink } from './middleware/dead-letter.js';
+import { dedupe } from './middleware/dedupe.js';
+import { metrics as metricsMiddleware } from './middleware/metrics.js';
+import { recover } from './middleware/recover.js';
+import { retry } from './middleware/retry.js';
+import { timeout } from './middleware/timeout.js';
+
+export type ConsumerState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+
+export interface ConsumerStatus {
+  name: string;
+  topic: string;
+  subscription: string;
+  state: ConsumerState;
+  connected: boolean;
+  inFlight: number;
+  lastError?: string;
+}
+
+export interface RunnerDeps {
+  broker: Broker;
+  deadLetterSink: DeadLetterSink;
+  metrics?: MessagingMetrics;
+  logger?: HandlerLogger;
+  now?: () => number;
+  random?: () => number;
+  /** Poll interval of the receive loop, so stop is noticed. Default 500 ms. */
+  receiveTimeoutMs?: number;
+  /** Nack redelivery delay. Default 1000 ms. */
+  nackDelayMs?: number;
+}
+
+export class ConsumerRunner {
+  private state: ConsumerState = 'idle';
+  private consumer: Consumer | undefined;
+  private readonly scheduler: KeyedScheduler;
+  private readonly chain: Handler;
+  private readonly stopController = new AbortController();
+  /** Aborted when the drain deadline passes: handlers still running should give up. */
+  private readonly handlerAbort = new AbortController();
+  private loop: Promise<void> | undefined;
+  private lastError: string | undefined;
+  private readonly logger: HandlerLogger;
+  private readonly now: () => number;
+
+  constructor(
+    readonly definition: ConsumerDefinition,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.logger = deps.logger ?? silentLogger;
+    this.now = deps.now ?? Date.now;
+    this.scheduler = new KeyedScheduler(definition.concurrency, definition.concurrency * 2);
+    const d = definition;
+    const store = d.dedupe === undefined ? new MemoryDedupeStore() : d.dedupe;
+    this.chain = compose(
+      metricsMiddleware(deps.metrics ?? noopMetrics),
+      recover(),
+      deadLetter({ topic: d.deadLetterTopic, sink: deps.deadLetterSink }),
+      retry({ maxAttempts: d.maxAttempts, backoff: d.backoff, random: deps.random }),
+      ...(store ? [dedupe({ store })] : []),
+      timeout(d.timeoutMs),
+      ...d.middleware,
+    )(d.handler);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') return;
+    this.state = 'starting';
+    const d = this.definition;
+    try {
+      this.consumer = await this.deps.broker.subscribe({
+        topic: d.topic,
+        subscription: d.subscription,
+        subscriptionType: d.type,
+        subscriptionInitialPosition: d.initialPosition,
+        consumerName: d.name,
+        receiverQueueSize: Math.max(10, d.concurrency * 2),
+        nAckRedeliverTimeoutMs: this.deps.nackDelayMs ?? 1000,
+        retryEnable: true,
+        // The retry middleware stops re-scheduling before this count; the broker's own
+        // dead-lettering is the safety net for messages that crash the process repeatedly.
+        deadLetterPolicy: {
+          deadLetterTopic: d.deadLetterTopic,
+          maxRedeliverCount: d.maxAttempts,
+          initialSubscriptionName: 'dlq-retention',
+        },
+      });
+    } catch (err) {
+      this.state = 'failed';
+      this.lastError = err instanceof Error ? err.message : String(err);
+      throw err;
+    }
+    this.state = 'running';
+    this.loop = this.receiveLoop(this.consumer);
+  }
+
+  /**
+   * Stops taking messages, waits up to `deadlineMs` for those in flight, then closes the
+   * subscription (unfinished messages are redelivered to the next consumer).
+   */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    if (this.state === 'idle' || this.state === 'stopped') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'draining';
+    this.stopController.abort();
+    await this.loop;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.scheduler.whenIdle().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) this.handlerAbort.abort();
+    if (!finished)
+      this.logger.warn(
+        { consumer: this.definition.name, inFlight: this.scheduler.pending },
+        'drain deadline passed; unfinished messages will be redelivered',
+      );
+    await this.consumer?.close().catch(() => undefined);
+    this.state = 'stopped';
+  }
+
+  status(): ConsumerStatus {
+    const s: ConsumerStatus = {
+      name: this.definition.name,
+      topic: this.definition.topic,
+      subscription: this.definition.subscription,
+      state: this.state,
+      connected: this.consumer?.isConnected() ?? false,
+      inFlight: this.scheduler.pending,
+    };
+    if (this.lastError !== undefined) s.lastError = this.lastError;
+    return s;
+  }
+
+  /** Running and connected to the broker. */
+  isHealthy(): boolean {
+    return this.state === 'running' && (this.consumer?.isConnected() ?? false);
+  }
+
+  private async receiveLoop(consumer: Consumer): Promise<void> {
+    const stop = this.stopController.signal;
+    const stopped = new Promise<undefined>((resolve) =>
+      stop.addEventListener('abort', () => resolve(undefined), { once: true }),
+    );
+    const ordered = this.definition.type !== 'Shared';
+    let failures = 0;
+    while (!stop.aborted) {
+      await Promise.race([this.scheduler.whenRoom(), stopped]);
+      if (stop.aborted) break;
+      let message: Message | undefined;
+      try {
+        const receiving = consumer.receive(this.deps.receiveTimeoutMs ?? 500);
+        receiving.catch(() => undefined);
+        message = await Promise.race([receiving, stopped]);
+        failures = 0;
+      } catch (err) {
+        if (isBrokerError(err, 'Timeout')) continue;
+        if (stop.aborted) break;
+        failures++;
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.logger.warn({ err, consumer: this.definition.name }, 'receive failed; backing off');
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), stop);
+        continue;
+      }
+      if (message === undefined) break;
+      const m = message;
+      const key = ordered ? (m.getOrderingKey() ?? m.getPartitionKey()) : undefined;
+      this.scheduler.submit(key || undefined, () => this.handle(consumer, m));
+    }
+  }
+
+  private async handle(consumer: Consumer, message: Message): Promise<void> {
+    const ctx = createMessageContext({
+      consumer,
+      message,
+      topic: this.definition.topic,
+      subscription: this.definition.subscription,
+      signal: this.handlerAbort.signal,
+      logger: this.logger,
+      now: this.now,
+    });
+    await this.chain(message, ctx);
+    if (ctx.outcome === undefined) {
+      try {
+        await consumer.acknowledge(message);
+      } catch (err) {
+        // Not acked means redelivered; the dedupe store keeps the handler from running twice.
+        this.logger.warn({ err, consumer: this.definition.name }, 'ack failed');
+      }
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

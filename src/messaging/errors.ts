@@ -1,0 +1,113 @@
+/**
+ * Errors of the messaging layer. Publisher errors carry a stable `code` and a
+ * `retryAfterSeconds` hint the HTTP layer turns into 503 + Retry-After; handler errors steer
+ * what the consumer runtime does with a message.
+ */
+
+export type MessagingErrorCode =
+  | 'PUBLISHER_FULL'
+  | 'BROKER_UNAVAILABLE'
+  | 'PUBLISHER_CLOSED'
+  | 'NON_RETRYABLE'
+  | 'RETRY_LATER'
+  | 'HANDLER_TIMEOUT'
+  | 'HANDLER_PANIC'
+  | 'MALFORMED_EVENT'
+  | 'SETTLE_FAILED';
+
+export class MessagingError extends Error {
+  readonly code: MessagingErrorCode;
+  constructor(code: MessagingErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MessagingError';
+    this.code = code;
+  }
+}
+
+/** The publisher cannot take this publish now; the caller should answer 503 and retry later. */
+export class PublishRejectedError extends MessagingError {
+  readonly retryAfterSeconds: number;
+  constructor(
+    code: 'PUBLISHER_FULL' | 'BROKER_UNAVAILABLE' | 'PUBLISHER_CLOSED',
+    message: string,
+    retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+    this.name = 'PublishRejectedError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Thrown by a handler: retrying cannot help, send the message straight to the dead letters. */
+export class NonRetryableError extends MessagingError {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    code: 'NON_RETRYABLE' | 'MALFORMED_EVENT' = 'NON_RETRYABLE',
+  ) {
+    super(code, message, options);
+    this.name = 'NonRetryableError';
+  }
+}
+
+/** Thrown by a handler: try again after `delayMs` (counts as an attempt). */
+export class RetryLaterError extends MessagingError {
+  readonly delayMs: number;
+  constructor(delayMs: number, message = `retry in ${delayMs} ms`, options?: { cause?: unknown }) {
+    super('RETRY_LATER', message, options);
+    this.name = 'RetryLaterError';
+    this.delayMs = Math.max(0, Math.floor(delayMs));
+  }
+}
+
+export class HandlerTimeoutError extends MessagingError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super('HANDLER_TIMEOUT', `handler did not finish within ${timeoutMs} ms`);
+    this.name = 'HandlerTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A handler threw something that is not an Error (a string, undefined...). */
+export class HandlerPanicError extends MessagingError {
+  readonly thrown: unknown;
+  constructor(thrown: unknown) {
+    super('HANDLER_PANIC', `handler threw a non-error value: ${describe(thrown)}`);
+    this.name = 'HandlerPanicError';
+    this.thrown = thrown;
+  }
+}
+
+/** The message is not an event this consumer understands (bad JSON, missing fields). */
+export class MalformedEventError extends NonRetryableError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options, 'MALFORMED_EVENT');
+    this.name = 'MalformedEventError';
+  }
+}
+
+/**
+ * Settling a message with the broker failed (retry publish, ack). Not the handler's fault:
+ * the message must be redelivered, never dead-lettered for it.
+ */
+export class SettleFailedError extends MessagingError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SETTLE_FAILED', message, options);
+    this.name = 'SettleFailedError';
+  }
+}
+
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new HandlerPanicError(thrown);
+}
+
+function describe(value: unknown): string {
+  try {
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    return (text ?? String(value)).slice(0, 200);
+  } catch {
+    return String(value).slice(0, 200);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * A handler is a function of a message; a middleware is a function from handler to handler.
+ * The runtime acks a message whose chain resolves without settling it another way; the
+ * middleware settle messages through the context (retry later, dead-letter, nack).
+ */
+import type { Message } from '../broker/index.js';
+import type { MessageOutcome } from './metrics.js';
+
+export interface HandlerLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface MessageContext {
+  readonly topic: string;
+  readonly subscription: string;
+  /** 1 on the first delivery; grows with each retry through the retry letter topic. */
+  readonly attempt: number;
+  /** Aborted when the handler's time is up or the consumer is shutting down. */
+  readonly signal: AbortSignal;
+  readonly logger: HandlerLogger;
+  now(): number;
+  /** How the message was settled, if a middleware settled it; undefined means "ack it". */
+  readonly outcome: MessageOutcome | undefined;
+  /** Acks the message and schedules it again through the retry letter topic. */
+  retryLater(delayMs: number, properties?: Record<string, string>): Promise<void>;
+  /** Marks the message dead-lettered (the middleware already stored it) and acks it. */
+  deadLettered(): Promise<void>;
+  /** Gives the message back for redelivery after the subscription's nack delay. */
+  nack(): void;
+  /** Acks without running the handler (for duplicates). */
+  skip(): Promise<void>;
+  /** The same context (same settlement state) with another abort signal. */
+  withSignal(signal: AbortSignal): MessageContext;
+}
+
+export type Handler = (message: Message, ctx: MessageContext) => Promise<void>;
+export type Middleware = (next: Handler) => Handler;
+
+/** compose(a, b, c)(h) = a(b(c(h))): the first middleware is the outermost. */
+export function compose(...middleware: Middleware[]): Middleware {
+  return (handler) => middleware.reduceRight((next, mw) => mw(next), handler);
+}
+
+export const silentLogger: HandlerLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

@@ -1,0 +1,27 @@
+/**
+ * The outermost guard: whatever escapes the chain (a handler throwing synchronously, a
+ * dead-letter publish failing) is logged and the message is nacked for redelivery. A throw
+ * never reaches the receive loop, so it never kills the process.
+ */
+import { toError } from '../errors.js';
+import type { Middleware } from '../handler.js';
+
+export function recover(): Middleware {
+  return (next) => async (message, ctx) => {
+    try {
+      await next(message, ctx);
+    } catch (thrown) {
+      const err = toError(thrown);
+      ctx.logger.error(
+        {
+          err,
+          topic: message.getTopicName(),
+          subscription: ctx.subscription,
+          messageId: message.getMessageId().toString(),
+        },
+        'message handling failed; it will be redelivered',
+      );
+      if (ctx.outcome === undefined) ctx.nack();
+    }
+  };
+}

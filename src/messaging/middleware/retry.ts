@@ -1,0 +1,50 @@
+/**
+ * Retries failed messages through the retry letter topic (reconsumeLater), so the attempt
+ * count and the delay survive a restart. Delays grow exponentially with jitter; a
+ * RetryLaterError picks its own delay. Non-retryable errors and the last attempt's error
+ * pass through to the dead-letter middleware.
+ */
+import { backoffDelay, type BackoffOptions } from '../backoff.js';
+import { NonRetryableError, RetryLaterError, SettleFailedError, toError } from '../errors.js';
+import type { Middleware } from '../handler.js';
+import { failureProperties } from '../properties.js';
+
+export interface RetryOptions {
+  /** Deliveries that may run the handler, the first included. Default 5. */
+  maxAttempts?: number;
+  backoff?: BackoffOptions;
+  random?: () => number;
+}
+
+export function retry(options: RetryOptions = {}): Middleware {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+  return (next) => async (message, ctx) => {
+    try {
+      await next(message, ctx);
+    } catch (thrown) {
+      const err = toError(thrown);
+      if (ctx.outcome !== undefined) throw err;
+      if (err instanceof NonRetryableError || ctx.attempt >= maxAttempts) throw err;
+      const delayMs =
+        err instanceof RetryLaterError
+          ? err.delayMs
+          : backoffDelay(ctx.attempt, options.backoff, options.random);
+      try {
+        await ctx.retryLater(delayMs, failureProperties(message, ctx, err));
+      } catch (settleErr) {
+        throw new SettleFailedError('could not schedule the retry', { cause: settleErr });
+      }
+      ctx.logger.warn(
+        {
+          err,
+          subscription: ctx.subscription,
+          messageId: message.getMessageId().toString(),
+          attempt: ctx.attempt,
+          maxAttempts,
+          delayMs,
+        },
+        'message failed; retrying later',
+      );
+    }
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Properties the retry and dead-letter middleware put on messages. The Pulsar clients' names
+ * (REAL_TOPIC, ORIGIN_MESSAGE_ID, RECONSUMETIMES) are kept so Pulsar tooling reads them; the
+ * rest say why a message failed.
+ */
+import { RETRY_PROPERTIES, type Message } from '../broker/index.js';
+import type { MessageContext } from './handler.js';
+
+export const FAILURE_PROPERTIES = {
+  /** Message of the last error. */
+  error: 'MAGNETAR_ERROR',
+  /** Stable code of the last error, when it has one. */
+  errorCode: 'MAGNETAR_ERROR_CODE',
+  /** Attempts made (deliveries that ran the handler and failed). */
+  attempts: 'MAGNETAR_ATTEMPTS',
+  /** ISO time of the first failure. */
+  firstFailureAt: 'MAGNETAR_FIRST_FAILURE_AT',
+  /** ISO time of the last failure. */
+  lastFailureAt: 'MAGNETAR_LAST_FAILURE_AT',
+  /** Subscription that gave up on the message. */
+  subscription: 'MAGNETAR_SUBSCRIPTION',
+  originalTopic: RETRY_PROPERTIES.realTopic,
+  originalMessageId: RETRY_PROPERTIES.originMessageId,
+} as const;
+
+/** Properties that describe a past delivery; stripped when a dead letter is replayed. */
+export const DELIVERY_PROPERTIES: readonly string[] = [
+  ...Object.values(FAILURE_PROPERTIES),
+  RETRY_PROPERTIES.reconsumeTimes,
+  RETRY_PROPERTIES.delayTime,
+];
+
+export function reconsumeTimes(properties: Record<string, string>): number {
+  const n = Number(properties[RETRY_PROPERTIES.reconsumeTimes] ?? 0);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/** What the retry and dead-letter middleware record about a failed attempt. */
+export function failureProperties(
+  message: Message,
+  ctx: Pick<MessageContext, 'attempt' | 'now' | 'subscription'>,
+  error: Error,
+): Record<string, string> {
+  const previous = message.getProperties();
+  const nowIso = new Date(ctx.now()).toISOString();
+  const out: Record<string, string> = {
+    [FAILURE_PROPERTIES.error]: error.message.slice(0, 1000),
+    [FAILURE_PROPERTIES.attempts]: String(ctx.attempt),
+    [FAILURE_PROPERTIES.firstFailureAt]: previous[FAILURE_PROPERTIES.firstFailureAt] ?? nowIso,
+    [FAILURE_PROPERTIES.lastFailureAt]: nowIso,
+    [FAILURE_PROPERTIES.subscription]: ctx.subscription,
+    [FAILURE_PROPERTIES.originalTopic]:
+      previous[FAILURE_PROPERTIES.originalTopic] ?? message.getTopicName(),
+    [FAILURE_PROPERTIES.originalMessageId]:
+      previous[FAILURE_PROPERTIES.originalMessageId] ?? message.getMessageId().toString(),
+  };
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' || typeof code === 'number')
+    out[FAILURE_PROPERTIES.errorCode] = String(code);
+  return out;
+}

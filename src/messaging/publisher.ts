@@ -1,0 +1,235 @@
+/**
+ * The publisher routes use. It bounds the publishes waiting for a broker receipt and refuses
+ * at once (PublishRejectedError, which the HTTP layer answers with 503 + Retry-After) when the
+ * bound is reached or the broker is not connected, instead of queueing without limit.
+ * Every message carries the request id and the W3C trace context of the caller.
+ */
+import type { Broker, MessageId, ProducerMessage } from '../broker/index.js';
+import { isBrokerError } from '../broker/index.js';
+import { PublishRejectedError } from './errors.js';
+import { EVENT_PROPERTIES, encodeEvent, type DomainEvent } from './event.js';
+import { noopMetrics, type MessagingMetrics } from './metrics.js';
+import { ProducerPool, type ProducerDefaults } from './producer-pool.js';
+import { traceProperties } from './trace-context.js';
+
+export interface PublisherOptions {
+  /** `service` label of messaging_messages_sent_total. Default 'magnetar'. */
+  service?: string;
+  /** Publishes allowed to wait for a receipt at once. Default 10000. */
+  maxInFlight?: number;
+  /** Retry-After hint on refusals. Default 1 s. */
+  retryAfterSeconds?: number;
+  /** Producer settings; sendTimeoutMs defaults to 5000 here so a stuck broker fails fast. */
+  producer?: ProducerDefaults;
+  metrics?: MessagingMetrics;
+  now?: () => number;
+}
+
+export interface PublishOptions {
+  /** Partition and Key_Shared key. */
+  key?: string;
+  properties?: Record<string, string>;
+  requestId?: string;
+  eventTimestamp?: number;
+  deliverAfter?: number;
+}
+
+export interface OutgoingMessage extends PublishOptions {
+  data: Buffer;
+}
+
+export class Publisher {
+  private readonly pool: ProducerPool;
+  private readonly service: string;
+  private readonly maxInFlight: number;
+  private readonly retryAfterSeconds: number;
+  private readonly metrics: MessagingMetrics;
+  private readonly now: () => number;
+  private inFlightCount = 0;
+  private closed = false;
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly broker: Broker,
+    options: PublisherOptions = {},
+  ) {
+    this.service = options.service ?? 'magnetar';
+    this.maxInFlight = options.maxInFlight ?? 10_000;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
+    this.metrics = options.metrics ?? noopMetrics;
+    this.now = options.now ?? Date.now;
+    this.pool = new ProducerPool(broker, {
+      sendTimeoutMs: 5000,
+      maxPendingMessages: this.maxInFlight,
+      ...options.producer,
+    });
+  }
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  get capacity(): number {
+    return this.maxInFlight;
+  }
+
+  /** True when a publish would be attempted (not refused up front). */
+  isAvailable(): boolean {
+    return !this.closed && this.broker.isConnected() && this.inFlightCount < this.maxInFlight;
+  }
+
+  async publish(topic: string, message: OutgoingMessage): Promise<MessageId> {
+    const [id] = await this.publishMany(topic, [message]);
+    return id;
+  }
+
+  /** Publishes a domain event keyed by its userId. */
+  publishEvent(topic: string, event: DomainEvent, requestId?: string): Promise<MessageId> {
+    return this.publish(topic, toOutgoing(event, requestId));
+  }
+
+  publishEvents(topic: string, events: DomainEvent[], requestId?: string): Promise<MessageId[]> {
+    return this.publishMany(
+      topic,
+      events.map((e) => toOutgoing(e, requestId)),
+    );
+  }
+
+  /**
+   * Reserves room for all messages at once (all or none are attempted), then sends them
+   * concurrently so the broker can batch them into one commit.
+   */
+  async publishMany(topic: string, messages: OutgoingMessage[]): Promise<MessageId[]> {
+    const started = this.now();
+    // Read the caller's trace context before the first await.
+    const trace = traceProperties();
+    this.admit(topic, messages.length, started);
+    this.inFlightCount += messages.length;
+    this.metrics.publishInFlight(messages.length);
+    try {
+      const producer = await this.pool.get(topic).catch((err: unknown) => {
+        throw this.rejection(err, 'BROKER_UNAVAILABLE', 'the broker is unavailable');
+      });
+      const results = await Promise.allSettled(
+        messages.map((m) => producer.send(this.toProducerMessage(m, trace))),
+      );
+      const ids: MessageId[] = [];
+      let failure: unknown;
+      for (const r of results) {
+        if (r.status === 'fulfilled') ids.push(r.value);
+        else failure ??= r.reason;
+      }
+      const seconds = (this.now() - started) / 1000;
+      for (let i = 0; i < ids.length; i++)
+        this.metrics.publishDone(topic, this.service, 'ok', seconds);
+      if (failure !== undefined) {
+        const failed = messages.length - ids.length;
+        for (let i = 0; i < failed; i++)
+          this.metrics.publishDone(topic, this.service, 'error', seconds);
+        throw this.rejection(failure, 'BROKER_UNAVAILABLE', 'the broker did not store the message');
+      }
+      return ids;
+    } finally {
+      this.inFlightCount -= messages.length;
+      this.metrics.publishInFlight(-messages.length);
+      if (this.inFlightCount === 0) for (const wake of this.idle) wake();
+    }
+  }
+
+  /** Waits until no publish is waiting for a receipt, then flushes the producers. */
+  async flush(): Promise<void> {
+    if (this.inFlightCount > 0)
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.idle.delete(wake);
+          resolve();
+        };
+        this.idle.add(wake);
+      });
+    await this.pool.flush();
+  }
+
+  /** Refuses new publishes, waits for the ones in flight, closes the producers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+    await this.pool.close();
+  }
+
+  private admit(topic: string, count: number, started: number): void {
+    let refusal: PublishRejectedError | undefined;
+    if (this.closed)
+      refusal = new PublishRejectedError(
+        'PUBLISHER_CLOSED',
+        'the service is shutting down',
+        this.retryAfterSeconds,
+      );
+    else if (!this.broker.isConnected())
+      refusal = new PublishRejectedError(
+        'BROKER_UNAVAILABLE',
+        'the broker is not connected',
+        this.retryAfterSeconds,
+      );
+    else if (this.inFlightCount + count > this.maxInFlight)
+      refusal = new PublishRejectedError(
+        'PUBLISHER_FULL',
+        `too many publishes in flight (${this.inFlightCount} of ${this.maxInFlight})`,
+        this.retryAfterSeconds,
+      );
+    if (refusal) {
+      const seconds = (this.now() - started) / 1000;
+      for (let i = 0; i < count; i++)
+        this.metrics.publishDone(topic, this.service, 'rejected', seconds);
+      throw refusal;
+    }
+  }
+
+  private rejection(
+    err: unknown,
+    code: 'BROKER_UNAVAILABLE',
+    message: string,
+  ): PublishRejectedError | unknown {
+    if (err instanceof PublishRejectedError) return err;
+    if (isBrokerError(err, 'ProducerQueueIsFull'))
+      return new PublishRejectedError(
+        'PUBLISHER_FULL',
+        'the producer queue is full',
+        this.retryAfterSeconds,
+        {
+          cause: err,
+        },
+      );
+    if (
+      isBrokerError(err, 'NotConnected') ||
+      isBrokerError(err, 'Timeout') ||
+      isBrokerError(err, 'AlreadyClosed') ||
+      isBrokerError(err, 'Internal')
+    )
+      return new PublishRejectedError(code, message, this.retryAfterSeconds, { cause: err });
+    return err;
+  }
+
+  private toProducerMessage(m: OutgoingMessage, trace: Record<string, string>): ProducerMessage {
+    const properties: Record<string, string> = { ...m.properties, ...trace };
+    if (m.requestId) properties[EVENT_PROPERTIES.requestId] = m.requestId;
+    const out: ProducerMessage = { data: m.data, properties };
+    if (m.key !== undefined) out.partitionKey = m.key;
+    if (m.eventTimestamp !== undefined) out.eventTimestamp = m.eventTimestamp;
+    if (m.deliverAfter !== undefined) out.deliverAfter = m.deliverAfter;
+    return out;
+  }
+}
+
+function toOutgoing(event: DomainEvent, requestId?: string): OutgoingMessage {
+  return {
+    data: encodeEvent(event),
+    key: event.userId,
+    requestId,
+    eventTimestamp: Date.parse(event.occurredAt),
+    properties: {
+      [EVENT_PROPERTIES.eventId]: event.eventId,
+      [EVENT_PROPERTIES.eventType]: event.type,
+      [EVENT_PROPERTIES.contentType]: 'application/json',
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Message } from '../../src/broker/index.js';
+import {
+  ConsumerRunner,
+  defineConsumer,
+  NonRetryableError,
+  ProducerPool,
+  FAILURE_PROPERTIES,
+  type Handler,
+} from '../../src/messaging/index.js';
+import { FakeBroker } from './fake-broker.js';
+
+const TOPIC = 'persistent://public/default/user-events';
+const DLQ = `${TOPIC}-sub-DLQ`;
+
+function setup(t: { after(fn: () => Promise<void>): void }, handler: Handler, extra = {}) {
+  const broker = new FakeBroker();
+  const pool = new ProducerPool(broker);
+  const runner = new ConsumerRunner(
+    defineConsumer({
+      topic: 'user-events',
+      subscription: 'sub',
+      concurrency: 4,
+      handler,
+      retry: { maxAttempts: 3, backoff: { initialMs: 20, multiplier: 2, jitter: 0 } },
+      ...extra,
+    }),
+    {
+      broker,
+      deadLetterSink: async (topic, m) => (await pool.get(topic)).send(m),
+      receiveTimeoutMs: 50,
+      nackDelayMs: 20,
+    },
+  );
+  t.after(() => runner.stop(1000));
+  return { broker, runner, pool };
+}
+
+async function until(cond: () => boolean, ms = 3000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('messages are handled and acked', async (t) => {
+  const seen: string[] = [];
+  const { broker, runner } = setup(t, async (m) => {
+    seen.push(m.getData().toString());
+  });
+  await runner.start();
+  for (let i = 0; i < 10; i++)
+    await broker.store(TOPIC, { data: Buffer.from(`m${i}`), properties: { eventId: `e${i}` } });
+  await until(() => seen.length === 10);
+  assert.equal(runner.status().state, 'running');
+  assert.ok(runner.isHealthy());
+});
+
+test('a message that always fails is retried maxAttempts times with growing delays, then dead-lettered', async (t) => {
+  const times: number[] = [];
+  const { broker, runner } = setup(t, async () => {
+    times.push(Date.now());
+    throw new Error('cannot handle');
+  });
+  await runner.start();
+  await broker.store(TOPIC, { data: Buffer.from('poison'), partitionKey: 'u1' });
+  await until(() => (broker.topics.get(DLQ)?.length ?? 0) === 1);
+  assert.equal(times.length, 3);
+  const gaps = [times[1] - times[0], times[2] - times[1]];
+  assert.ok(gaps[0] >= 18 && gaps[1] >= 38 && gaps[1] > gaps[0], `gaps ${gaps}`);
+  const [dead] = broker.topics.get(DLQ)!;
+  assert.equal(dead.data.toString(), 'poison');
+  assert.equal(dead.partitionKey, 'u1');
+  assert.equal(dead.properties[FAILURE_PROPERTIES.error], 'cannot handle');
+  assert.equal(dead.properties[FAILURE_PROPERTIES.attempts], '3');
+  assert.equal(dead.properties[FAILURE_PROPERTIES.originalTopic], TOPIC);
+  assert.equal(dead.properties[FAILURE_PROPERTIES.originalMessageId], '1:0:-1');
+  assert.ok(
+    dead.properties[FAILURE_PROPERTIES.firstFailureAt] <
+      dead.properties[FAILURE_PROPERTIES.lastFailureAt],
+  );
+});
+
+test('NonRetryableError goes straight to the dead-letter topic', async (t) => {
+  let runs = 0;
+  const { broker, runner } = setup(t, async () => {
+    runs++;
+    throw new NonRetryableError('bad shape');
+  });
+  await runner.start();
+  await broker.store(TOPIC, { data: Buffer.from('x') });
+  await until(() => (broker.topics.get(DLQ)?.length ?? 0) === 1);
+  assert.equal(runs, 1);
+});
+
+test('on KeyShared, one key is handled at a time and in order', async (t) => {
+  const log: Record<string, number[]> = {};
+  const active = new Map<string, number>();
+  let overlap = false;
+  const { broker, runner } = setup(t, async (m: Message) => {
+    const key = m.getPartitionKey()!;
+    active.set(key, (active.get(key) ?? 0) + 1);
+    if (active.get(key)! > 1) overlap = true;
+    await new Promise((r) => setTimeout(r, Math.random() * 4));
+    (log[key] ??= []).push(Number(m.getData().toString()));
+    active.set(key, active.get(key)! - 1);
+  });
+  await runner.start();
+  for (let i = 0; i < 60; i++)
+    await broker.store(TOPIC, { data: Buffer.from(String(i)), partitionKey: `k${i % 3}` });
+  await until(() => Object.values(log).flat().length === 60);
+  assert.equal(overlap, false);
+  for (const [key, values] of Object.entries(log))
+    assert.deepEqual(
+      values,
+      [...values].sort((a, b) => a - b),
+      `order of ${key}`,
+    );
+});
+
+test('stop drains: in-flight handlers finish and are acked before the subscription closes', async (t) => {
+  let finished = 0;
+  const { broker, runner } = setup(t, async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    finished++;
+  });
+  await runner.start();
+  for (let i = 0; i < 4; i++)
+    await broker.store(TOPIC, { data: Buffer.from(String(i)), partitionKey: `k${i}` });
+  await until(() => runner.status().inFlight === 4);
+  await runner.stop(2000);
+  assert.equal(finished, 4);
+  assert.equal(runner.status().state, 'stopped');
+});
+
+test('a throwing dead-letter publish nacks; the message comes back and is not lost', async (t) => {
+  let runs = 0;
+  const { broker, runner } = setup(
+    t,
+    async () => {
+      runs++;
+      if (runs === 1) {
+        broker.connected = false;
+        throw new NonRetryableError('first');
+      }
+    },
+    { retry: { maxAttempts: 1 } },
+  );
+  await runner.start();
+  await broker.store(TOPIC, { data: Buffer.from('x') });
+  await until(() => runs === 1);
+  broker.connected = true;
+  await until(() => runs === 2);
+});

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { timeout, HandlerTimeoutError } from '../../src/messaging/index.js';
+import { fakeMessage } from './fake-broker.js';
+import { fakeContext } from './fake-context.js';
+
+test('timeout rejects a slow handler and aborts its signal', async () => {
+  const msg = fakeMessage('x');
+  let seen: AbortSignal | undefined;
+  const started = Date.now();
+  await assert.rejects(
+    timeout(30)(async (_m, ctx) => {
+      seen = ctx.signal;
+      await new Promise((r) => setTimeout(r, 500));
+    })(msg, fakeContext(msg)),
+    HandlerTimeoutError,
+  );
+  assert.ok(Date.now() - started < 400);
+  assert.equal(seen?.aborted, true);
+});
+
+test('timeout lets a fast handler finish and passes its errors through', async () => {
+  const msg = fakeMessage('x');
+  let ran = false;
+  await timeout(1000)(async () => {
+    ran = true;
+  })(msg, fakeContext(msg));
+  assert.ok(ran);
+  await assert.rejects(
+    timeout(1000)(async () => {
+      throw new RangeError('bad');
+    })(msg, fakeContext(msg)),
+    RangeError,
+  );
+});
+
+test('timeout forwards an outer abort (shutdown) to the handler', async () => {
+  const msg = fakeMessage('x');
+  const outer = new AbortController();
+  let aborted = false;
+  const run = timeout(1000)(async (_m, ctx) => {
+    await new Promise<void>((resolve) =>
+      ctx.signal.addEventListener('abort', () => {
+        aborted = true;
+        resolve();
+      }),
+    );
+  })(msg, fakeContext(msg, { signal: outer.signal }));
+  outer.abort();
+  await run;
+  assert.ok(aborted);
+});
+
+test('timeout 0 means no limit', async () => {
+  const msg = fakeMessage('x');
+  await timeout(0)(async () => {
+    await new Promise((r) => setTimeout(r, 20));
+  })(msg, fakeContext(msg));
+});

@@ -1,0 +1,195 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  context,
+  trace,
+  TraceFlags,
+  ROOT_CONTEXT,
+  type Context,
+  type ContextManager,
+} from '@opentelemetry/api';
+import {
+  Publisher,
+  PublishRejectedError,
+  EVENT_PROPERTIES,
+  type MessagingMetrics,
+} from '../../src/messaging/index.js';
+import { FakeBroker } from './fake-broker.js';
+
+const event = (n: number) => ({
+  eventId: `e${n}`,
+  type: 'item.viewed',
+  userId: `u${n % 3}`,
+  itemId: 'i1',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+});
+
+test('one producer per topic, created lazily and reused', async () => {
+  const broker = new FakeBroker();
+  const pub = new Publisher(broker);
+  assert.equal(broker.producersCreated, 0);
+  await pub.publishEvent('user-events', event(1));
+  await pub.publishEvent('user-events', event(2));
+  await pub.publishEvents('user-events', [event(3), event(4)]);
+  assert.equal(broker.producersCreated, 1);
+  await pub.publishEvent('other', event(5));
+  assert.equal(broker.producersCreated, 2);
+});
+
+test('events are keyed by userId and carry id, type and request id', async () => {
+  const broker = new FakeBroker();
+  const pub = new Publisher(broker);
+  const id = await pub.publishEvent('user-events', event(4), 'req-1');
+  const [stored] = broker.topics.get('persistent://public/default/user-events')!;
+  assert.ok(stored.id.equals(id));
+  assert.equal(stored.partitionKey, 'u1');
+  assert.equal(stored.properties[EVENT_PROPERTIES.eventId], 'e4');
+  assert.equal(stored.properties[EVENT_PROPERTIES.eventType], 'item.viewed');
+  assert.equal(stored.properties[EVENT_PROPERTIES.requestId], 'req-1');
+  assert.equal(stored.properties.traceparent, undefined);
+  assert.equal(JSON.parse(stored.data.toString()).eventId, 'e4');
+  assert.equal(stored.eventTime, Date.parse('2026-01-01T00:00:00.000Z'));
+});
+
+test('the active span becomes a W3C traceparent property', async (t) => {
+  // A minimal synchronous context manager: the SDK's async-hooks one is not a dependency.
+  let active: Context = ROOT_CONTEXT;
+  const manager: ContextManager = {
+    active: () => active,
+    with(ctx, fn, thisArg, ...args) {
+      const prev = active;
+      active = ctx;
+      try {
+        return fn.call(thisArg, ...args);
+      } finally {
+        active = prev;
+      }
+    },
+    bind: (_ctx, target) => target,
+    enable() {
+      return this;
+    },
+    disable() {
+      return this;
+    },
+  };
+  context.setGlobalContextManager(manager);
+  t.after(() => context.disable());
+  const broker = new FakeBroker();
+  const pub = new Publisher(broker);
+  const span = trace.wrapSpanContext({
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    traceFlags: TraceFlags.SAMPLED,
+  });
+  await context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
+    pub.publishEvent('user-events', event(1)),
+  );
+  await pub.publishEvent('user-events', event(2));
+  const [traced, plain] = broker.topics.get('persistent://public/default/user-events')!;
+  assert.equal(
+    traced.properties.traceparent,
+    '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  );
+  assert.equal(plain.properties.traceparent, undefined);
+});
+
+test('a full publisher refuses at once with PUBLISHER_FULL and a Retry-After hint', async () => {
+  const broker = new FakeBroker();
+  let release!: () => void;
+  broker.gate = new Promise((r) => (release = r));
+  const pub = new Publisher(broker, { maxInFlight: 3, retryAfterSeconds: 2 });
+  const held = [1, 2, 3].map((n) => pub.publishEvent('user-events', event(n)));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(pub.inFlight, 3);
+  assert.equal(pub.isAvailable(), false);
+  const started = Date.now();
+  await assert.rejects(pub.publishEvent('user-events', event(4)), (err: unknown) => {
+    assert.ok(err instanceof PublishRejectedError);
+    assert.equal(err.code, 'PUBLISHER_FULL');
+    assert.equal(err.retryAfterSeconds, 2);
+    return true;
+  });
+  assert.ok(Date.now() - started < 50);
+  release();
+  await Promise.all(held);
+  assert.equal(pub.inFlight, 0);
+  await pub.publishEvent('user-events', event(5));
+});
+
+test('a batch is admitted whole or not at all', async () => {
+  const broker = new FakeBroker();
+  const pub = new Publisher(broker, { maxInFlight: 3 });
+  await assert.rejects(
+    pub.publishEvents('user-events', [event(1), event(2), event(3), event(4)]),
+    PublishRejectedError,
+  );
+  assert.equal(broker.topics.get('persistent://public/default/user-events'), undefined);
+  const ids = await pub.publishEvents('user-events', [event(1), event(2), event(3)]);
+  assert.equal(ids.length, 3);
+});
+
+test('a disconnected broker is refused with BROKER_UNAVAILABLE, and publishing recovers', async () => {
+  const broker = new FakeBroker();
+  const pub = new Publisher(broker);
+  broker.connected = false;
+  await assert.rejects(
+    pub.publishEvent('user-events', event(1)),
+    (err: unknown) => err instanceof PublishRejectedError && err.code === 'BROKER_UNAVAILABLE',
+  );
+  broker.connected = true;
+  await pub.publishEvent('user-events', event(1));
+});
+
+test('a send failing at the broker becomes BROKER_UNAVAILABLE; other errors pass through', async () => {
+  const broker = new FakeBroker();
+  const pub = new Publisher(broker);
+  await pub.publishEvent('user-events', event(1));
+  let release!: () => void;
+  broker.gate = new Promise((r) => (release = r));
+  const pending = pub.publishEvent('user-events', event(2));
+  broker.connected = false;
+  release();
+  await assert.rejects(pending, (err: unknown) => {
+    return err instanceof PublishRejectedError && err.code === 'BROKER_UNAVAILABLE';
+  });
+});
+
+test('metrics hooks see each publish and the in-flight count', async () => {
+  const broker = new FakeBroker();
+  const seen: string[] = [];
+  let inFlight = 0;
+  const metrics: MessagingMetrics = {
+    publishDone: (topic, service, outcome) => seen.push(`${topic} ${service} ${outcome}`),
+    publishInFlight: (d) => (inFlight += d),
+    consumed() {},
+    handled() {},
+    consumerInFlight() {},
+  };
+  const pub = new Publisher(broker, { metrics, service: 'api', maxInFlight: 1 });
+  await pub.publishEvent('user-events', event(1));
+  await assert.rejects(pub.publishEvents('user-events', [event(1), event(2)]));
+  assert.deepEqual(seen, [
+    'user-events api ok',
+    'user-events api rejected',
+    'user-events api rejected',
+  ]);
+  assert.equal(inFlight, 0);
+});
+
+test('close waits for in-flight publishes and refuses new ones', async () => {
+  const broker = new FakeBroker();
+  let release!: () => void;
+  broker.gate = new Promise((r) => (release = r));
+  const pub = new Publisher(broker);
+  const pending = pub.publishEvent('user-events', event(1));
+  await new Promise((r) => setImmediate(r));
+  const closing = pub.close();
+  await assert.rejects(
+    pub.publishEvent('user-events', event(2)),
+    (err: unknown) => err instanceof PublishRejectedError && err.code === 'PUBLISHER_CLOSED',
+  );
+  release();
+  await pending;
+  await closing;
+});
