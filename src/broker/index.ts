@@ -9,3 +9,8 @@ export {
   type TopicName,
 } from './topic-name.js';
 export { RETRY_PROPERTIES } from './properties.js';
+export {
+  createEmbeddedBroker,
+  type EmbeddedBroker,
+  type EmbeddedBrokerOptions,
+} from './embedded/index.js';

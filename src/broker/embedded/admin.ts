@@ -1,0 +1,127 @@
+import type Database from 'better-sqlite3';
+import { fullTopicName } from '../topic-name.js';
+import type { BrokerAdmin, Message, MessageId, ReadOptions, TopicStats } from '../types.js';
+import type { Catalog } from './catalog.js';
+import { EmbeddedMessage, fromRow, type MessageRow } from './stored-message.js';
+import type { Topic } from './topic.js';
+
+export interface AdminHost {
+  readonly catalog: Catalog;
+  /** The in-memory topic, if this process has it open. */
+  loadedTopic(name: string): Topic | undefined;
+  /** Consumers connected in this process to a subscription. */
+  consumersOf(topic: Topic | undefined, subscription: string): number;
+  flushed(): Promise<void>;
+  assertOpen(): void;
+}
+
+/**
+ * Operator reads and deletes straight on the SQLite file, so they also work from a second
+ * process (the CLI) while the service runs. Deleting a message counts as an ack for every
+ * subscription loaded in this process.
+ */
+export class EmbeddedAdmin implements BrokerAdmin {
+  private readonly s;
+
+  constructor(
+    db: Database.Database,
+    private readonly host: AdminHost,
+  ) {
+    this.s = {
+      count: db.prepare<[number], { n: number }>(
+        'SELECT count(*) AS n FROM messages WHERE topic_id = ?',
+      ),
+      countAfter: db.prepare<[number, number], { n: number }>(
+        'SELECT count(*) AS n FROM messages WHERE topic_id = ? AND entry_id > ?',
+      ),
+      countAcks: db.prepare<[number, number], { n: number }>(
+        'SELECT count(*) AS n FROM acks a JOIN messages m ON m.topic_id = ? AND m.entry_id = a.entry_id' +
+          ' WHERE a.sub_id = ?',
+      ),
+      read: db.prepare<[number, number, number], MessageRow>(
+        'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? ORDER BY entry_id LIMIT ?',
+      ),
+      deleteOne: db.prepare<[number, number]>(
+        'DELETE FROM messages WHERE topic_id = ? AND entry_id = ?',
+      ),
+      purge: db.prepare<[number]>('DELETE FROM messages WHERE topic_id = ?'),
+      tx: (fn: () => number) => db.transaction(fn).immediate(),
+    };
+  }
+
+  async listTopics(): Promise<string[]> {
+    this.host.assertOpen();
+    return this.host.catalog.topics().map((t) => t.name);
+  }
+
+  async topicStats(topic: string): Promise<TopicStats> {
+    this.host.assertOpen();
+    await this.host.flushed();
+    const name = fullTopicName(topic);
+    const row = this.host.catalog.topic(name);
+    if (row === undefined) return { topic: name, messages: 0, subscriptions: [] };
+    const loaded = this.host.loadedTopic(name);
+    return {
+      topic: name,
+      messages: this.s.count.get(row.id)!.n,
+      subscriptions: this.host.catalog.subscriptionsOf(row.id).map((sub) => ({
+        name: sub.name,
+        type: sub.type,
+        backlog:
+          this.s.countAfter.get(row.id, sub.mark_delete)!.n -
+          this.s.countAcks.get(row.id, sub.id)!.n,
+        consumers: this.host.consumersOf(loaded, sub.name),
+      })),
+    };
+  }
+
+  async readMessages(topic: string, options?: ReadOptions): Promise<Message[]> {
+    this.host.assertOpen();
+    await this.host.flushed();
+    const name = fullTopicName(topic);
+    const row = this.host.catalog.topic(name);
+    if (row === undefined) return [];
+    const after = options?.after;
+    let from = 0;
+    if (after !== undefined && Number(after.ledgerId) === row.id) from = Number(after.entryId);
+    return this.s.read
+      .all(row.id, from, options?.limit ?? 100)
+      .map((r) => new EmbeddedMessage(fromRow(r, name), 0));
+  }
+
+  async deleteMessages(topic: string, ids: MessageId[]): Promise<number> {
+    this.host.assertOpen();
+    const name = fullTopicName(topic);
+    const row = this.host.catalog.topic(name);
+    if (row === undefined) return 0;
+    const entries = ids
+      .filter((id) => Number(id.ledgerId) === row.id)
+      .map((id) => Number(id.entryId));
+    const deleted = this.s.tx(() => {
+      let n = 0;
+      for (const e of entries) n += this.s.deleteOne.run(row.id, e).changes;
+      return n;
+    });
+    const loaded = this.host.loadedTopic(name);
+    if (loaded !== undefined && deleted > 0) {
+      loaded.resetCache();
+      for (const sub of loaded.subscriptions.values()) for (const e of entries) sub.ack(e);
+    }
+    return deleted;
+  }
+
+  async purge(topic: string): Promise<number> {
+    this.host.assertOpen();
+    await this.host.flushed();
+    const name = fullTopicName(topic);
+    const row = this.host.catalog.topic(name);
+    if (row === undefined) return 0;
+    const deleted = this.s.tx(() => this.s.purge.run(row.id).changes);
+    const loaded = this.host.loadedTopic(name);
+    if (loaded !== undefined) {
+      loaded.resetCache();
+      for (const sub of loaded.subscriptions.values()) sub.ackCumulative(loaded.lastEntry);
+    }
+    return deleted;
+  }
+}

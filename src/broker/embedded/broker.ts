@@ -1,0 +1,264 @@
+import type Database from 'better-sqlite3';
+import { BrokerError } from '../errors.js';
+import { deadLetterTopicName, fullTopicName, retryTopicName } from '../topic-name.js';
+import type {
+  Broker,
+  Consumer,
+  ConsumerConfig,
+  InitialPosition,
+  Producer,
+  ProducerConfig,
+  SubscriptionType,
+} from '../types.js';
+import { EmbeddedAdmin } from './admin.js';
+import { Catalog } from './catalog.js';
+import { EmbeddedConsumer } from './consumer.js';
+import { LetterRouter } from './dead-letter.js';
+import { GroupCommitWriter } from './group-commit-writer.js';
+import { type EmbeddedBrokerOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { EmbeddedProducer } from './producer.js';
+import { Retention } from './retention.js';
+import { openDatabase } from './schema.js';
+import type { StoredMessage } from './stored-message.js';
+import { Subscription } from './subscription.js';
+import { Topic } from './topic.js';
+
+const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
+  'Exclusive',
+  'Shared',
+  'Failover',
+  'KeyShared',
+];
+
+/**
+ * The embedded broker: one SQLite file (WAL) under the data dir, dispatch in this process.
+ * Another process may open the same file to publish and to use the admin surface; this one
+ * notices its rows by polling the topics' sequences while idle.
+ */
+export class EmbeddedBroker implements Broker {
+  readonly kind = 'embedded' as const;
+  readonly admin: EmbeddedAdmin;
+  readonly writer: GroupCommitWriter;
+  readonly catalog: Catalog;
+  readonly maxMessageSize: number;
+  private readonly topics = new Map<string, Topic>();
+  private readonly topicsById = new Map<number, Topic>();
+  private readonly consumers = new Set<EmbeddedConsumer>();
+  private readonly producers = new Set<EmbeddedProducer>();
+  private readonly retention: Retention;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private closed = false;
+  private nextId = 0;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.maxMessageSize = options.maxMessageSize;
+    this.catalog = new Catalog(db);
+    this.writer = new GroupCommitWriter(db, options.maxBatch, {
+      onCommitted: (topicId: number, recs: StoredMessage[]) =>
+        this.topicsById.get(topicId)?.onCommitted(recs),
+    });
+    this.retention = new Retention(db);
+    this.admin = new EmbeddedAdmin(db, {
+      catalog: this.catalog,
+      loadedTopic: (name) => this.topics.get(name),
+      consumersOf: (topic, sub) => topic?.subscriptions.get(sub)?.consumerCount ?? 0,
+      flushed: () => this.writer.flushed(),
+      assertOpen: () => this.assertOpen(),
+    });
+    this.every(options.externalPollIntervalMs, () => this.pollExternalWrites());
+    this.every(options.retentionIntervalMs, () => this.runRetention());
+  }
+
+  static open(options: EmbeddedBrokerOptions): EmbeddedBroker {
+    const resolved = resolveOptions(options);
+    return new EmbeddedBroker(openDatabase(resolved), resolved);
+  }
+
+  now(): number {
+    return this.options.now();
+  }
+
+  isConnected(): boolean {
+    return !this.closed;
+  }
+
+  async createProducer(config: ProducerConfig): Promise<Producer> {
+    this.assertOpen();
+    const topic = this.topic(config.topic);
+    const name = config.producerName ?? `embedded-producer-${++this.nextId}`;
+    const producer = new EmbeddedProducer(topic, config, this, name);
+    this.producers.add(producer);
+    return producer;
+  }
+
+  async subscribe(config: ConsumerConfig): Promise<Consumer> {
+    this.assertOpen();
+    const type = config.subscriptionType ?? 'Exclusive';
+    if (!SUBSCRIPTION_TYPES.includes(type)) {
+      throw new BrokerError('InvalidArgument', `unknown subscription type: ${String(type)}`);
+    }
+    if (typeof config.subscription !== 'string' || config.subscription === '') {
+      throw new BrokerError('InvalidArgument', 'subscription name is required');
+    }
+    const names = config.topics ?? (config.topic !== undefined ? [config.topic] : []);
+    if (names.length === 0) throw new BrokerError('InvalidArgument', 'topic or topics is required');
+    const topics = names.map((n) => this.topic(n));
+    const primary = topics[0].name;
+    const retryTopic = config.retryEnable
+      ? this.topic(config.retryLetterTopic ?? retryTopicName(primary, config.subscription))
+      : undefined;
+    if (retryTopic !== undefined && !topics.includes(retryTopic)) topics.push(retryTopic);
+    const letters = new LetterRouter(
+      this,
+      fullTopicName(
+        config.deadLetterPolicy?.deadLetterTopic ??
+          deadLetterTopicName(primary, config.subscription),
+      ),
+      config.deadLetterPolicy,
+      retryTopic?.name,
+    );
+    const name = config.consumerName ?? `embedded-consumer-${++this.nextId}`;
+    const consumer = new EmbeddedConsumer(config, type, this, letters, name);
+    const position = config.subscriptionInitialPosition ?? 'Latest';
+    try {
+      for (const topic of topics) {
+        consumer.attach(this.openSubscription(topic, config.subscription, type, position));
+      }
+    } catch (err) {
+      consumer.detachAll();
+      throw err;
+    }
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  /** Creates the subscription (Earliest) if missing, e.g. a dead-letter topic's initial one. */
+  ensureSubscription(topicName: string, subscription: string): void {
+    this.openSubscription(this.topic(topicName), subscription, 'Shared', 'Earliest');
+  }
+
+  nextCommit(): Promise<void> {
+    return this.writer.nextCommit();
+  }
+
+  onConsumerClosed(consumer: EmbeddedConsumer): void {
+    this.consumers.delete(consumer);
+    if (!consumer.unsubscribeRequested) return;
+    for (const sub of consumer.subscriptions()) {
+      if (sub.consumerCount > 0) continue;
+      sub.close();
+      sub.topic.subscriptions.delete(sub.name);
+      this.catalog.deleteSubscription(sub.id);
+    }
+  }
+
+  onProducerClosed(producer: EmbeddedProducer): void {
+    this.producers.delete(producer);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const c of [...this.consumers]) await c.close();
+    for (const p of [...this.producers]) await p.close();
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    for (const topic of this.topics.values()) {
+      for (const sub of topic.subscriptions.values()) sub.close();
+    }
+    this.writer.close();
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new BrokerError('AlreadyClosed', 'broker is closed');
+  }
+
+  private topic(name: string): Topic {
+    let full: string;
+    try {
+      full = fullTopicName(name);
+    } catch (err) {
+      throw new BrokerError('InvalidArgument', `invalid topic name: ${JSON.stringify(name)}`, {
+        cause: err,
+      });
+    }
+    let topic = this.topics.get(full);
+    if (topic === undefined) {
+      const row = this.catalog.ensureTopic(full, this.now());
+      topic = new Topic(this.db, row.id, full, row.last_entry);
+      this.topics.set(full, topic);
+      this.topicsById.set(row.id, topic);
+    }
+    return topic;
+  }
+
+  private openSubscription(
+    topic: Topic,
+    name: string,
+    type: SubscriptionType,
+    position: InitialPosition,
+  ): Subscription {
+    let sub = topic.subscriptions.get(name);
+    if (sub === undefined) {
+      const md = Subscription.initialMarkDelete(topic, position);
+      const row = this.catalog.ensureSubscription(topic.id, name, type, md, this.now());
+      const state = {
+        id: row.id,
+        name,
+        type: row.type,
+        markDelete: row.mark_delete,
+        acked: this.catalog.acks(row.id),
+      };
+      sub = new Subscription(topic, state, this.writer, () => this.now());
+      topic.subscriptions.set(name, sub);
+    }
+    if (sub.type !== type) {
+      if (sub.consumerCount > 0) {
+        throw new BrokerError(
+          'ConsumerBusy',
+          `subscription ${name} is ${sub.type} and has consumers; cannot attach as ${type}`,
+        );
+      }
+      sub.changeType(type);
+      this.catalog.setSubscriptionType(sub.id, type);
+    }
+    return sub;
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(() => {
+      if (this.closed) return;
+      try {
+        fn();
+      } catch {
+        // SQLITE_BUSY from another process holding the lock: try again next tick.
+      }
+    }, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private pollExternalWrites(): void {
+    for (const row of this.catalog.topics()) {
+      const topic = this.topicsById.get(row.id);
+      if (topic !== undefined && row.last_entry > topic.lastEntry && topic.subscriptions.size > 0) {
+        topic.onExternalAppend(row.last_entry);
+      }
+    }
+  }
+
+  private runRetention(): void {
+    const trimmed = this.retention.run(this.now(), this.options.retentionMs);
+    for (const [topicId, upTo] of trimmed) this.topicsById.get(topicId)?.dropCacheUpTo(upTo);
+  }
+}
+
+/** Opens (or creates) the embedded broker in `options.dataDir`. */
+export async function createEmbeddedBroker(
+  options: EmbeddedBrokerOptions,
+): Promise<EmbeddedBroker> {
+  return EmbeddedBroker.open(options);
+}

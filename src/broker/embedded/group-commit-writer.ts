@@ -1,0 +1,198 @@
+import type Database from 'better-sqlite3';
+import { BrokerError } from '../errors.js';
+import type { StoredMessage } from './stored-message.js';
+
+/** A send waiting for its transaction. */
+export interface PendingPublish {
+  rec: StoredMessage;
+  propertiesJson: string | null;
+  resolve(rec: StoredMessage): void;
+  reject(err: Error): void;
+}
+
+/** Ack state a subscription hands to the writer at commit time. */
+export interface AckChanges {
+  subscriptionId: number;
+  markDelete: number;
+  /** Individually acked entries above markDelete, acked since the last take. */
+  acks: number[];
+  markDeleteChanged: boolean;
+}
+
+export interface AckSource {
+  takeAckChanges(): AckChanges | undefined;
+}
+
+export interface CommitListener {
+  /** Called after commit with one topic's new entries, in id order. */
+  onCommitted(topicId: number, recs: StoredMessage[]): void;
+}
+
+/**
+ * Group commit: every publish and ack queued during one event-loop turn goes into one
+ * IMMEDIATE transaction, flushed from setImmediate (or as soon as `maxBatch` operations are
+ * queued). Publishes resolve only after COMMIT returned, so a resolved send is on disk.
+ */
+export class GroupCommitWriter {
+  private publishes: PendingPublish[] = [];
+  private dirty = new Set<AckSource>();
+  /** One promise per transaction, shared by every ack and flush waiting for it. */
+  private commitWaiter:
+    { promise: Promise<void>; resolve(): void; reject(err: Error): void } | undefined;
+  private scheduled = false;
+  private closed = false;
+  private readonly lastEntry: Database.Statement<[number], { last_entry: number }>;
+  private readonly setLastEntry: Database.Statement<[number, number]>;
+  private readonly insert: Database.Statement<unknown[]>;
+  private readonly insertAck: Database.Statement<[number, number]>;
+  private readonly setMarkDelete: Database.Statement<[number, number]>;
+  private readonly trimAcks: Database.Statement<[number, number]>;
+  private readonly commit: () => void;
+
+  constructor(
+    db: Database.Database,
+    private readonly maxBatch: number,
+    private readonly listener: CommitListener,
+  ) {
+    this.lastEntry = db.prepare('SELECT last_entry FROM topics WHERE id = ?');
+    this.setLastEntry = db.prepare('UPDATE topics SET last_entry = ? WHERE id = ?');
+    this.insert = db.prepare(
+      'INSERT INTO messages (topic_id, entry_id, publish_time, event_time, deliver_at,' +
+        ' partition_key, ordering_key, properties, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.insertAck = db.prepare('INSERT OR IGNORE INTO acks (sub_id, entry_id) VALUES (?, ?)');
+    this.setMarkDelete = db.prepare('UPDATE subscriptions SET mark_delete = ? WHERE id = ?');
+    this.trimAcks = db.prepare('DELETE FROM acks WHERE sub_id = ? AND entry_id <= ?');
+    const tx = db.transaction(() => this.write());
+    this.commit = () => tx.immediate();
+  }
+
+  enqueue(p: PendingPublish): void {
+    this.publishes.push(p);
+    if (this.publishes.length >= this.maxBatch) this.flushNow();
+    else this.schedule();
+  }
+
+  markDirty(source: AckSource): void {
+    this.dirty.add(source);
+    this.schedule();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Resolves once everything queued so far is committed. */
+  flushed(): Promise<void> {
+    if (this.publishes.length === 0 && this.dirty.size === 0) return Promise.resolve();
+    return this.nextCommit();
+  }
+
+  /** The commit that will carry what is queued now. */
+  nextCommit(): Promise<void> {
+    if (this.commitWaiter === undefined) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      // Nobody may be listening; a failed commit is also reported through the sends.
+      promise.catch(() => undefined);
+      this.commitWaiter = { promise, resolve, reject };
+      this.schedule();
+    }
+    return this.commitWaiter.promise;
+  }
+
+  /** Commits what is queued, then refuses new work. */
+  close(): void {
+    this.flushNow();
+    this.closed = true;
+  }
+
+  private schedule(): void {
+    if (this.closed) throw new BrokerError('AlreadyClosed', 'broker is closed');
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushNow();
+    });
+  }
+
+  private batch: PendingPublish[] = [];
+  private changes: AckChanges[] = [];
+  private committedTopics = new Map<number, StoredMessage[]>();
+
+  flushNow(): void {
+    const waiter = this.commitWaiter;
+    this.commitWaiter = undefined;
+    if (this.publishes.length === 0 && this.dirty.size === 0) {
+      waiter?.resolve();
+      return;
+    }
+    this.batch = this.publishes;
+    this.publishes = [];
+    this.changes = [];
+    for (const source of this.dirty) {
+      const c = source.takeAckChanges();
+      if (c) this.changes.push(c);
+    }
+    this.dirty.clear();
+    this.committedTopics = new Map();
+    try {
+      this.commit();
+    } catch (err) {
+      const e = new BrokerError('Internal', 'could not store messages', { cause: err });
+      for (const p of this.batch) p.reject(e);
+      waiter?.reject(e);
+      this.batch = [];
+      return;
+    }
+    for (const [topicId, recs] of this.committedTopics) this.listener.onCommitted(topicId, recs);
+    for (const p of this.batch) p.resolve(p.rec);
+    this.batch = [];
+    waiter?.resolve();
+  }
+
+  /** Runs inside the transaction. */
+  private write(): void {
+    const next = new Map<number, number>();
+    const known = this.committedTopics;
+    for (const p of this.batch) {
+      const rec = p.rec;
+      let last = next.get(rec.topicId);
+      if (last === undefined) {
+        // Read inside the write lock: another process may have appended since our last commit.
+        last = this.lastEntry.get(rec.topicId)?.last_entry ?? 0;
+        known.set(rec.topicId, []);
+      }
+      last += 1;
+      next.set(rec.topicId, last);
+      rec.entryId = last;
+      this.insert.run(
+        rec.topicId,
+        last,
+        rec.publishTime,
+        rec.eventTime,
+        rec.deliverAt,
+        rec.partitionKey ?? null,
+        rec.orderingKey ?? null,
+        p.propertiesJson,
+        rec.data,
+      );
+      known.get(rec.topicId)!.push(rec);
+    }
+    for (const [topicId, last] of next) this.setLastEntry.run(last, topicId);
+    for (const c of this.changes) {
+      for (const entry of c.acks) {
+        if (entry > c.markDelete) this.insertAck.run(c.subscriptionId, entry);
+      }
+      if (c.markDeleteChanged) {
+        this.setMarkDelete.run(c.markDelete, c.subscriptionId);
+        this.trimAcks.run(c.subscriptionId, c.markDelete);
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { createEmbeddedBroker, EmbeddedBroker } from './broker.js';
+export type { EmbeddedBrokerOptions } from './options.js';

@@ -1,0 +1,130 @@
+import { BrokerError } from '../errors.js';
+import type { MessageId, Producer, ProducerConfig, ProducerMessage } from '../types.js';
+import type { GroupCommitWriter, PendingPublish } from './group-commit-writer.js';
+import { messageIdOf, type StoredMessage } from './stored-message.js';
+import type { Topic } from './topic.js';
+
+export interface ProducerHost {
+  readonly writer: GroupCommitWriter;
+  readonly maxMessageSize: number;
+  now(): number;
+  onProducerClosed(p: EmbeddedProducer): void;
+}
+
+const DEFAULT_MAX_PENDING = 1000;
+
+/**
+ * Sends go straight to the broker's group-commit writer: batching settings of the Pulsar
+ * client are accepted but the writer already batches every send of an event-loop turn.
+ */
+export class EmbeddedProducer implements Producer {
+  private pending = 0;
+  private closed = false;
+  private readonly maxPending: number;
+
+  constructor(
+    private readonly topic: Topic,
+    private readonly config: ProducerConfig,
+    private readonly host: ProducerHost,
+    private readonly name: string,
+  ) {
+    this.maxPending = config.maxPendingMessages ?? DEFAULT_MAX_PENDING;
+  }
+
+  send(message: ProducerMessage): Promise<MessageId> {
+    if (this.closed) return Promise.reject(new BrokerError('AlreadyClosed', 'producer is closed'));
+    const data = message.data;
+    if (!Buffer.isBuffer(data)) {
+      return Promise.reject(new BrokerError('InvalidArgument', 'message data must be a Buffer'));
+    }
+    if (data.length > this.host.maxMessageSize) {
+      return Promise.reject(
+        new BrokerError(
+          'MessageTooBig',
+          `message of ${data.length} bytes exceeds the limit of ${this.host.maxMessageSize}`,
+        ),
+      );
+    }
+    if (this.maxPending > 0 && this.pending >= this.maxPending) {
+      return Promise.reject(
+        new BrokerError('ProducerQueueIsFull', `${this.pending} sends already pending`),
+      );
+    }
+    const now = this.host.now();
+    const props = message.properties;
+    let propertiesJson: string | null = null;
+    let properties: Record<string, string> | undefined;
+    if (props !== undefined) {
+      for (const k in props) {
+        if (typeof props[k] !== 'string') {
+          return Promise.reject(
+            new BrokerError('InvalidArgument', `property ${k} must be a string`),
+          );
+        }
+        properties = { ...props };
+        propertiesJson = JSON.stringify(properties);
+        break;
+      }
+    }
+    let deliverAt = message.deliverAt ?? 0;
+    if (message.deliverAfter !== undefined && message.deliverAfter > 0) {
+      deliverAt = now + message.deliverAfter;
+    }
+    const rec: StoredMessage = {
+      topicId: this.topic.id,
+      topic: this.topic.name,
+      entryId: 0,
+      publishTime: now,
+      eventTime: message.eventTimestamp ?? 0,
+      deliverAt,
+      partitionKey: message.partitionKey,
+      orderingKey: message.orderingKey,
+      properties,
+      data,
+    };
+    this.pending++;
+    return new Promise<MessageId>((resolve, reject) => {
+      const p: PendingPublish = {
+        rec,
+        propertiesJson,
+        resolve: (r) => {
+          this.pending--;
+          resolve(messageIdOf(r.topicId, r.entryId));
+        },
+        reject: (err) => {
+          this.pending--;
+          reject(err);
+        },
+      };
+      try {
+        this.host.writer.enqueue(p);
+      } catch (err) {
+        this.pending--;
+        reject(err);
+      }
+    });
+  }
+
+  async flush(): Promise<void> {
+    await this.host.writer.flushed();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.onProducerClosed(this);
+    if (!this.host.writer.isClosed) await this.host.writer.flushed();
+  }
+
+  getProducerName(): string {
+    return this.name;
+  }
+
+  getTopic(): string {
+    return this.topic.name;
+  }
+
+  isConnected(): boolean {
+    return !this.closed;
+  }
+}

@@ -1,0 +1,74 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResolvedOptions } from './options.js';
+
+/**
+ * On-disk layout. One row per message, keyed by (topic, entry): the entry id is the topic's
+ * own sequence (`topics.last_entry`), bumped inside the write transaction so a second process
+ * publishing to the same file never reuses an id. A subscription's durable state is its
+ * mark-delete position (everything at or below is acked) plus the individually acked entries
+ * above it.
+ */
+const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS topics (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  last_entry INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+  topic_id INTEGER NOT NULL,
+  entry_id INTEGER NOT NULL,
+  publish_time INTEGER NOT NULL,
+  event_time INTEGER NOT NULL,
+  deliver_at INTEGER NOT NULL,
+  partition_key TEXT,
+  ordering_key TEXT,
+  properties TEXT,
+  data BLOB NOT NULL,
+  PRIMARY KEY (topic_id, entry_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS subscriptions (
+  id INTEGER PRIMARY KEY,
+  topic_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL,
+  mark_delete INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (topic_id, name)
+);
+CREATE TABLE IF NOT EXISTS acks (
+  sub_id INTEGER NOT NULL,
+  entry_id INTEGER NOT NULL,
+  PRIMARY KEY (sub_id, entry_id)
+) WITHOUT ROWID;
+`;
+
+export const DATABASE_FILE = 'broker.sqlite';
+
+export function openDatabase(options: ResolvedOptions): Database.Database {
+  mkdirSync(options.dataDir, { recursive: true });
+  const db = new Database(join(options.dataDir, DATABASE_FILE));
+  // Another process may hold the write lock for a moment (CLI publish, admin delete).
+  db.pragma('busy_timeout = 5000');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${options.synchronous}`);
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version < SCHEMA_VERSION) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(DDL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+  return db;
+}

@@ -1,0 +1,83 @@
+import type Database from 'better-sqlite3';
+import type { Subscription } from './subscription.js';
+import { fromRow, type MessageRow, type StoredMessage } from './stored-message.js';
+
+const CACHE_MAX = 50_000;
+const READ_LIMIT = 512;
+
+/**
+ * A topic in memory: its committed tail and a cache of the newest entries, so subscriptions
+ * that keep up read from memory instead of SQLite. The cache only ever holds a contiguous run
+ * of entry ids; rows written by another process or deleted by admin reset it.
+ */
+export class Topic {
+  readonly subscriptions = new Map<string, Subscription>();
+  private cache: StoredMessage[] = [];
+  private head = 0;
+  private readonly readRows: Database.Statement<[number, number, number], MessageRow>;
+
+  constructor(
+    db: Database.Database,
+    readonly id: number,
+    readonly name: string,
+    public lastEntry: number,
+  ) {
+    this.readRows = db.prepare(
+      'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? ORDER BY entry_id LIMIT ?',
+    );
+  }
+
+  onCommitted(recs: StoredMessage[]): void {
+    if (recs.length === 0) return;
+    if (recs[0].entryId !== this.lastEntry + 1) this.resetCache();
+    for (const r of recs) this.cache.push(r);
+    this.lastEntry = recs[recs.length - 1].entryId;
+    this.trimCache();
+    this.notify();
+  }
+
+  /** Another process appended up to `lastEntry`. */
+  onExternalAppend(lastEntry: number): void {
+    if (lastEntry <= this.lastEntry) return;
+    this.resetCache();
+    this.lastEntry = lastEntry;
+    this.notify();
+  }
+
+  /** Entries up to `entryId` were deleted from storage. */
+  dropCacheUpTo(entryId: number): void {
+    while (this.head < this.cache.length && this.cache[this.head].entryId <= entryId) this.head++;
+  }
+
+  resetCache(): void {
+    this.cache = [];
+    this.head = 0;
+  }
+
+  /** Committed entries after `after`, oldest first, at most `limit`. */
+  read(after: number, limit = READ_LIMIT): StoredMessage[] {
+    if (after >= this.lastEntry) return [];
+    const cached = this.cache.length - this.head;
+    if (cached > 0) {
+      const first = this.cache[this.head].entryId;
+      if (after + 1 >= first) {
+        const start = this.head + (after + 1 - first);
+        return this.cache.slice(start, start + limit);
+      }
+    }
+    return this.readRows.all(this.id, after, limit).map((row) => fromRow(row, this.name));
+  }
+
+  private trimCache(): void {
+    const excess = this.cache.length - this.head - CACHE_MAX;
+    if (excess > 0) this.head += excess;
+    if (this.head > 4096 && this.head * 2 > this.cache.length) {
+      this.cache = this.cache.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private notify(): void {
+    for (const sub of this.subscriptions.values()) sub.onNewMessages();
+  }
+}
