@@ -1,1 +1,38 @@
-console.log('magnetar');
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { TokenRequestError } from '../http/tokens.js';
+import { JwtSecretError } from '../app/jwt-secret.js';
+import { addStartCommands } from './commands/start-command.js';
+import { addTokenCommand } from './commands/token-command.js';
+
+/** Exit status for a bad configuration or bad arguments (sysexits EX_USAGE / EX_CONFIG). */
+const EXIT_USAGE = 64;
+const EXIT_CONFIG = 78;
+
+const program = new Command()
+  .name('magnetar')
+  .description('Magnetar: event-driven service toolkit and reference service')
+  .exitOverride();
+addStartCommands(program);
+addTokenCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
+  }
+  if (err instanceof ConfigError || err instanceof JwtSecretError) {
+    process.stderr.write(`magnetar: ${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  if (err instanceof TokenRequestError) {
+    process.stderr.write(`magnetar token: ${err.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  process.stderr.write(
+    `magnetar: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+}

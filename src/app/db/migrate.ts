@@ -1,0 +1,39 @@
+import type { Database } from 'better-sqlite3';
+
+/** One schema change. `id` is permanent: a migration runs once per database, in list order. */
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+/** Applies every migration not yet recorded in `schema_migrations`, each in a transaction. */
+export function runMigrations(db: Database, migrations: readonly Migration[]): string[] {
+  const ids = new Set<string>();
+  for (const m of migrations) {
+    if (ids.has(m.id)) throw new MigrationError(`duplicate migration id ${m.id}`);
+    ids.add(m.id);
+  }
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    id TEXT PRIMARY KEY,
+    applied_at TEXT NOT NULL
+  ) STRICT`);
+  const applied = new Set(db.prepare('SELECT id FROM schema_migrations').pluck().all() as string[]);
+  const record = db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)');
+  const ran: string[] = [];
+  for (const m of migrations) {
+    if (applied.has(m.id)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.id, new Date().toISOString());
+    })();
+    ran.push(m.id);
+  }
+  return ran;
+}
+
+export class MigrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MigrationError';
+  }
+}

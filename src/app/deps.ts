@@ -1,0 +1,38 @@
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Broker } from '../broker/index.js';
+import type { Config } from '../config/index.js';
+import type { Readiness } from './readiness.js';
+
+/** A domain event as the API hands it to the event pipeline. */
+export interface DomainEvent {
+  type: string;
+  userId: string;
+  itemId?: string;
+  properties?: Record<string, string>;
+  /** ISO 8601; defaults to the time of publishing. */
+  occurredAt?: string;
+}
+
+/** What the API needs from the event pipeline's publisher. */
+export interface DomainEventPublisher {
+  /** Resolves once the broker stored the event; rejects with an AppError when it cannot. */
+  publish(event: DomainEvent): Promise<unknown>;
+}
+
+/** Everything the app factory needs, created once by the caller and passed in. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  /** The process's one metrics registry (never prom-client's global one). */
+  registry: Registry;
+  /** The service database (users, ...), migrated. */
+  db: Database;
+  jwtSecret: string;
+  readiness: Readiness;
+  now?: () => Date;
+  /** The event pipeline, when it runs in this process. */
+  broker?: Broker;
+  publisher?: DomainEventPublisher;
+}

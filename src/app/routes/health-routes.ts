@@ -1,0 +1,51 @@
+import { Type } from 'typebox';
+import type { RouteModule } from './route-module.js';
+
+const CheckSchema = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
+const ReadySchema = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  checks: Type.Record(Type.String(), CheckSchema),
+});
+
+/** Liveness, readiness and Prometheus metrics: not rate limited, not enveloped. */
+export const healthRoutes: RouteModule = (app, ctx) => {
+  app.get(
+    '/healthz',
+    {
+      config: { rateLimit: false },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      config: { rateLimit: false },
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: every registered check passes (database, broker, consumers)',
+        response: { 200: ReadySchema, 503: ReadySchema },
+      },
+    },
+    async (_request, reply) => {
+      const report = await ctx.readiness.report();
+      return reply
+        .code(report.ready ? 200 : 503)
+        .send({ status: report.ready ? 'ready' : 'not_ready', checks: report.checks });
+    },
+  );
+
+  app.get(
+    '/metrics',
+    { config: { rateLimit: false }, schema: { hide: true } },
+    async (_request, reply) => {
+      const body = await ctx.registry.metrics();
+      return reply.type(ctx.registry.contentType).send(body);
+    },
+  );
+};

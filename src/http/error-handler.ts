@@ -1,0 +1,66 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, ERROR_CATALOGUE, type ErrorName } from './errors.js';
+import { failure } from './envelope.js';
+import { toFieldErrors } from './validation.js';
+
+/** Fastify's own error codes and the catalogue entries they become. */
+const FASTIFY_CODES: Record<string, ErrorName> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_TYPE: 'BAD_REQUEST',
+  FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
+};
+
+/** Maps anything thrown into an AppError; unknown errors become INTERNAL. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const fe = err as Partial<FastifyError> & { validation?: unknown[] };
+  if (Array.isArray(fe.validation)) {
+    return new AppError(
+      'VALIDATION_FAILED',
+      { errors: toFieldErrors(fe.validation) },
+      { cause: err },
+    );
+  }
+  const mapped = typeof fe.code === 'string' ? FASTIFY_CODES[fe.code] : undefined;
+  if (mapped) return new AppError(mapped, null, { cause: err });
+  // Fastify's JSON parser reports a syntax error as a plain 400 SyntaxError.
+  if (err instanceof SyntaxError && fe.statusCode === 400) {
+    return new AppError('MALFORMED_JSON', null, { cause: err });
+  }
+  return new AppError('INTERNAL', null, { cause: err });
+}
+
+/**
+ * Installs the error and not-found handlers: every failure leaves as the envelope with the
+ * catalogue's status. Internal errors carry only the request id; their stack goes to the log.
+ */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const appErr = toAppError(err);
+    if (appErr.errorName === 'INTERNAL') {
+      request.log.error({ err }, 'unhandled error');
+      return sendError(reply, appErr, { requestId: request.id });
+    }
+    if (appErr.statusCode >= 500) request.log.warn({ err: appErr }, appErr.message);
+    return sendError(reply, appErr, appErr.data);
+  });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    return sendError(reply, new AppError('ROUTE_NOT_FOUND'), {
+      method: request.method,
+      url: request.url.split('?')[0],
+    });
+  });
+}
+
+function sendError(reply: FastifyReply, err: AppError, data: unknown): FastifyReply {
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
+  return reply
+    .code(err.statusCode)
+    .type('application/json; charset=utf-8')
+    .send(failure(ERROR_CATALOGUE[err.errorName], data));
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import underPressure from '@fastify/under-pressure';
+import { AppError } from './errors.js';
+import { verifiedClaims } from './auth.js';
+
+export interface RateLimitOptions {
+  /** Requests per client per window; 0 turns rate limiting off. */
+  max: number;
+  windowMs: number;
+}
+
+/**
+ * Per-client rate limit: a client is its token subject when it sends a valid token, else its
+ * IP. Routes opt out with `config: { rateLimit: false }` (health, readiness, metrics do).
+ */
+export async function registerRateLimit(app: FastifyInstance, opts: RateLimitOptions) {
+  if (opts.max === 0) return;
+  await app.register(rateLimit, {
+    global: true,
+    max: opts.max,
+    timeWindow: opts.windowMs,
+    keyGenerator: (request) => {
+      const claims = verifiedClaims(app, request);
+      return claims ? `sub:${claims.sub}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, ctx) =>
+      new AppError('RATE_LIMITED', { limit: ctx.max, retryAfterMs: ctx.ttl }),
+  });
+}
+
+class OverloadedError extends AppError {
+  constructor() {
+    super('OVERLOADED');
+  }
+}
+
+/** Sheds load with a 503 envelope when the event loop lags beyond `maxEventLoopDelayMs`. */
+export async function registerLoadShedding(app: FastifyInstance, maxEventLoopDelayMs: number) {
+  if (maxEventLoopDelayMs === 0) return;
+  await app.register(underPressure, {
+    maxEventLoopDelay: maxEventLoopDelayMs,
+    retryAfter: 5,
+    customError: OverloadedError,
+  });
+}

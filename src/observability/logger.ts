@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import pretty from 'pino-pretty';
+
+export interface LoggerOptions {
+  level: LevelWithSilent;
+  format: 'json' | 'pretty';
+  /** Also write JSON lines to this file. */
+  file?: string;
+  /** Where stdout-bound lines go; tests pass a capture stream. Default process.stdout. */
+  stdout?: DestinationStream;
+}
+
+export interface AppLogger {
+  logger: Logger;
+  /** Flushes buffered lines (the log file is written asynchronously). */
+  flush(): void;
+}
+
+/** The process logger: JSON lines to stdout (pretty on request), optionally also to a file. */
+export function createLogger(opts: LoggerOptions): AppLogger {
+  const console: DestinationStream =
+    opts.format === 'pretty'
+      ? pretty({ destination: 1, colorize: process.stdout.isTTY === true, sync: true })
+      : (opts.stdout ?? pino.destination({ dest: 1, sync: false }));
+  const streams: pino.StreamEntry[] = [{ level: 'trace', stream: console }];
+  let fileStream: ReturnType<typeof pino.destination> | undefined;
+  if (opts.file) {
+    mkdirSync(dirname(opts.file), { recursive: true });
+    fileStream = pino.destination({ dest: opts.file, sync: false, mkdir: true });
+    streams.push({ level: 'trace', stream: fileStream });
+  }
+  const logger = pino(
+    {
+      level: opts.level,
+      base: { service: 'magnetar' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: ['req.headers.authorization'], censor: '[redacted]' },
+    },
+    pino.multistream(streams),
+  );
+  return {
+    logger,
+    flush() {
+      for (const s of [console, fileStream]) {
+        const f = (s as { flushSync?: () => void } | undefined)?.flushSync;
+        if (typeof f === 'function') {
+          try {
+            f.call(s);
+          } catch {
+            // A destination that is not ready yet has nothing to flush.
+          }
+        }
+      }
+    },
+  };
+}
