@@ -56,3 +56,12 @@ export {
 } from './middleware/dead-letter.js';
 export { dedupe, type DedupeOptions } from './middleware/dedupe.js';
 export { metrics as metricsMiddleware } from './middleware/metrics.js';
+export {
+  DeadLetterAdmin,
+  InvalidCursorError,
+  type DeadLetter,
+  type DeadLetterPage,
+  type DeadLetterFilter,
+  type ListOptions as DeadLetterListOptions,
+  type ReplaySink,
+} from './dead-letter-admin.js';

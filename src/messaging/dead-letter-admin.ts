@@ -1,0 +1,214 @@
+/**
+ * Operator tooling for dead letters, over the broker's admin surface: list them with why they
+ * failed, replay them to the topic they came from (as fresh messages: the retry history is
+ * dropped, the event keeps its id, so deduplicating consumers do not double-count), purge.
+ */
+import type { Broker, Message, MessageId, ProducerMessage } from '../broker/index.js';
+import { deadLetterTopicName, fullTopicName, parseMessageId } from '../broker/index.js';
+import { DELIVERY_PROPERTIES, FAILURE_PROPERTIES } from './properties.js';
+
+export interface DeadLetterFilter {
+  /** Original topic (short or full name). */
+  topic?: string;
+  subscription?: string;
+}
+
+export interface DeadLetter {
+  deadLetterTopic: string;
+  messageId: string;
+  key: string | null;
+  publishedAt: string;
+  reason: {
+    error: string | null;
+    errorCode: string | null;
+    attempts: number | null;
+    firstFailureAt: string | null;
+    lastFailureAt: string | null;
+    originalTopic: string | null;
+    originalMessageId: string | null;
+    subscription: string | null;
+  };
+  properties: Record<string, string>;
+  /** The payload as UTF-8 text. */
+  data: string;
+}
+
+export interface DeadLetterPage {
+  items: DeadLetter[];
+  /** Pass back as `cursor` for the next page; null at the end. */
+  nextCursor: string | null;
+}
+
+export interface ListOptions extends DeadLetterFilter {
+  limit?: number;
+  cursor?: string;
+}
+
+export class InvalidCursorError extends TypeError {
+  readonly code = 'INVALID_CURSOR';
+}
+
+/** Sends replayed messages; a Publisher or a ProducerPool-backed function. */
+export type ReplaySink = (topic: string, message: ProducerMessage) => Promise<MessageId>;
+
+const DLQ_SUFFIX = '-DLQ';
+
+export class DeadLetterAdmin {
+  constructor(
+    private readonly broker: Broker,
+    private readonly send: ReplaySink,
+  ) {}
+
+  /** Dead-letter topics matching the filter, sorted. */
+  async topics(filter: DeadLetterFilter = {}): Promise<string[]> {
+    if (filter.topic && filter.subscription)
+      return [deadLetterTopicName(filter.topic, filter.subscription)];
+    const prefix = filter.topic ? `${fullTopicName(filter.topic)}-` : '';
+    const all = await this.broker.admin.listTopics();
+    return all
+      .filter((t) => t.endsWith(DLQ_SUFFIX) && t.startsWith(prefix))
+      .filter((t) => !filter.subscription || t.endsWith(`-${filter.subscription}${DLQ_SUFFIX}`))
+      .sort();
+  }
+
+  async list(options: ListOptions = {}): Promise<DeadLetterPage> {
+    const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+    const topics = await this.topics(options);
+    const cursor = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const items: DeadLetter[] = [];
+    let last: { topic: string; id: string } | undefined;
+    let more = false;
+    for (const topic of topics) {
+      if (cursor && topic < cursor.topic) continue;
+      const after = cursor && topic === cursor.topic ? parseMessageId(cursor.id) : undefined;
+      const room = limit - items.length;
+      const messages = await this.broker.admin.readMessages(topic, { after, limit: room + 1 });
+      for (const m of messages.slice(0, room)) {
+        items.push(describe(topic, m));
+        last = { topic, id: m.getMessageId().toString() };
+      }
+      if (messages.length > room) {
+        more = true;
+        break;
+      }
+      if (items.length >= limit) {
+        more = topics.indexOf(topic) < topics.length - 1;
+        break;
+      }
+    }
+    return { items, nextCursor: more && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Republishes dead letters to their original topic and deletes them from the dead-letter
+   * topic. With `ids`, only those (ids of any matching dead-letter topic); else all.
+   */
+  async replay(
+    filter: DeadLetterFilter & { ids?: string[] } = {},
+  ): Promise<{ replayed: number; messageIds: string[] }> {
+    const wanted = filter.ids ? new Set(filter.ids) : undefined;
+    const messageIds: string[] = [];
+    for (const topic of await this.topics(filter)) {
+      for await (const batch of this.pages(topic)) {
+        const chosen = batch.filter((m) => !wanted || wanted.has(m.getMessageId().toString()));
+        for (const m of chosen) {
+          const target = m.getProperties()[FAILURE_PROPERTIES.originalTopic] ?? originOf(topic);
+          const id = await this.send(target, freshCopy(m));
+          messageIds.push(id.toString());
+          await this.broker.admin.deleteMessages(topic, [m.getMessageId()]);
+        }
+      }
+    }
+    return { replayed: messageIds.length, messageIds };
+  }
+
+  /** Deletes dead letters (all matching, or the given ids). */
+  async purge(filter: DeadLetterFilter & { ids?: string[] } = {}): Promise<{ deleted: number }> {
+    let deleted = 0;
+    for (const topic of await this.topics(filter)) {
+      if (!filter.ids) {
+        deleted += await this.broker.admin.purge(topic);
+        continue;
+      }
+      const ids = filter.ids.map((text) => parseMessageId(text));
+      deleted += await this.broker.admin.deleteMessages(topic, ids);
+    }
+    return { deleted };
+  }
+
+  private async *pages(topic: string): AsyncGenerator<Message[]> {
+    let after: MessageId | undefined;
+    for (;;) {
+      const batch = await this.broker.admin.readMessages(topic, { after, limit: 200 });
+      if (batch.length === 0) return;
+      after = batch[batch.length - 1].getMessageId();
+      yield batch;
+      if (batch.length < 200) return;
+    }
+  }
+}
+
+function describe(topic: string, m: Message): DeadLetter {
+  const p = m.getProperties();
+  const get = (name: string) => p[name] ?? null;
+  const attempts = Number(p[FAILURE_PROPERTIES.attempts]);
+  return {
+    deadLetterTopic: topic,
+    messageId: m.getMessageId().toString(),
+    key: m.getPartitionKey() ?? null,
+    publishedAt: new Date(m.getPublishTimestamp()).toISOString(),
+    reason: {
+      error: get(FAILURE_PROPERTIES.error),
+      errorCode: get(FAILURE_PROPERTIES.errorCode),
+      attempts: Number.isInteger(attempts) ? attempts : null,
+      firstFailureAt: get(FAILURE_PROPERTIES.firstFailureAt),
+      lastFailureAt: get(FAILURE_PROPERTIES.lastFailureAt),
+      originalTopic: get(FAILURE_PROPERTIES.originalTopic),
+      originalMessageId: get(FAILURE_PROPERTIES.originalMessageId),
+      subscription: get(FAILURE_PROPERTIES.subscription),
+    },
+    properties: p,
+    data: m.getData().toString('utf8'),
+  };
+}
+
+/** The message as first published: payload, keys and its own properties, no failure history. */
+function freshCopy(m: Message): ProducerMessage {
+  const properties = { ...m.getProperties() };
+  for (const name of DELIVERY_PROPERTIES) delete properties[name];
+  const out: ProducerMessage = { data: m.getData(), properties };
+  const key = m.getPartitionKey();
+  if (key !== undefined) out.partitionKey = key;
+  const orderingKey = m.getOrderingKey();
+  if (orderingKey !== undefined) out.orderingKey = orderingKey;
+  if (m.getEventTimestamp() > 0) out.eventTimestamp = m.getEventTimestamp();
+  return out;
+}
+
+/** `<topic>-<subscription>-DLQ` -> `<topic>`, for dead letters without REAL_TOPIC. */
+function originOf(dlqTopic: string): string {
+  const base = dlqTopic.slice(0, -DLQ_SUFFIX.length);
+  return base.slice(0, base.lastIndexOf('-'));
+}
+
+function encodeCursor(c: { topic: string; id: string }): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+function decodeCursor(text: string): { topic: string; id: string } {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (
+      typeof c === 'object' &&
+      c !== null &&
+      typeof (c as { topic?: unknown }).topic === 'string' &&
+      typeof (c as { id?: unknown }).id === 'string'
+    ) {
+      parseMessageId((c as { id: string }).id);
+      return c as { topic: string; id: string };
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError('cursor is not one this API returned');
+}

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DeadLetterAdmin,
+  FAILURE_PROPERTIES,
+  InvalidCursorError,
+  ProducerPool,
+} from '../../src/messaging/index.js';
+import { RETRY_PROPERTIES } from '../../src/broker/index.js';
+import { FakeBroker } from './fake-broker.js';
+
+const T = 'persistent://public/default/user-events';
+
+async function seeded() {
+  const broker = new FakeBroker();
+  const pool = new ProducerPool(broker);
+  const admin = new DeadLetterAdmin(broker, async (topic, m) => (await pool.get(topic)).send(m));
+  for (const sub of ['activity', 'recommendations'])
+    for (let i = 0; i < 3; i++)
+      await broker.store(`${T}-${sub}-DLQ`, {
+        data: Buffer.from(`{"n":${i}}`),
+        partitionKey: `u${i}`,
+        properties: {
+          eventId: `${sub}-${i}`,
+          [FAILURE_PROPERTIES.error]: 'bad',
+          [FAILURE_PROPERTIES.attempts]: '5',
+          [FAILURE_PROPERTIES.originalTopic]: T,
+          [FAILURE_PROPERTIES.subscription]: sub,
+          [RETRY_PROPERTIES.reconsumeTimes]: '4',
+        },
+      });
+  await broker.store(T, { data: Buffer.from('live') });
+  return { broker, admin };
+}
+
+test('lists dead letters with their reasons, filtered and paginated', async () => {
+  const { admin } = await seeded();
+  assert.deepEqual(await admin.topics(), [`${T}-activity-DLQ`, `${T}-recommendations-DLQ`]);
+  const page1 = await admin.list({ limit: 2 });
+  assert.equal(page1.items.length, 2);
+  assert.equal(page1.items[0].reason.error, 'bad');
+  assert.equal(page1.items[0].reason.attempts, 5);
+  assert.equal(page1.items[0].key, 'u0');
+  assert.ok(page1.nextCursor);
+  const page2 = await admin.list({ limit: 2, cursor: page1.nextCursor! });
+  const page3 = await admin.list({ limit: 2, cursor: page2.nextCursor! });
+  assert.equal(page3.nextCursor, null);
+  const all = [...page1.items, ...page2.items, ...page3.items].map((d) => d.properties.eventId);
+  assert.deepEqual(all, [
+    'activity-0',
+    'activity-1',
+    'activity-2',
+    'recommendations-0',
+    'recommendations-1',
+    'recommendations-2',
+  ]);
+  const onlyRec = await admin.list({ subscription: 'recommendations' });
+  assert.equal(onlyRec.items.length, 3);
+  const exact = await admin.list({ topic: 'user-events', subscription: 'activity', limit: 3 });
+  assert.equal(exact.items.length, 3);
+  assert.equal(exact.nextCursor, null);
+  await assert.rejects(admin.list({ cursor: 'garbage' }), InvalidCursorError);
+});
+
+test('replay sends chosen dead letters back to the original topic without their failure history', async () => {
+  const { broker, admin } = await seeded();
+  const [first] = (await admin.list({ subscription: 'activity' })).items;
+  const r = await admin.replay({ ids: [first.messageId], subscription: 'activity' });
+  assert.equal(r.replayed, 1);
+  const live = broker.topics.get(T)!;
+  const replayed = live[live.length - 1];
+  assert.equal(replayed.data.toString(), '{"n":0}');
+  assert.equal(replayed.partitionKey, 'u0');
+  assert.equal(replayed.properties.eventId, 'activity-0');
+  assert.equal(replayed.properties[FAILURE_PROPERTIES.error], undefined);
+  assert.equal(replayed.properties[RETRY_PROPERTIES.reconsumeTimes], undefined);
+  assert.equal((await admin.list({ subscription: 'activity' })).items.length, 2);
+  const all = await admin.replay({});
+  assert.equal(all.replayed, 5);
+  assert.equal((await admin.list()).items.length, 0);
+});
+
+test('purge deletes all matching dead letters, or chosen ids', async () => {
+  const { admin } = await seeded();
+  const [first] = (await admin.list({ subscription: 'recommendations' })).items;
+  assert.deepEqual(await admin.purge({ subscription: 'recommendations', ids: [first.messageId] }), {
+    deleted: 1,
+  });
+  assert.deepEqual(await admin.purge({ topic: 'user-events' }), { deleted: 5 });
+  assert.equal((await admin.list()).items.length, 0);
+});
