@@ -1,0 +1,144 @@
+import { BaseCommand_Type as T } from './commands.js';
+import { ConnectionPool } from './connection-pool.js';
+import { Consumer } from './consumer.js';
+import { PulsarClientError } from './errors.js';
+import { LookupService } from './lookup.js';
+import {
+  CLIENT_DEFAULTS,
+  withDefaults,
+  type ClientOptions,
+  type ConsumerOptions,
+  type ProducerOptions,
+} from './options.js';
+import { Producer } from './producer.js';
+import { fullTopicName } from './topic-name.js';
+import { parseServiceUrl, tcpTransport } from './transport.js';
+
+/**
+ * Entry point of the client: `new PulsarClient({ serviceUrl })`, then `createProducer`,
+ * `subscribe`, and `close` (which closes every producer and consumer it made).
+ */
+export class PulsarClient {
+  readonly options: Required<Omit<ClientOptions, 'authentication'>> &
+    Pick<ClientOptions, 'authentication'>;
+  readonly pool: ConnectionPool;
+  readonly lookup: LookupService;
+  private nextProducerId = 0n;
+  private nextConsumerId = 0n;
+  private readonly producers = new Set<Producer>();
+  private readonly consumers = new Set<Consumer>();
+  private closed = false;
+
+  constructor(options: ClientOptions) {
+    if (!options?.serviceUrl)
+      throw new PulsarClientError('InvalidConfiguration', 'serviceUrl is required');
+    const serviceUrl = parseServiceUrl(options.serviceUrl).url;
+    this.options = withDefaults(
+      { ...CLIENT_DEFAULTS, transport: tcpTransport },
+      { ...options, serviceUrl },
+    ) as PulsarClient['options'];
+    this.pool = new ConnectionPool({
+      transport: this.options.transport,
+      connectionTimeoutMs: this.options.connectionTimeoutMs,
+      operationTimeoutMs: this.options.operationTimeoutMs,
+      keepAliveIntervalMs: this.options.keepAliveIntervalMs,
+      authentication: this.options.authentication,
+    });
+    this.lookup = new LookupService(this.pool, serviceUrl, this.options.useTls);
+  }
+
+  /** Creates a producer on a non-partitioned topic (or on one partition, by its full name). */
+  async createProducer(options: ProducerOptions): Promise<Producer> {
+    return this.createPartitionProducer(options, -1);
+  }
+
+  /** Subscribes to a non-partitioned topic (or to one partition, by its full name). */
+  async subscribe(options: ConsumerOptions): Promise<Consumer> {
+    return this.subscribePartition(options, -1);
+  }
+
+  /**
+   * Creates a producer on exactly `options.topic`, stamping `partition` on its message ids.
+   * The building block of partitioned producers.
+   */
+  async createPartitionProducer(options: ProducerOptions, partition: number): Promise<Producer> {
+    this.assertOpen();
+    if (!options?.topic) throw new PulsarClientError('InvalidConfiguration', 'topic is required');
+    const topic = fullTopicName(options.topic);
+    const connection = await this.connectionFor(topic);
+    const producerId = this.nextProducerId++;
+    const requestId = connection.newRequestId();
+    const res = await connection.request(
+      {
+        type: T.PRODUCER,
+        producer: {
+          topic,
+          producerId,
+          requestId,
+          producerName: options.producerName,
+          userProvidedProducerName: options.producerName !== undefined,
+          metadata: Object.entries(options.properties ?? {}).map(([key, value]) => ({
+            key,
+            value,
+          })),
+        },
+      },
+      requestId,
+    );
+    const ok = res.producerSuccess!;
+    const producer = new Producer(
+      { connection, producerId, topic, partition },
+      options,
+      ok.producerName,
+      ok.lastSequenceId,
+    );
+    this.track(this.producers, producer);
+    return producer;
+  }
+
+  /** Subscribes to exactly `options.topic`, stamping `partition` on message ids. */
+  async subscribePartition(options: ConsumerOptions, partition: number): Promise<Consumer> {
+    this.assertOpen();
+    if (!options?.topic) throw new PulsarClientError('InvalidConfiguration', 'topic is required');
+    if (!options.subscription)
+      throw new PulsarClientError('InvalidConfiguration', 'subscription is required');
+    const topic = fullTopicName(options.topic);
+    const connection = await this.connectionFor(topic);
+    const consumerId = this.nextConsumerId++;
+    const consumer = await Consumer.subscribe(
+      { connection, consumerId, topic, partition },
+      options,
+    );
+    this.track(this.consumers, consumer);
+    return consumer;
+  }
+
+  /** Partitions of a topic, 0 when it is not partitioned. */
+  getPartitionCount(topic: string): Promise<number> {
+    this.assertOpen();
+    return this.lookup.partitions(fullTopicName(topic));
+  }
+
+  /** Closes every producer and consumer, then the connections. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.producers].map((p) => p.close()));
+    await Promise.allSettled([...this.consumers].map((c) => c.close()));
+    await this.pool.close();
+  }
+
+  private async connectionFor(topic: string) {
+    const addr = await this.lookup.lookup(topic);
+    return this.pool.get(addr.logicalUrl, addr.physicalUrl);
+  }
+
+  private track<X extends Producer | Consumer>(set: Set<X>, x: X): void {
+    set.add(x);
+    x.once('closed', () => set.delete(x));
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new PulsarClientError('AlreadyClosed', 'client is closed');
+  }
+}

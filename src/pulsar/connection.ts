@@ -1,0 +1,427 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import {
+  BaseCommand_Type as T,
+  commandName,
+  decodeCommand,
+  encodePayloadFrame,
+  encodeSimpleFrame,
+  type BaseCommandInit,
+  type MessageMetadataInit,
+} from './commands.js';
+import { PulsarClientError, serverError } from './errors.js';
+import {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  FRAME_HEADROOM,
+  FrameDecoder,
+  type PayloadSection,
+} from './frame-decoder.js';
+import type {
+  BaseCommand,
+  CommandMessage,
+  CommandSendError,
+  CommandSendReceipt,
+  MessageMetadata,
+} from './proto/generated/PulsarApi_pb.js';
+import type { TransportFactory, TransportTarget } from './transport.js';
+
+/** The newest protocol version this client speaks (Pulsar's ProtocolVersion v21). */
+export const PROTOCOL_VERSION = 21;
+export const CLIENT_VERSION = 'magnetar-pulsar-ts/0.1.0';
+
+export interface Authentication {
+  /** Pulsar's auth method name, e.g. `token`. */
+  readonly methodName: string;
+  /** Credentials for CONNECT and for answering AUTH_CHALLENGE (called again each time). */
+  getData(): Promise<string | Uint8Array> | string | Uint8Array;
+}
+
+export interface ConnectionOptions {
+  /** Where the socket goes (the broker itself, or the proxy/service URL). */
+  target: TransportTarget;
+  /** Set when connecting through a proxy: the broker the proxy must forward to. */
+  proxyToBrokerUrl?: string;
+  transport: TransportFactory;
+  connectionTimeoutMs: number;
+  operationTimeoutMs: number;
+  keepAliveIntervalMs: number;
+  authentication?: Authentication;
+}
+
+/** Receives what the broker sends for one producer id. */
+export interface ProducerHandler {
+  onSendReceipt(receipt: CommandSendReceipt): void;
+  onSendError(error: CommandSendError): void;
+  /** The broker closed the producer (topic unloaded, moved); the hook for reconnection. */
+  onClosedByBroker(): void;
+  onConnectionClosed(error: PulsarClientError): void;
+}
+
+/** Receives what the broker sends for one consumer id. */
+export interface ConsumerHandler {
+  onMessage(message: CommandMessage, payload: PayloadSection | undefined): void;
+  onActiveConsumerChange(isActive: boolean): void;
+  onReachedEndOfTopic(): void;
+  onClosedByBroker(): void;
+  onConnectionClosed(error: PulsarClientError): void;
+}
+
+interface Pending {
+  resolve(cmd: BaseCommand): void;
+  reject(err: PulsarClientError): void;
+  timer: NodeJS.Timeout;
+  what: string;
+}
+
+/**
+ * One TCP connection to a broker: CONNECT handshake, request-id -> pending map, the
+ * producer and consumer handlers registered on it, PING/PONG keepalive and close handling.
+ * Emits 'close' (PulsarClientError) once.
+ */
+export class Connection extends EventEmitter {
+  readonly maxMessageSize: number;
+  readonly serverVersion: string;
+  readonly protocolVersion: number;
+  private readonly pending = new Map<bigint, Pending>();
+  private readonly producers = new Map<bigint, ProducerHandler>();
+  private readonly consumers = new Map<bigint, ConsumerHandler>();
+  private nextRequestId = 0n;
+  private closedError: PulsarClientError | undefined;
+  private lastReceived = Date.now();
+  private keepAlive: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly socket: Duplex,
+    private readonly decoder: FrameDecoder,
+    private readonly options: ConnectionOptions,
+    connected: BaseCommand['connected'],
+  ) {
+    super();
+    this.serverVersion = connected?.serverVersion ?? '';
+    this.protocolVersion = connected?.protocolVersion ?? 0;
+    this.maxMessageSize = connected?.maxMessageSize || DEFAULT_MAX_MESSAGE_SIZE;
+    decoder.maxFrameSize = this.maxMessageSize + FRAME_HEADROOM;
+  }
+
+  /** Opens the transport and completes the CONNECT / CONNECTED handshake. */
+  static async open(options: ConnectionOptions): Promise<Connection> {
+    const socket = await options.transport(options.target, options.connectionTimeoutMs);
+    const decoder = new FrameDecoder();
+    try {
+      const connected = await handshake(socket, decoder, options);
+      const conn = new Connection(socket, decoder, options, connected.connected);
+      conn.attach();
+      return conn;
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  get address(): string {
+    return this.options.proxyToBrokerUrl ?? this.options.target.url;
+  }
+
+  newRequestId(): bigint {
+    return this.nextRequestId++;
+  }
+
+  registerProducer(id: bigint, handler: ProducerHandler): void {
+    this.producers.set(id, handler);
+  }
+
+  unregisterProducer(id: bigint): void {
+    this.producers.delete(id);
+  }
+
+  registerConsumer(id: bigint, handler: ConsumerHandler): void {
+    this.consumers.set(id, handler);
+  }
+
+  unregisterConsumer(id: bigint): void {
+    this.consumers.delete(id);
+  }
+
+  /** Sends a command carrying `requestId` and resolves with the broker's response to it. */
+  request(
+    init: BaseCommandInit,
+    requestId: bigint,
+    timeoutMs = this.options.operationTimeoutMs,
+  ): Promise<BaseCommand> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    return new Promise((resolve, reject) => {
+      const what = commandName(init.type as T);
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new PulsarClientError('Timeout', `${what} got no response in ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(requestId, { resolve, reject, timer, what });
+      this.write(encodeSimpleFrame(init));
+    });
+  }
+
+  /** Sends a command that has no response. */
+  send(init: BaseCommandInit): void {
+    if (this.closedError) throw this.closedError;
+    this.write(encodeSimpleFrame(init));
+  }
+
+  sendPayload(
+    init: BaseCommandInit,
+    metadata: MessageMetadata | MessageMetadataInit,
+    payload: Uint8Array,
+  ): void {
+    if (this.closedError) throw this.closedError;
+    this.write(encodePayloadFrame(init, metadata, payload));
+  }
+
+  /** Writes already-encoded frame bytes. */
+  write(frame: Buffer): void {
+    if (this.closedError) throw this.closedError;
+    this.socket.write(frame);
+  }
+
+  close(
+    error = new PulsarClientError('ConnectionClosed', `connection to ${this.address} closed`),
+  ): void {
+    if (this.closedError) return;
+    this.closedError = error;
+    clearInterval(this.keepAlive);
+    this.socket.destroy();
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+    this.pending.clear();
+    for (const h of [...this.producers.values()]) h.onConnectionClosed(error);
+    for (const h of [...this.consumers.values()]) h.onConnectionClosed(error);
+    this.producers.clear();
+    this.consumers.clear();
+    this.emit('close', error);
+  }
+
+  private attach(): void {
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (err) =>
+      this.close(
+        new PulsarClientError('ConnectionClosed', `connection to ${this.address} failed`, {
+          cause: err,
+        }),
+      ),
+    );
+    this.socket.on('close', () => this.close());
+    const every = this.options.keepAliveIntervalMs;
+    if (every > 0) {
+      this.keepAlive = setInterval(() => {
+        if (Date.now() - this.lastReceived > 2 * every) {
+          this.close(new PulsarClientError('ConnectionClosed', `no PONG from ${this.address}`));
+        } else {
+          this.safeSend({ type: T.PING, ping: {} });
+        }
+      }, every);
+      this.keepAlive.unref();
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastReceived = Date.now();
+    let frames;
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      this.close(err as PulsarClientError);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.closedError) return;
+      let cmd: BaseCommand;
+      try {
+        cmd = decodeCommand(frame.command);
+      } catch (err) {
+        this.close(new PulsarClientError('ProtocolError', 'undecodable command', { cause: err }));
+        return;
+      }
+      this.dispatch(cmd, frame.payload);
+    }
+  }
+
+  private dispatch(cmd: BaseCommand, payload: PayloadSection | undefined): void {
+    switch (cmd.type) {
+      case T.MESSAGE:
+        this.consumers.get(cmd.message!.consumerId)?.onMessage(cmd.message!, payload);
+        return;
+      case T.SEND_RECEIPT:
+        this.producers.get(cmd.sendReceipt!.producerId)?.onSendReceipt(cmd.sendReceipt!);
+        return;
+      case T.SEND_ERROR:
+        this.producers.get(cmd.sendError!.producerId)?.onSendError(cmd.sendError!);
+        return;
+      case T.PING:
+        this.safeSend({ type: T.PONG, pong: {} });
+        return;
+      case T.PONG:
+        return;
+      case T.SUCCESS:
+        return this.settle(cmd.success!.requestId, cmd);
+      case T.PRODUCER_SUCCESS:
+        // A producer waiting for exclusive access gets producer_ready=false first; keep waiting.
+        if (!cmd.producerSuccess!.producerReady) return;
+        return this.settle(cmd.producerSuccess!.requestId, cmd);
+      case T.LOOKUP_RESPONSE:
+        return this.settle(cmd.lookupTopicResponse!.requestId, cmd);
+      case T.PARTITIONED_METADATA_RESPONSE:
+        return this.settle(cmd.partitionMetadataResponse!.requestId, cmd);
+      case T.GET_LAST_MESSAGE_ID_RESPONSE:
+        return this.settle(cmd.getLastMessageIdResponse!.requestId, cmd);
+      case T.ACK_RESPONSE:
+        return this.settle(cmd.ackResponse!.requestId, cmd);
+      case T.ERROR: {
+        const e = cmd.error!;
+        return this.settle(e.requestId, cmd, serverError(e.error, e.message));
+      }
+      case T.CLOSE_PRODUCER: {
+        const id = cmd.closeProducer!.producerId;
+        const h = this.producers.get(id);
+        this.producers.delete(id);
+        h?.onClosedByBroker();
+        return;
+      }
+      case T.CLOSE_CONSUMER: {
+        const id = cmd.closeConsumer!.consumerId;
+        const h = this.consumers.get(id);
+        this.consumers.delete(id);
+        h?.onClosedByBroker();
+        return;
+      }
+      case T.ACTIVE_CONSUMER_CHANGE:
+        this.consumers
+          .get(cmd.activeConsumerChange!.consumerId)
+          ?.onActiveConsumerChange(cmd.activeConsumerChange!.isActive);
+        return;
+      case T.REACHED_END_OF_TOPIC:
+        this.consumers.get(cmd.reachedEndOfTopic!.consumerId)?.onReachedEndOfTopic();
+        return;
+      case T.AUTH_CHALLENGE:
+        void this.answerAuthChallenge();
+        return;
+      default:
+        // Commands this client does not use (newer protocol features) are ignored.
+        return;
+    }
+  }
+
+  private settle(requestId: bigint, cmd: BaseCommand, error?: PulsarClientError): void {
+    const p = this.pending.get(requestId);
+    if (!p) return;
+    this.pending.delete(requestId);
+    clearTimeout(p.timer);
+    if (error) p.reject(error);
+    else p.resolve(cmd);
+  }
+
+  private async answerAuthChallenge(): Promise<void> {
+    const auth = this.options.authentication;
+    try {
+      const data = auth ? await auth.getData() : new Uint8Array();
+      this.safeSend({
+        type: T.AUTH_RESPONSE,
+        authResponse: {
+          clientVersion: CLIENT_VERSION,
+          protocolVersion: PROTOCOL_VERSION,
+          response: { authMethodName: auth?.methodName ?? 'none', authData: toBytes(data) },
+        },
+      });
+    } catch (err) {
+      this.close(
+        new PulsarClientError('AuthenticationError', 'could not refresh credentials', {
+          cause: err,
+        }),
+      );
+    }
+  }
+
+  private safeSend(init: BaseCommandInit): void {
+    if (!this.closedError) this.socket.write(encodeSimpleFrame(init));
+  }
+}
+
+function toBytes(data: string | Uint8Array): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+async function handshake(
+  socket: Duplex,
+  decoder: FrameDecoder,
+  options: ConnectionOptions,
+): Promise<BaseCommand> {
+  const auth = options.authentication;
+  const authData = auth ? toBytes(await auth.getData()) : undefined;
+  return new Promise((resolve, reject) => {
+    const done = (err: PulsarClientError | undefined, cmd?: BaseCommand) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (err) reject(err);
+      else resolve(cmd!);
+    };
+    const timer = setTimeout(
+      () => done(new PulsarClientError('ConnectError', `no CONNECTED from ${options.target.url}`)),
+      options.connectionTimeoutMs,
+    );
+    const onError = (err: Error) =>
+      done(
+        new PulsarClientError('ConnectError', `connection to ${options.target.url} failed`, {
+          cause: err,
+        }),
+      );
+    const onClose = () =>
+      done(new PulsarClientError('ConnectError', `${options.target.url} closed the connection`));
+    const onData = (chunk: Buffer) => {
+      try {
+        const frames = decoder.push(chunk);
+        if (frames.length === 0) return;
+        const cmd = decodeCommand(frames[0].command);
+        if (cmd.type === T.CONNECTED) {
+          // Frames after CONNECTED cannot arrive before we ask for anything.
+          done(undefined, cmd);
+        } else if (cmd.type === T.ERROR) {
+          done(serverError(cmd.error!.error, cmd.error!.message));
+        } else {
+          done(
+            new PulsarClientError(
+              'ProtocolError',
+              `expected CONNECTED, got ${commandName(cmd.type)}`,
+            ),
+          );
+        }
+      } catch (err) {
+        done(
+          err instanceof PulsarClientError
+            ? err
+            : new PulsarClientError('ProtocolError', 'bad handshake', { cause: err }),
+        );
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.write(
+      encodeSimpleFrame({
+        type: T.CONNECT,
+        connect: {
+          clientVersion: CLIENT_VERSION,
+          protocolVersion: PROTOCOL_VERSION,
+          authMethodName: auth?.methodName,
+          authData,
+          proxyToBrokerUrl: options.proxyToBrokerUrl,
+          featureFlags: { supportsAuthRefresh: true },
+        },
+      }),
+    );
+  });
+}

@@ -1,0 +1,496 @@
+import { EventEmitter } from 'node:events';
+import { isFieldSet } from '@bufbuild/protobuf';
+import { BatchAckTracker, TimedIds } from './ack-trackers.js';
+import { decodeBatch, fromKeyValues, toKeyValues } from './batch-payload.js';
+import { BaseCommand_Type as T, decodeMetadata } from './commands.js';
+import { codecForWire, CompressionError } from './compression/index.js';
+import type { Connection, ConsumerHandler } from './connection.js';
+import { PulsarClientError } from './errors.js';
+import type { PayloadSection } from './frame-decoder.js';
+import { Message } from './message.js';
+import { MessageId } from './message-id.js';
+import {
+  CONSUMER_DEFAULTS,
+  withDefaults,
+  type ConsumerApi,
+  type ConsumerOptions,
+} from './options.js';
+import {
+  CommandAck_AckType as AckType,
+  CommandAck_ValidationError as ValidationError,
+  CommandSubscribe_InitialPosition as InitialPosition,
+  CommandSubscribe_SubType as SubType,
+  KeySharedMode,
+  MessageMetadataSchema,
+  SingleMessageMetadataSchema,
+  type CommandMessage,
+  type MessageIdData,
+} from './proto/generated/PulsarApi_pb.js';
+
+export interface ConsumerInternals {
+  connection: Connection;
+  consumerId: bigint;
+  topic: string;
+  /** Partition index of `topic`, -1 for a non-partitioned topic. */
+  partition: number;
+}
+
+type Resolved = Required<Omit<ConsumerOptions, 'consumerName' | 'listener' | 'properties'>> &
+  Pick<ConsumerOptions, 'consumerName' | 'listener' | 'properties'>;
+
+interface Waiter {
+  resolve(m: Message): void;
+  reject(e: PulsarClientError): void;
+  timer?: NodeJS.Timeout;
+}
+
+const SUB_TYPES = {
+  Exclusive: SubType.Exclusive,
+  Shared: SubType.Shared,
+  Failover: SubType.Failover,
+  KeyShared: SubType.Key_Shared,
+} as const;
+
+/**
+ * Consumes one (non-partitioned topic or one partition of a) topic for one subscription.
+ *
+ * Events: 'activeChange' (isActive: boolean) for Failover/Exclusive; 'discarded'
+ * ({ id, reason }) when a message with a bad checksum or payload is dropped and acked with
+ * a validation error; 'disconnected' (PulsarClientError) when the broker closes the consumer
+ * or the connection drops. With no 'disconnected' listener the waiting receives fail; a
+ * listener (the reconnection hook) keeps them waiting.
+ */
+export class Consumer extends EventEmitter implements ConsumerApi {
+  private readonly opts: Resolved;
+  private readonly queue: Message[] = [];
+  private readonly waiters: Waiter[] = [];
+  private readonly batches = new BatchAckTracker();
+  private readonly unacked = new TimedIds();
+  private readonly nacked = new TimedIds();
+  private permitsToReturn = 0;
+  private state: 'ready' | 'closed' | 'disconnected' = 'ready';
+  private active: boolean | undefined;
+  private listenerBusy = false;
+  private ackTimer: NodeJS.Timeout | undefined;
+  private nackTimer: NodeJS.Timeout | undefined;
+  private readonly connection: Connection;
+  private readonly handler: ConsumerHandler;
+
+  private constructor(
+    private readonly internals: ConsumerInternals,
+    options: ConsumerOptions,
+  ) {
+    super();
+    this.opts = withDefaults(CONSUMER_DEFAULTS, options) as Resolved;
+    this.connection = internals.connection;
+    this.handler = {
+      onMessage: (cmd, payload) => this.onMessage(cmd, payload),
+      onActiveConsumerChange: (isActive) => {
+        this.active = isActive;
+        this.emit('activeChange', isActive);
+      },
+      onReachedEndOfTopic: () => this.emit('endOfTopic'),
+      onClosedByBroker: () =>
+        this.onDisconnected(
+          new PulsarClientError('BrokerClosed', `broker closed consumer on ${internals.topic}`),
+        ),
+      onConnectionClosed: (err) => this.onDisconnected(err),
+    };
+  }
+
+  /** Sends SUBSCRIBE, then the first FLOW of receiverQueueSize permits. */
+  static async subscribe(
+    internals: ConsumerInternals,
+    options: ConsumerOptions,
+  ): Promise<Consumer> {
+    const c = new Consumer(internals, options);
+    const { connection, consumerId, topic } = internals;
+    // Registered before SUBSCRIBE: ACTIVE_CONSUMER_CHANGE can follow SUCCESS in the same read.
+    connection.registerConsumer(consumerId, c.handler);
+    const requestId = connection.newRequestId();
+    try {
+      await connection.request(
+        {
+          type: T.SUBSCRIBE,
+          subscribe: {
+            topic,
+            subscription: c.opts.subscription,
+            subType: SUB_TYPES[c.opts.subscriptionType],
+            consumerId,
+            requestId,
+            consumerName: c.opts.consumerName,
+            priorityLevel: c.opts.priorityLevel,
+            durable: true,
+            initialPosition:
+              c.opts.subscriptionInitialPosition === 'Earliest'
+                ? InitialPosition.Earliest
+                : InitialPosition.Latest,
+            keySharedMeta:
+              c.opts.subscriptionType === 'KeyShared'
+                ? { keySharedMode: KeySharedMode.AUTO_SPLIT }
+                : undefined,
+            metadata: toKeyValues(c.opts.properties),
+          },
+        },
+        requestId,
+      );
+    } catch (err) {
+      connection.unregisterConsumer(consumerId);
+      throw err;
+    }
+    c.startTimers();
+    c.flow(c.opts.receiverQueueSize);
+    return c;
+  }
+
+  getTopic(): string {
+    return this.internals.topic;
+  }
+
+  getSubscription(): string {
+    return this.opts.subscription;
+  }
+
+  isConnected(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** For Failover/Exclusive: whether the broker made this consumer the active one (undefined until told). */
+  isActive(): boolean | undefined {
+    return this.active;
+  }
+
+  /** Next message; rejects with Timeout when `timeoutMs` passes first (default: wait forever). */
+  receive(timeoutMs?: number): Promise<Message> {
+    if (this.state === 'closed')
+      return Promise.reject(new PulsarClientError('AlreadyClosed', 'consumer is closed'));
+    if (this.opts.listener) {
+      return Promise.reject(
+        new PulsarClientError('InvalidConfiguration', 'receive() cannot be used with a listener'),
+      );
+    }
+    const next = this.queue.shift();
+    if (next) return Promise.resolve(this.handOver(next));
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject };
+      if (timeoutMs !== undefined && timeoutMs > 0) {
+        waiter.timer = setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new PulsarClientError('Timeout', `no message within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this.waiters.push(waiter);
+    });
+  }
+
+  async acknowledge(message: Message): Promise<void> {
+    return this.acknowledgeId(message.getMessageId());
+  }
+
+  /** Individual ack. A batched message's entry is acked once every message of the batch is. */
+  async acknowledgeId(id: MessageId): Promise<void> {
+    this.assertOpen();
+    this.unacked.remove(id);
+    if (id.batchIndex >= 0 && !this.batches.ack(id)) return;
+    this.sendAck(AckType.Individual, [id.entry()]);
+  }
+
+  /** Acks this message and every earlier one (Exclusive and Failover only). */
+  async acknowledgeCumulative(message: Message): Promise<void> {
+    this.assertOpen();
+    const t = this.opts.subscriptionType;
+    if (t === 'Shared' || t === 'KeyShared') {
+      throw new PulsarClientError(
+        'InvalidConfiguration',
+        `cumulative ack is not allowed on a ${t} subscription`,
+      );
+    }
+    const id = message.getMessageId();
+    this.unacked.removeUpTo(id);
+    this.batches.ackUpTo(id);
+    if (id.batchIndex >= 0 && id.batchIndex < id.batchSize - 1) {
+      // Part of a batch: the entry stays unacked; everything before it can go.
+      if (id.entryId > 0n) {
+        this.sendAck(AckType.Cumulative, [
+          new MessageId(id.ledgerId, id.entryId - 1n, id.partition),
+        ]);
+      }
+      return;
+    }
+    this.sendAck(AckType.Cumulative, [id.entry()]);
+  }
+
+  /** Asks for redelivery of this message after nAckRedeliverTimeoutMs. */
+  negativeAcknowledge(message: Message): void {
+    if (this.state === 'closed') return;
+    const id = message.getMessageId();
+    this.unacked.remove(id);
+    this.nacked.add(id, Date.now() + this.opts.nAckRedeliverTimeoutMs);
+  }
+
+  async unsubscribe(): Promise<void> {
+    this.assertOpen();
+    const requestId = this.connection.newRequestId();
+    await this.connection.request(
+      { type: T.UNSUBSCRIBE, unsubscribe: { consumerId: this.internals.consumerId, requestId } },
+      requestId,
+    );
+    this.teardown();
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const wasReady = this.state === 'ready';
+    this.teardown();
+    if (wasReady && !this.connection.isClosed) {
+      const requestId = this.connection.newRequestId();
+      await this.connection
+        .request(
+          {
+            type: T.CLOSE_CONSUMER,
+            closeConsumer: { consumerId: this.internals.consumerId, requestId },
+          },
+          requestId,
+        )
+        .catch(() => undefined);
+    }
+  }
+
+  private onMessage(cmd: CommandMessage, section: PayloadSection | undefined): void {
+    if (this.state !== 'ready' || !section) return;
+    const base = cmd.messageId!;
+    const entryId = new MessageId(base.ledgerId, base.entryId, this.internals.partition);
+    if (!section.checksumValid)
+      return this.discard(entryId, ValidationError.ChecksumMismatch, 'ChecksumMismatch');
+    let messages: Message[];
+    try {
+      messages = this.unpack(cmd, base, section);
+    } catch (err) {
+      const decompress = err instanceof CompressionError;
+      return this.discard(
+        entryId,
+        decompress ? ValidationError.DecompressionError : ValidationError.BatchDeSerializeError,
+        decompress ? 'DecompressionError' : 'InvalidMessage',
+      );
+    }
+    for (const m of messages) this.enqueue(m);
+  }
+
+  private unpack(cmd: CommandMessage, base: MessageIdData, section: PayloadSection): Message[] {
+    const meta = decodeMetadata(section.metadata);
+    const payload = codecForWire(meta.compression).decode(section.payload, meta.uncompressedSize);
+    const partition = this.internals.partition;
+    const common = {
+      topic: this.internals.topic,
+      publishTimestamp: Number(meta.publishTime),
+      redeliveryCount: cmd.redeliveryCount,
+      producerName: meta.producerName,
+    };
+    if (!isFieldSet(meta, MessageMetadataSchema.field.numMessagesInBatch)) {
+      return [
+        new Message({
+          ...common,
+          data: payload,
+          id: new MessageId(base.ledgerId, base.entryId, partition),
+          properties: fromKeyValues(meta.properties),
+          partitionKey: meta.partitionKey || undefined,
+          orderingKey: meta.orderingKey.length
+            ? Buffer.from(meta.orderingKey).toString()
+            : undefined,
+          eventTimestamp: Number(meta.eventTime),
+          sequenceId: meta.sequenceId,
+        }),
+      ];
+    }
+    const n = meta.numMessagesInBatch;
+    const singles = decodeBatch(payload, n);
+    const out: Message[] = [];
+    const skipped = n - singles.length;
+    singles.forEach((s, i) => {
+      if (s.meta.compactedOut || !bitSet(cmd.ackSet, i)) return;
+      out.push(
+        new Message({
+          ...common,
+          data: s.data,
+          id: new MessageId(base.ledgerId, base.entryId, partition, i, n),
+          properties: fromKeyValues(s.meta.properties),
+          partitionKey: s.meta.partitionKey || undefined,
+          orderingKey: s.meta.orderingKey.length
+            ? Buffer.from(s.meta.orderingKey).toString()
+            : undefined,
+          eventTimestamp: Number(s.meta.eventTime),
+          sequenceId: isFieldSet(s.meta, SingleMessageMetadataSchema.field.sequenceId)
+            ? s.meta.sequenceId
+            : meta.sequenceId + BigInt(i),
+        }),
+      );
+    });
+    this.returnPermits(skipped + (singles.length - out.length));
+    if (out.length > 0) {
+      this.batches.track(
+        new MessageId(base.ledgerId, base.entryId, partition).entryKey(),
+        out.map((m) => m.getMessageId().batchIndex),
+      );
+    } else {
+      this.sendAck(AckType.Individual, [new MessageId(base.ledgerId, base.entryId, partition)]);
+    }
+    return out;
+  }
+
+  private discard(id: MessageId, validationError: ValidationError, reason: string): void {
+    this.sendAck(AckType.Individual, [id], validationError);
+    this.returnPermits(1);
+    this.emit('discarded', { id, reason });
+  }
+
+  private enqueue(m: Message): void {
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(this.handOver(m));
+      return;
+    }
+    this.queue.push(m);
+    if (this.opts.listener) void this.runListener();
+  }
+
+  private async runListener(): Promise<void> {
+    if (this.listenerBusy) return;
+    this.listenerBusy = true;
+    try {
+      let m: Message | undefined;
+      while (this.state !== 'closed' && (m = this.queue.shift())) {
+        try {
+          await this.opts.listener!(this.handOver(m), this);
+        } catch (err) {
+          this.emit('listenerError', err, m);
+        }
+      }
+    } finally {
+      this.listenerBusy = false;
+    }
+  }
+
+  /** The application now holds `m`: start its ack timeout and account a permit. */
+  private handOver(m: Message): Message {
+    if (this.opts.ackTimeoutMs > 0)
+      this.unacked.add(m.getMessageId(), Date.now() + this.opts.ackTimeoutMs);
+    this.returnPermits(1);
+    return m;
+  }
+
+  private returnPermits(n: number): void {
+    this.permitsToReturn += n;
+    if (this.permitsToReturn >= Math.max(1, Math.floor(this.opts.receiverQueueSize / 2))) {
+      this.flow(this.permitsToReturn);
+      this.permitsToReturn = 0;
+    }
+  }
+
+  private flow(permits: number): void {
+    if (permits <= 0 || this.state !== 'ready' || this.connection.isClosed) return;
+    this.connection.send({
+      type: T.FLOW,
+      flow: { consumerId: this.internals.consumerId, messagePermits: permits },
+    });
+  }
+
+  private sendAck(ackType: AckType, ids: MessageId[], validationError?: ValidationError): void {
+    if (this.state !== 'ready' || this.connection.isClosed) return;
+    this.connection.send({
+      type: T.ACK,
+      ack: {
+        consumerId: this.internals.consumerId,
+        ackType,
+        messageId: ids.map(toIdData),
+        validationError,
+      },
+    });
+  }
+
+  /**
+   * Asks the broker to send these messages again. Shared and Key_Shared redeliver just
+   * them; Exclusive and Failover can only rewind, so everything unacked comes again and the
+   * local queue (which would otherwise hold duplicates) is dropped, as Pulsar's clients do.
+   */
+  private redeliver(ids: MessageId[]): void {
+    if (ids.length === 0 || this.state !== 'ready' || this.connection.isClosed) return;
+    const t = this.opts.subscriptionType;
+    const consumerId = this.internals.consumerId;
+    if (t === 'Shared' || t === 'KeyShared') {
+      const entries = new Map<string, MessageId>();
+      for (const id of ids) entries.set(id.entryKey(), id.entry());
+      for (const key of entries.keys()) this.batches.forget(key);
+      this.connection.send({
+        type: T.REDELIVER_UNACKNOWLEDGED_MESSAGES,
+        redeliverUnacknowledgedMessages: {
+          consumerId,
+          messageIds: [...entries.values()].map(toIdData),
+        },
+      });
+      return;
+    }
+    const dropped = this.queue.splice(0).length;
+    this.unacked.clear();
+    this.batches.clear();
+    this.connection.send({
+      type: T.REDELIVER_UNACKNOWLEDGED_MESSAGES,
+      redeliverUnacknowledgedMessages: { consumerId },
+    });
+    this.returnPermits(dropped);
+  }
+
+  private startTimers(): void {
+    if (this.opts.ackTimeoutMs > 0) {
+      const tick = Math.max(50, Math.min(1000, Math.floor(this.opts.ackTimeoutMs / 4)));
+      this.ackTimer = setInterval(() => this.redeliver(this.unacked.takeDue(Date.now())), tick);
+      this.ackTimer.unref();
+    }
+    const nackTick = Math.max(20, Math.min(1000, Math.floor(this.opts.nAckRedeliverTimeoutMs / 3)));
+    this.nackTimer = setInterval(() => this.redeliver(this.nacked.takeDue(Date.now())), nackTick);
+    this.nackTimer.unref();
+  }
+
+  private assertOpen(): void {
+    if (this.state === 'closed') throw new PulsarClientError('AlreadyClosed', 'consumer is closed');
+  }
+
+  private teardown(): void {
+    this.state = 'closed';
+    this.emit('closed');
+    clearInterval(this.ackTimer);
+    clearInterval(this.nackTimer);
+    this.connection.unregisterConsumer(this.internals.consumerId);
+    const err = new PulsarClientError('AlreadyClosed', 'consumer closed');
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.queue.length = 0;
+  }
+
+  private onDisconnected(err: PulsarClientError): void {
+    if (this.state !== 'ready') return;
+    this.state = 'disconnected';
+    if (this.listenerCount('disconnected') > 0) {
+      this.emit('disconnected', err);
+      return;
+    }
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+  }
+}
+
+function toIdData(id: MessageId) {
+  return { ledgerId: id.ledgerId, entryId: id.entryId, partition: id.partition };
+}
+
+/** ack_set bit i set means message i is still unacked; an empty set means all are. */
+function bitSet(ackSet: readonly bigint[], i: number): boolean {
+  if (ackSet.length === 0) return true;
+  const word = ackSet[i >> 6];
+  return word !== undefined && ((word >> BigInt(i & 63)) & 1n) === 1n;
+}

@@ -1,0 +1,66 @@
+import { ServerError } from './proto/generated/PulsarApi_pb.js';
+
+/** Result codes the broker reports (names of Pulsar's `ServerError`). */
+export type ServerResult = keyof typeof ServerError;
+
+/** Result codes raised by the client itself. */
+export type ClientResult =
+  | 'Timeout'
+  | 'AlreadyClosed'
+  | 'ChecksumMismatch'
+  | 'ConnectError'
+  | 'ConnectionClosed'
+  | 'NotConnected'
+  | 'ProducerQueueIsFull'
+  | 'MessageTooBig'
+  | 'FrameTooLarge'
+  | 'ProtocolError'
+  | 'LookupError'
+  | 'TooManyLookupRedirects'
+  | 'InvalidConfiguration'
+  | 'InvalidMessage'
+  | 'DecompressionError'
+  | 'BrokerClosed';
+
+export type PulsarResult = ServerResult | ClientResult;
+
+/**
+ * The one error type of the Pulsar client. `result` is a stable code: a broker `ServerError`
+ * name, or one of the client's own (Timeout, AlreadyClosed, ...). The underlying error, if
+ * any, is in `cause`.
+ */
+export class PulsarClientError extends Error {
+  override readonly name = 'PulsarClientError';
+
+  constructor(
+    readonly result: PulsarResult,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${result}: ${message}`, options);
+  }
+
+  /** True for failures a fresh lookup and retry may cure (broker moved, restarted, busy). */
+  get retriable(): boolean {
+    return RETRIABLE.has(this.result);
+  }
+}
+
+const RETRIABLE = new Set<PulsarResult>([
+  'ServiceNotReady',
+  'TooManyRequests',
+  'MetadataError',
+  'PersistenceError',
+  'ConnectError',
+  'ConnectionClosed',
+  'NotConnected',
+  'BrokerClosed',
+  'Timeout',
+  'LookupError',
+]);
+
+/** Maps a broker `ServerError` (with the broker's message) to the client's error. */
+export function serverError(code: ServerError | undefined, message?: string): PulsarClientError {
+  const name = (code !== undefined ? ServerError[code] : undefined) as ServerResult | undefined;
+  return new PulsarClientError(name ?? 'UnknownError', message || 'broker reported an error');
+}

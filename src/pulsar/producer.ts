@@ -1,0 +1,372 @@
+import { EventEmitter } from 'node:events';
+import { toKeyValues } from './batch-payload.js';
+import {
+  encodeBatchPayload,
+  KeyBatchContainer,
+  type BatchedMessage,
+  type KeyBatch,
+} from './batch-container.js';
+import { BaseCommand_Type as T, encodePayloadFrame, type MetadataFields } from './commands.js';
+import type { Connection, ProducerHandler } from './connection.js';
+import { PulsarClientError, serverError } from './errors.js';
+import { MessageId } from './message-id.js';
+import {
+  PRODUCER_DEFAULTS,
+  withDefaults,
+  type ProducerMessage,
+  type ProducerOptions,
+} from './options.js';
+import type { CommandSendError, CommandSendReceipt } from './proto/generated/PulsarApi_pb.js';
+
+/** A frame written to the broker and waiting for its SEND_RECEIPT. */
+interface OpSend {
+  sequenceId: bigint;
+  highestSequenceId: bigint;
+  /** One per message; batch index i gets callbacks[i]. */
+  callbacks: BatchedMessage[];
+  batched: boolean;
+  deadline: number;
+}
+
+export interface ProducerInternals {
+  connection: Connection;
+  producerId: bigint;
+  topic: string;
+  /** Partition index this producer writes to, -1 for a non-partitioned topic. */
+  partition: number;
+}
+
+type State = 'ready' | 'closing' | 'closed' | 'disconnected';
+
+/**
+ * Publishes to one (non-partitioned topic or one partition of a) topic over one connection.
+ *
+ * Events: 'disconnected' (PulsarClientError) when the broker closes the producer or the
+ * connection drops. With no 'disconnected' listener the pending sends fail with that
+ * error; a listener (the reconnection hook) keeps them pending.
+ */
+export class Producer extends EventEmitter {
+  private readonly opts: Required<Omit<ProducerOptions, 'producerName' | 'properties'>>;
+  private readonly batch: KeyBatchContainer;
+  private readonly inFlight: OpSend[] = [];
+  private state: State = 'ready';
+  private pendingMessages = 0;
+  private nextSequenceId: bigint;
+  private batchTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private drainWaiters: Array<{ upTo: bigint; resolve(): void }> = [];
+  private connection: Connection;
+  private readonly handler: ProducerHandler;
+
+  constructor(
+    private readonly internals: ProducerInternals,
+    options: ProducerOptions,
+    private producerName: string,
+    lastSequenceId: bigint,
+  ) {
+    super();
+    this.opts = withDefaults(PRODUCER_DEFAULTS, options) as typeof this.opts;
+    this.batch = new KeyBatchContainer(this.opts.batchingMaxMessages, this.opts.batchingMaxBytes);
+    this.nextSequenceId = lastSequenceId + 1n;
+    this.connection = internals.connection;
+    this.handler = {
+      onSendReceipt: (r) => this.onReceipt(r),
+      onSendError: (e) => this.onSendError(e),
+      onClosedByBroker: () =>
+        this.onDisconnected(
+          new PulsarClientError(
+            'BrokerClosed',
+            `broker closed producer on ${this.internals.topic}`,
+          ),
+        ),
+      onConnectionClosed: (err) => this.onDisconnected(err),
+    };
+    this.connection.registerProducer(internals.producerId, this.handler);
+    if (this.opts.sendTimeoutMs > 0) {
+      const every = Math.max(10, Math.min(1000, Math.floor(this.opts.sendTimeoutMs / 4)));
+      this.timeoutTimer = setInterval(() => this.expireSends(), every);
+      this.timeoutTimer.unref();
+    }
+  }
+
+  getProducerName(): string {
+    return this.producerName;
+  }
+
+  getTopic(): string {
+    return this.internals.topic;
+  }
+
+  isConnected(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** The last sequence id handed out (Pulsar's getLastSequenceId). */
+  getLastSequenceId(): bigint {
+    return this.nextSequenceId - 1n;
+  }
+
+  /** Resolves with the message id once the broker has stored the message. */
+  send(message: ProducerMessage): Promise<MessageId> {
+    if (this.state === 'closed' || this.state === 'closing') {
+      return Promise.reject(new PulsarClientError('AlreadyClosed', 'producer is closed'));
+    }
+    if (this.state === 'disconnected') {
+      return Promise.reject(new PulsarClientError('NotConnected', 'producer is not connected'));
+    }
+    if (!Buffer.isBuffer(message?.data)) {
+      return Promise.reject(
+        new PulsarClientError('InvalidMessage', 'message data must be a Buffer'),
+      );
+    }
+    if (message.data.length > this.connection.maxMessageSize) {
+      return Promise.reject(
+        new PulsarClientError(
+          'MessageTooBig',
+          `message of ${message.data.length} bytes exceeds ${this.connection.maxMessageSize}`,
+        ),
+      );
+    }
+    if (this.pendingMessages >= this.opts.maxPendingMessages) {
+      return Promise.reject(
+        new PulsarClientError('ProducerQueueIsFull', `${this.pendingMessages} messages pending`),
+      );
+    }
+    this.pendingMessages++;
+    return new Promise<MessageId>((resolve, reject) => {
+      const item: BatchedMessage = {
+        message,
+        resolve: (id) => {
+          this.pendingMessages--;
+          resolve(id);
+        },
+        reject: (err) => {
+          this.pendingMessages--;
+          reject(err);
+        },
+      };
+      const unbatched =
+        !this.opts.batchingEnabled ||
+        message.deliverAt !== undefined ||
+        message.deliverAfter !== undefined ||
+        message.sequenceId !== undefined;
+      if (unbatched) {
+        this.flushBatch();
+        this.sendSingle(item);
+        return;
+      }
+      if (this.batch.wouldOverflow(message.data.length)) this.flushBatch();
+      if (this.batch.add(item)) this.flushBatch();
+      else if (!this.batchTimer) {
+        this.batchTimer = setTimeout(() => this.flushBatch(), this.opts.batchingMaxPublishDelayMs);
+      }
+    });
+  }
+
+  /** Sends what is batched now and waits for the receipts of every message sent so far. */
+  async flush(): Promise<void> {
+    this.flushBatch();
+    const last = this.inFlight.at(-1);
+    if (!last) return;
+    await new Promise<void>((resolve) =>
+      this.drainWaiters.push({ upTo: last.sequenceId, resolve }),
+    );
+  }
+
+  /** Flushes, then closes the producer on the broker. Further sends reject with AlreadyClosed. */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    const wasReady = this.state === 'ready';
+    this.state = 'closing';
+    if (wasReady) {
+      this.flushBatch();
+      const last = this.inFlight.at(-1);
+      if (last)
+        await new Promise<void>((resolve) =>
+          this.drainWaiters.push({ upTo: last.sequenceId, resolve }),
+        );
+    }
+    this.state = 'closed';
+    this.emit('closed');
+    clearInterval(this.timeoutTimer);
+    clearTimeout(this.batchTimer);
+    this.connection.unregisterProducer(this.internals.producerId);
+    this.failAll(new PulsarClientError('AlreadyClosed', 'producer closed'));
+    if (wasReady && !this.connection.isClosed) {
+      const requestId = this.connection.newRequestId();
+      await this.connection
+        .request(
+          {
+            type: T.CLOSE_PRODUCER,
+            closeProducer: { producerId: this.internals.producerId, requestId },
+          },
+          requestId,
+        )
+        .catch(() => undefined);
+    }
+  }
+
+  private sendSingle(item: BatchedMessage): void {
+    const m = item.message;
+    const sequenceId = m.sequenceId !== undefined ? BigInt(m.sequenceId) : this.nextSequenceId;
+    if (sequenceId >= this.nextSequenceId) this.nextSequenceId = sequenceId + 1n;
+    const deliverAt =
+      m.deliverAt ?? (m.deliverAfter !== undefined ? Date.now() + m.deliverAfter : undefined);
+    const metadata: MetadataFields = {
+      ...this.baseMetadata(sequenceId, m.partitionKey, m.orderingKey),
+      properties: toKeyValues(m.properties),
+      eventTime: m.eventTimestamp !== undefined ? BigInt(m.eventTimestamp) : undefined,
+      deliverAtTime: deliverAt !== undefined ? BigInt(deliverAt) : undefined,
+    };
+    this.write(
+      { sequenceId, highestSequenceId: sequenceId, callbacks: [item], batched: false },
+      metadata,
+      m.data,
+      1,
+    );
+  }
+
+  private flushBatch(): void {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    if (this.batch.isEmpty) return;
+    for (const group of this.batch.drain()) this.sendBatch(group);
+  }
+
+  private sendBatch(group: KeyBatch): void {
+    const n = group.items.length;
+    const first = this.nextSequenceId;
+    const highest = first + BigInt(n - 1);
+    this.nextSequenceId = highest + 1n;
+    const payload = encodeBatchPayload(group, first);
+    const metadata: MetadataFields = {
+      ...this.baseMetadata(first, group.partitionKey, group.orderingKey),
+      numMessagesInBatch: n,
+      highestSequenceId: highest,
+    };
+    this.write(
+      { sequenceId: first, highestSequenceId: highest, callbacks: group.items, batched: true },
+      metadata,
+      payload,
+      n,
+    );
+  }
+
+  private baseMetadata(
+    sequenceId: bigint,
+    partitionKey?: string,
+    orderingKey?: string,
+  ): MetadataFields {
+    return {
+      producerName: this.producerName,
+      sequenceId,
+      publishTime: BigInt(Date.now()),
+      partitionKey,
+      orderingKey: orderingKey !== undefined ? Buffer.from(orderingKey) : undefined,
+    };
+  }
+
+  private write(
+    op: Omit<OpSend, 'deadline'>,
+    metadata: MetadataFields,
+    payload: Buffer,
+    numMessages: number,
+  ): void {
+    const full: OpSend = { ...op, deadline: Date.now() + this.opts.sendTimeoutMs };
+    let frame: Buffer;
+    try {
+      frame = encodePayloadFrame(
+        {
+          type: T.SEND,
+          send: {
+            producerId: this.internals.producerId,
+            sequenceId: op.sequenceId,
+            numMessages,
+            highestSequenceId: op.highestSequenceId,
+          },
+        },
+        metadata,
+        payload,
+      );
+      this.inFlight.push(full);
+      this.connection.write(frame);
+    } catch (err) {
+      this.inFlight.splice(this.inFlight.indexOf(full) >>> 0, 1);
+      const e =
+        err instanceof PulsarClientError
+          ? err
+          : new PulsarClientError('InvalidMessage', 'could not send', { cause: err });
+      for (const cb of op.callbacks) cb.reject(e);
+    }
+  }
+
+  private onReceipt(r: CommandSendReceipt): void {
+    const idx = this.inFlight.findIndex((op) => op.sequenceId === r.sequenceId);
+    if (idx < 0) return; // already timed out, or a duplicate receipt
+    const [op] = this.inFlight.splice(idx, 1);
+    const mid = r.messageId;
+    const ledger = mid?.ledgerId ?? -1n;
+    const entry = mid?.entryId ?? -1n;
+    const partition = this.internals.partition;
+    const n = op.callbacks.length;
+    op.callbacks.forEach((cb, i) =>
+      cb.resolve(
+        op.batched
+          ? new MessageId(ledger, entry, partition, i, n)
+          : new MessageId(ledger, entry, partition),
+      ),
+    );
+    this.wakeDrainWaiters();
+  }
+
+  private onSendError(e: CommandSendError): void {
+    const idx = this.inFlight.findIndex((op) => op.sequenceId === e.sequenceId);
+    if (idx < 0) return;
+    const [op] = this.inFlight.splice(idx, 1);
+    const err = serverError(e.error, e.message);
+    for (const cb of op.callbacks) cb.reject(err);
+    this.wakeDrainWaiters();
+  }
+
+  private expireSends(): void {
+    const now = Date.now();
+    let expired = false;
+    while (this.inFlight.length > 0 && this.inFlight[0].deadline <= now) {
+      const op = this.inFlight.shift()!;
+      const err = new PulsarClientError(
+        'Timeout',
+        `no receipt within ${this.opts.sendTimeoutMs} ms`,
+      );
+      for (const cb of op.callbacks) cb.reject(err);
+      expired = true;
+    }
+    if (expired) this.wakeDrainWaiters();
+  }
+
+  private wakeDrainWaiters(): void {
+    const oldest = this.inFlight[0]?.sequenceId;
+    this.drainWaiters = this.drainWaiters.filter((w) => {
+      if (oldest === undefined || oldest > w.upTo) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  private failAll(err: PulsarClientError): void {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    for (const group of this.batch.drain()) for (const item of group.items) item.reject(err);
+    for (const op of this.inFlight.splice(0)) for (const cb of op.callbacks) cb.reject(err);
+    this.wakeDrainWaiters();
+  }
+
+  private onDisconnected(err: PulsarClientError): void {
+    if (this.state !== 'ready') return;
+    this.state = 'disconnected';
+    // A 'disconnected' listener (the reconnection hook) takes over the pending sends.
+    if (this.listenerCount('disconnected') > 0) this.emit('disconnected', err);
+    else this.failAll(err);
+  }
+}
