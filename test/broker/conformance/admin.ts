@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Harness, publish, range, receiveN, text } from './harness.js';
+
+export function adminTests(h: Harness): void {
+  test('admin lists topics and reports backlog per subscription', async (t) => {
+    if (h.lacks(t, 'admin')) return;
+    const { broker } = await h.open(t);
+    const topic = h.topic('stats');
+    const consumer = await broker.subscribe({
+      topic,
+      subscription: 'sub',
+      subscriptionType: 'Shared',
+    });
+    await publish(broker, topic, 5);
+    assert.ok((await broker.admin.listTopics()).includes(topic));
+    let stats = await broker.admin.topicStats(topic);
+    assert.equal(stats.topic, topic);
+    assert.equal(stats.subscriptions.length, 1);
+    assert.equal(stats.subscriptions[0].name, 'sub');
+    assert.equal(stats.subscriptions[0].backlog, 5);
+    assert.equal(stats.subscriptions[0].consumers, 1);
+    const got = await receiveN(h, consumer, 5);
+    await consumer.acknowledge(got[0]);
+    await consumer.acknowledge(got[3]);
+    stats = await broker.admin.topicStats(topic);
+    assert.equal(stats.subscriptions[0].backlog, 3);
+  });
+
+  test('admin reads, deletes and purges messages of a topic', async (t) => {
+    if (h.lacks(t, 'admin')) return;
+    const { broker } = await h.open(t);
+    const topic = h.topic('dlq-tools');
+    const ids = await publish(broker, topic, 6);
+    const all = await broker.admin.readMessages(topic);
+    assert.deepEqual(all.map(text), range(6));
+    const page = await broker.admin.readMessages(topic, { after: ids[1], limit: 2 });
+    assert.deepEqual(page.map(text), ['m-2', 'm-3']);
+    assert.equal(await broker.admin.deleteMessages(topic, [ids[0], ids[4]]), 2);
+    assert.deepEqual((await broker.admin.readMessages(topic)).map(text), [
+      'm-1',
+      'm-2',
+      'm-3',
+      'm-5',
+    ]);
+    assert.equal(await broker.admin.purge(topic), 4);
+    assert.deepEqual(await broker.admin.readMessages(topic), []);
+  });
+}

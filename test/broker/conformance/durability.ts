@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Harness, assertNothing, publish, range, receiveN, text } from './harness.js';
+
+export function durabilityTests(h: Harness): void {
+  test('messages, cursors and individual acks survive a broker restart', async (t) => {
+    if (h.lacks(t, 'restart')) return;
+    const env = await h.open(t);
+    assert.ok(env.restart, 'features.restart needs a restart() from the factory');
+    const topic = h.topic('restart');
+    const opts = {
+      topic,
+      subscription: 'sub',
+      subscriptionType: 'Shared' as const,
+      subscriptionInitialPosition: 'Earliest' as const,
+    };
+    await publish(env.broker, topic, 20);
+    const before = await env.broker.subscribe(opts);
+    const got = await receiveN(h, before, 12);
+    // Ack the first 8 in a row, then 10 alone: the cursor and one individual ack to keep.
+    for (const m of got.slice(0, 8)) await before.acknowledge(m);
+    await before.acknowledge(got[10]);
+    await before.close();
+    const broker = await env.restart();
+    const after = await broker.subscribe(opts);
+    const rest = await receiveN(h, after, 11);
+    const expected = range(20).filter((_, i) => i >= 8 && i !== 10);
+    assert.deepEqual(rest.map(text).sort(), expected.sort());
+    for (const m of rest) await after.acknowledge(m);
+    await assertNothing(h, after);
+    await publish(broker, topic, 2, 'new');
+    assert.deepEqual((await receiveN(h, after, 2)).map(text), range(2, 'new'));
+  });
+
+  test('a subscription created before a restart keeps messages published while no consumer ran', async (t) => {
+    if (h.lacks(t, 'restart')) return;
+    const env = await h.open(t);
+    const topic = h.topic('restart-offline');
+    const c = await env.broker.subscribe({ topic, subscription: 'sub' });
+    await c.close();
+    await publish(env.broker, topic, 5);
+    const broker = await env.restart!();
+    const again = await broker.subscribe({ topic, subscription: 'sub' });
+    assert.deepEqual((await receiveN(h, again, 5)).map(text), range(5));
+  });
+}
