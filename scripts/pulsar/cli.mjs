@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The project's Apache Pulsar standalone, from Maven Central artifacts:
+//   node scripts/pulsar/cli.mjs start            resolve (first time), start, wait until ready
+//   node scripts/pulsar/cli.mjs stop [--wipe]    stop the broker started here; --wipe deletes its data
+//   node scripts/pulsar/cli.mjs status           exit 0 if a ready broker answers, 1 if not
+//   node scripts/pulsar/cli.mjs install          only resolve the jars into the cache
+//   node scripts/pulsar/cli.mjs tools-env        shell assignments for the Java tool wrappers
+// Ports and paths come from the environment: see settings.mjs.
+import { join } from 'node:path';
+import { PulsarScriptError, PulsarScriptErrorCode } from './errors.mjs';
+import { ensureInstalled } from './install.mjs';
+import { pulsarStatus, startPulsar, stopPulsar } from './lifecycle.mjs';
+import { LOG4J_CONF, writeClientConfig } from './broker-process.mjs';
+import { pulsarSettings } from './settings.mjs';
+
+const shellQuote = (v) => `'${String(v).replace(/'/g, `'\\''`)}'`;
+
+async function main(argv) {
+  const [command, ...rest] = argv;
+  const s = pulsarSettings();
+  switch (command) {
+    case 'start':
+      await startPulsar(s);
+      return 0;
+    case 'stop':
+      await stopPulsar(s, { wipe: rest.includes('--wipe') });
+      return 0;
+    case 'status': {
+      const st = await pulsarStatus(s);
+      const who = st.pid
+        ? `pid ${st.pid}, started by these scripts`
+        : 'not started by these scripts';
+      if (st.ready) {
+        console.log(`ready: ${st.serviceUrl}, admin ${st.adminUrl} (${who}); log ${st.logFile}`);
+        return 0;
+      }
+      console.log(`not ready at ${st.adminUrl}: ${st.step}: ${st.detail} (${who})`);
+      return 1;
+    }
+    case 'install':
+      await ensureInstalled(s);
+      return 0;
+    case 'tools-env':
+      await ensureInstalled(s);
+      writeClientConfig(s);
+      console.log(`PULSAR_TOOLS_CP=${shellQuote(join(s.toolsLib, '*'))}`);
+      console.log(`PULSAR_CLIENT_CONF=${shellQuote(s.clientConf)}`);
+      console.log(`PULSAR_LOG4J_CONF=${shellQuote(LOG4J_CONF)}`);
+      return 0;
+    default:
+      throw new PulsarScriptError(
+        PulsarScriptErrorCode.USAGE,
+        'usage: cli.mjs start | stop [--wipe] | status | install | tools-env',
+      );
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof PulsarScriptError) {
+      console.error(`${err.code}: ${err.message}`);
+      process.exit(err.code === PulsarScriptErrorCode.USAGE ? 64 : 1);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,142 @@
+// start / stop / status of the project's Pulsar standalone, safe to call from several
+// processes at once: each command holds the run directory's lock while it works.
+import { createServer } from 'node:net';
+import { rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PulsarScriptError, PulsarScriptErrorCode } from './errors.mjs';
+import { withLock, processAlive } from './lock.mjs';
+import { ensureInstalled, javaMajorVersion } from './install.mjs';
+import { probeBroker } from './probe.mjs';
+import {
+  logTail,
+  removePidFile,
+  runningBrokerPid,
+  spawnBroker,
+  stopBroker,
+} from './broker-process.mjs';
+import { BROKER_VERSION } from './settings.mjs';
+
+// Long enough for a cold start that first resolves ~240 MB from Maven Central.
+const RUN_LOCK_TIMEOUT_MS = 25 * 60 * 1000;
+
+function portFree(port, host) {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+async function busyPorts(s) {
+  const busy = [];
+  for (const [name, port] of [
+    ['PULSAR_BROKER_PORT', s.brokerPort],
+    ['PULSAR_WEB_PORT', s.webPort],
+    ['PULSAR_BOOKIE_PORT', s.bookiePort],
+  ]) {
+    if (!(await portFree(port, s.host))) busy.push(`${name}=${port}`);
+  }
+  return busy;
+}
+
+async function waitUntilReady(s, pid, log) {
+  const started = Date.now();
+  const deadline = started + s.startTimeoutMs;
+  let last = { step: 'clusters', detail: 'not asked yet' };
+  while (Date.now() < deadline) {
+    if (!processAlive(pid)) {
+      removePidFile(s);
+      throw new PulsarScriptError(
+        PulsarScriptErrorCode.EXITED,
+        `the Pulsar broker (pid ${pid}) exited during start; see ${s.logFile}\n${logTail(s)}`,
+      );
+    }
+    last = await probeBroker(s.adminUrl);
+    if (last.ready) return Date.now() - started;
+    await sleep(500);
+  }
+  log(`not ready after ${s.startTimeoutMs / 1000}s; stopping pid ${pid}`);
+  await stopBroker(pid, log).catch(() => undefined);
+  removePidFile(s);
+  throw new PulsarScriptError(
+    PulsarScriptErrorCode.START_TIMEOUT,
+    `the Pulsar broker was not ready within ${s.startTimeoutMs / 1000}s ` +
+      `(last check: ${last.step}: ${last.detail}); see ${s.logFile}\n${logTail(s)}`,
+  );
+}
+
+/**
+ * Starts the broker unless one already answers on the configured ports.
+ * @returns {Promise<{ started: boolean, pid?: number }>}
+ */
+export async function startPulsar(s, log = console.error) {
+  return withLock(
+    s.runLock,
+    RUN_LOCK_TIMEOUT_MS,
+    async () => {
+      const pid = runningBrokerPid(s);
+      const probe = await probeBroker(s.adminUrl);
+      if (probe.ready) {
+        log(
+          pid
+            ? `Pulsar is already running (pid ${pid}) at ${s.serviceUrl}, admin ${s.adminUrl}`
+            : `a Pulsar broker already answers at ${s.adminUrl}; reusing it`,
+        );
+        return { started: false, pid };
+      }
+      if (pid) {
+        log(
+          `Pulsar pid ${pid} is running but not ready yet (${probe.step}: ${probe.detail}); waiting`,
+        );
+        await waitUntilReady(s, pid, log);
+        return { started: false, pid };
+      }
+      const busy = await busyPorts(s);
+      if (busy.length > 0) {
+        throw new PulsarScriptError(
+          PulsarScriptErrorCode.PORT_BUSY,
+          `cannot start Pulsar: ${busy.join(', ')} already in use by something that is not a ` +
+            `ready Pulsar broker; free the port or choose others through those variables`,
+        );
+      }
+      javaMajorVersion();
+      await ensureInstalled(s, log);
+      const newPid = spawnBroker(s);
+      log(`starting Pulsar ${BROKER_VERSION} standalone (pid ${newPid}), log ${s.logFile}`);
+      const ms = await waitUntilReady(s, newPid, log);
+      log(
+        `Pulsar ready in ${(ms / 1000).toFixed(1)}s: ${s.serviceUrl}, admin ${s.adminUrl} (pid ${newPid})`,
+      );
+      return { started: true, pid: newPid };
+    },
+    (owner) => log(`another Pulsar command (pid ${owner ?? '?'}) holds ${s.runLock}; waiting`),
+  );
+}
+
+/** Stops the broker these scripts started (found by pid file); `wipe` also deletes its data. */
+export async function stopPulsar(s, { wipe = false } = {}, log = console.error) {
+  return withLock(s.runLock, RUN_LOCK_TIMEOUT_MS, async () => {
+    const pid = runningBrokerPid(s);
+    let stopped = false;
+    if (pid) {
+      const how = await stopBroker(pid, log);
+      log(`Pulsar (pid ${pid}) stopped (${how})`);
+      stopped = true;
+    } else {
+      log(`Pulsar is not running from ${s.runDir}`);
+    }
+    removePidFile(s);
+    if (wipe) {
+      rmSync(s.dataDir, { recursive: true, force: true });
+      log(`Pulsar data wiped: ${s.dataDir}`);
+    }
+    return { stopped, pid };
+  });
+}
+
+/** Whether a ready broker answers on the configured ports, and whether we started it. */
+export async function pulsarStatus(s) {
+  const pid = runningBrokerPid(s);
+  const probe = await probeBroker(s.adminUrl);
+  return { ...probe, pid, serviceUrl: s.serviceUrl, adminUrl: s.adminUrl, logFile: s.logFile };
+}
