@@ -41,12 +41,8 @@ export class PublishRejectedError extends MessagingError {
 
 /** Thrown by a handler: retrying cannot help, send the message straight to the dead letters. */
 export class NonRetryableError extends MessagingError {
-  constructor(
-    message: string,
-    options?: { cause?: unknown },
-    code: 'NON_RETRYABLE' | 'MALFORMED_EVENT' = 'NON_RETRYABLE',
-  ) {
-    super(code, message, options);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NON_RETRYABLE', message, options);
     this.name = 'NonRetryableError';
   }
 }
@@ -80,10 +76,14 @@ export class HandlerPanicError extends MessagingError {
   }
 }
 
-/** The message is not an event this consumer understands (bad JSON, missing fields). */
-export class MalformedEventError extends NonRetryableError {
+/**
+ * The message is not an event this consumer understands (bad JSON, missing fields). Retried
+ * like any failure, then dead-lettered: it is most often version skew between a producer and
+ * its consumers, which a deploy fixes; replaying the dead letter then sends it through.
+ */
+export class MalformedEventError extends MessagingError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options, 'MALFORMED_EVENT');
+    super('MALFORMED_EVENT', message, options);
     this.name = 'MalformedEventError';
   }
 }

@@ -5,7 +5,7 @@
  * Every message carries the request id and the W3C trace context of the caller.
  */
 import type { Broker, MessageId, ProducerMessage } from '../broker/index.js';
-import { isBrokerError } from '../broker/index.js';
+import { fullTopicName, isBrokerError } from '../broker/index.js';
 import { PublishRejectedError } from './errors.js';
 import { EVENT_PROPERTIES, encodeEvent, type DomainEvent } from './event.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
@@ -99,7 +99,8 @@ export class Publisher {
    * Reserves room for all messages at once (all or none are attempted), then sends them
    * concurrently so the broker can batch them into one commit.
    */
-  async publishMany(topic: string, messages: OutgoingMessage[]): Promise<MessageId[]> {
+  async publishMany(name: string, messages: OutgoingMessage[]): Promise<MessageId[]> {
+    const topic = fullTopicName(name);
     const started = this.now();
     // Read the caller's trace context before the first await.
     const trace = traceProperties();

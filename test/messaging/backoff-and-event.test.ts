@@ -30,7 +30,7 @@ test('jitter takes off at most its fraction, and delays never shrink between att
     assert.ok(backoffDelay(a + 1, o, () => 1) >= backoffDelay(a, o, () => 0));
 });
 
-test('events round-trip; malformed payloads are non-retryable', () => {
+test('events round-trip; malformed payloads fail with MALFORMED_EVENT (retryable)', () => {
   const e = {
     eventId: 'e1',
     type: 'item.viewed',
@@ -50,7 +50,7 @@ test('events round-trip; malformed payloads are non-retryable', () => {
       () => decodeEvent(Buffer.from(bad)),
       (err: unknown) =>
         err instanceof MalformedEventError &&
-        err instanceof NonRetryableError &&
+        !(err instanceof NonRetryableError) &&
         err.code === 'MALFORMED_EVENT',
     );
   }

@@ -170,9 +170,9 @@ test('metrics hooks see each publish and the in-flight count', async () => {
   await pub.publishEvent('user-events', event(1));
   await assert.rejects(pub.publishEvents('user-events', [event(1), event(2)]));
   assert.deepEqual(seen, [
-    'user-events api ok',
-    'user-events api rejected',
-    'user-events api rejected',
+    'persistent://public/default/user-events api ok',
+    'persistent://public/default/user-events api rejected',
+    'persistent://public/default/user-events api rejected',
   ]);
   assert.equal(inFlight, 0);
 });

@@ -1,0 +1,25 @@
+/** The `activity` consumer: records every user event once, per user. */
+import type { Database } from 'better-sqlite3';
+import { decodeEvent, type ConsumerDefinitionInput } from '../../messaging/index.js';
+import { USER_EVENTS_TOPIC } from '../events/event-publisher.js';
+import { ActivityStore } from './activity-store.js';
+
+export function activityConsumer(
+  db: Database,
+  overrides: Partial<ConsumerDefinitionInput> = {},
+): ConsumerDefinitionInput {
+  const store = new ActivityStore(db);
+  return {
+    topic: USER_EVENTS_TOPIC,
+    subscription: 'activity',
+    type: 'KeyShared',
+    concurrency: 8,
+    retry: { maxAttempts: 5, backoff: { initialMs: 1000, multiplier: 2, maxMs: 60_000 } },
+    // The store's unique event id is the durable record of what was handled.
+    dedupe: { has: (_scope, eventId) => store.has(eventId), add: () => undefined },
+    handler: async (message) => {
+      store.record(decodeEvent(message.getData()));
+    },
+    ...overrides,
+  };
+}

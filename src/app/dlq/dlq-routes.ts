@@ -1,0 +1,165 @@
+/**
+ * Operator routes (scope admin): topics with their subscriptions and backlog, and the
+ * dead letters: list (with why they failed), replay to the original topic, purge.
+ */
+import { Type } from 'typebox';
+import { requireScopes } from '../../http/auth.js';
+import { envelopeSchema, ErrorEnvelopeSchema, ok } from '../../http/envelope.js';
+import { AppError } from '../../http/errors.js';
+import { InvalidCursorError } from '../../messaging/index.js';
+import type { RouteModule } from '../routes/route-module.js';
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorEnvelopeSchema]));
+
+const Filter = {
+  topic: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  subscription: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+};
+const MessageIdText = Type.String({ pattern: '^\\d+:\\d+:(-1|\\d+)(:(-1|\\d+))?$' });
+
+const DeadLetterSchema = Type.Object({
+  deadLetterTopic: Type.String(),
+  messageId: Type.String(),
+  key: Type.Union([Type.String(), Type.Null()]),
+  publishedAt: Type.String(),
+  reason: Type.Object({
+    error: Type.Union([Type.String(), Type.Null()]),
+    errorCode: Type.Union([Type.String(), Type.Null()]),
+    attempts: Type.Union([Type.Integer(), Type.Null()]),
+    firstFailureAt: Type.Union([Type.String(), Type.Null()]),
+    lastFailureAt: Type.Union([Type.String(), Type.Null()]),
+    originalTopic: Type.Union([Type.String(), Type.Null()]),
+    originalMessageId: Type.Union([Type.String(), Type.Null()]),
+    subscription: Type.Union([Type.String(), Type.Null()]),
+  }),
+  properties: Type.Record(Type.String(), Type.String()),
+  data: Type.String(),
+});
+
+const TopicStatsSchema = Type.Object({
+  topic: Type.String(),
+  messages: Type.Integer(),
+  subscriptions: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      type: Type.String(),
+      backlog: Type.Integer(),
+      consumers: Type.Integer(),
+    }),
+  ),
+});
+
+export const dlqRoutes: RouteModule = (app, ctx) => {
+  const pipeline = () => {
+    if (!ctx.pipeline)
+      throw new AppError('BROKER_UNAVAILABLE', null, { headers: { 'retry-after': '5' } });
+    return ctx.pipeline;
+  };
+  const admin = { onRequest: requireScopes(app, 'admin') };
+
+  app.get(
+    '/api/v1/admin/topics',
+    {
+      ...admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Topics, their subscriptions and backlog',
+        security: [{ bearerAuth: [] }],
+        response: {
+          200: envelopeSchema(Type.Object({ items: Type.Array(TopicStatsSchema) })),
+          ...errors(401, 403, 429, 503),
+        },
+      },
+    },
+    async () => {
+      const broker = pipeline().broker;
+      const names = (await broker.admin.listTopics()).sort();
+      return ok({ items: await Promise.all(names.map((n) => broker.admin.topicStats(n))) });
+    },
+  );
+
+  app.get(
+    '/api/v1/admin/dlq',
+    {
+      ...admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Dead letters with the reason they failed, oldest first',
+        security: [{ bearerAuth: [] }],
+        querystring: Type.Object(
+          {
+            ...Filter,
+            limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+            cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: envelopeSchema(
+            Type.Object({
+              items: Type.Array(DeadLetterSchema),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+          ),
+          ...errors(400, 401, 403, 429, 503),
+        },
+      },
+    },
+    async (request) => {
+      try {
+        return ok(await pipeline().deadLetters.list(request.query));
+      } catch (err) {
+        if (err instanceof InvalidCursorError)
+          throw new AppError('VALIDATION_FAILED', {
+            errors: [{ field: 'cursor', message: err.message }],
+          });
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/dlq/replay',
+    {
+      ...admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Send dead letters (all matching, or the given ids) back to their topic',
+        security: [{ bearerAuth: [] }],
+        body: Type.Object(
+          { ...Filter, ids: Type.Optional(Type.Array(MessageIdText, { maxItems: 1000 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: envelopeSchema(
+            Type.Object({ replayed: Type.Integer(), messageIds: Type.Array(Type.String()) }),
+          ),
+          ...errors(400, 401, 403, 415, 429, 503),
+        },
+      },
+    },
+    async (request) => ok(await pipeline().deadLetters.replay(request.body)),
+  );
+
+  app.delete(
+    '/api/v1/admin/dlq',
+    {
+      ...admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Delete dead letters (all matching, or the given ids)',
+        security: [{ bearerAuth: [] }],
+        querystring: Type.Object(
+          { ...Filter, ids: Type.Optional(Type.Array(MessageIdText, { maxItems: 1000 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: envelopeSchema(Type.Object({ deleted: Type.Integer() })),
+          ...errors(400, 401, 403, 429, 503),
+        },
+      },
+    },
+    async (request) => ok(await pipeline().deadLetters.purge(request.query)),
+  );
+};

@@ -1,0 +1,71 @@
+/**
+ * The API's side of the event pipeline: turns a request's event into a DomainEvent (id,
+ * time), publishes it keyed by userId on `user-events`, and maps a refusal of the publisher
+ * to the catalogue's 503 errors with Retry-After.
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../http/errors.js';
+import { PublishRejectedError, type DomainEvent, type Publisher } from '../../messaging/index.js';
+import type { DomainEvent as EventInput, DomainEventPublisher } from '../deps.js';
+
+export const USER_EVENTS_TOPIC = 'user-events';
+
+export interface Accepted {
+  eventId: string;
+  messageId: string;
+}
+
+export class AppEventPublisher implements DomainEventPublisher {
+  constructor(
+    private readonly publisher: Publisher,
+    private readonly topic = USER_EVENTS_TOPIC,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async publish(input: EventInput, requestId?: string): Promise<Accepted> {
+    const [accepted] = await this.publishBatch([input], requestId);
+    return accepted;
+  }
+
+  /** All events are admitted or none; resolves once the broker stored every one. */
+  async publishBatch(inputs: EventInput[], requestId?: string): Promise<Accepted[]> {
+    const events = inputs.map((i) => this.toEvent(i));
+    try {
+      const ids = await this.publisher.publishEvents(this.topic, events, requestId);
+      return ids.map((id, i) => ({ eventId: events[i].eventId, messageId: id.toString() }));
+    } catch (err) {
+      throw toAppError(err);
+    }
+  }
+
+  /** True when a publish would be attempted now (for readiness and fast refusals). */
+  isAvailable(): boolean {
+    return this.publisher.isAvailable();
+  }
+
+  private toEvent(input: EventInput): DomainEvent {
+    const event: DomainEvent = {
+      eventId: randomUUID(),
+      type: input.type,
+      userId: input.userId,
+      occurredAt: input.occurredAt
+        ? new Date(input.occurredAt).toISOString()
+        : this.now().toISOString(),
+    };
+    if (input.itemId !== undefined) event.itemId = input.itemId;
+    if (input.properties !== undefined) event.properties = input.properties;
+    return event;
+  }
+}
+
+function toAppError(err: unknown): unknown {
+  if (!(err instanceof PublishRejectedError)) return err;
+  const headers = { 'retry-after': String(err.retryAfterSeconds) };
+  const name =
+    err.code === 'PUBLISHER_FULL'
+      ? 'PUBLISHER_FULL'
+      : err.code === 'PUBLISHER_CLOSED'
+        ? 'SHUTTING_DOWN'
+        : 'BROKER_UNAVAILABLE';
+  return new AppError(name, null, { cause: err, headers });
+}

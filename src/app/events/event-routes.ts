@@ -1,0 +1,95 @@
+/**
+ * POST /api/v1/events and /api/v1/events/batch: 202 once the broker stored the events (not
+ * when consumers ran). Honours Idempotency-Key. Refuses with 503 + Retry-After at once when
+ * the broker is unavailable or the publisher is full.
+ */
+import type { FastifyRequest } from 'fastify';
+import { requireScopes } from '../../http/auth.js';
+import { envelopeSchema, ErrorEnvelopeSchema, ok } from '../../http/envelope.js';
+import { AppError } from '../../http/errors.js';
+import type { RouteModule } from '../routes/route-module.js';
+import type { AppEventPublisher } from './event-publisher.js';
+import { AcceptedBatchSchema, AcceptedSchema, EventBatchBody, EventBody } from './event-schemas.js';
+import { IdempotencyStore, type StoredAnswer } from './idempotency-store.js';
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorEnvelopeSchema]));
+const MAX_KEY_LENGTH = 200;
+
+export const eventRoutes: RouteModule = (app, ctx) => {
+  const idempotency = new IdempotencyStore(ctx.db);
+  const events = (): AppEventPublisher => {
+    if (!ctx.pipeline)
+      throw new AppError('BROKER_UNAVAILABLE', null, { headers: { 'retry-after': '5' } });
+    return ctx.pipeline.events;
+  };
+
+  /** Runs `produce`, or replays its first answer when the request carries a used key. */
+  async function answer(
+    request: FastifyRequest,
+    route: string,
+    produce: () => Promise<StoredAnswer>,
+  ): Promise<StoredAnswer & { replayed: boolean }> {
+    const raw = request.headers['idempotency-key'];
+    if (raw === undefined) return { ...(await produce()), replayed: false };
+    const key = Array.isArray(raw) ? raw[0] : raw;
+    if (!key || key.length > MAX_KEY_LENGTH)
+      throw new AppError('VALIDATION_FAILED', {
+        errors: [{ field: 'Idempotency-Key', message: `must be 1..${MAX_KEY_LENGTH} characters` }],
+      });
+    const scope = `${request.authClaims?.sub ?? ''} ${route}`;
+    return idempotency.run(scope, key, request.body, produce);
+  }
+
+  app.post(
+    '/api/v1/events',
+    {
+      onRequest: requireScopes(app, 'events:write'),
+      schema: {
+        tags: ['events'],
+        summary: 'Publish an event; 202 once the broker stored it',
+        security: [{ bearerAuth: [] }],
+        body: EventBody,
+        response: {
+          202: envelopeSchema(AcceptedSchema),
+          ...errors(400, 401, 403, 409, 413, 415, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await answer(request, 'events', async () => ({
+        status: 202,
+        body: ok(await events().publish(request.body, request.id)),
+      }));
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      // A replayed answer is the stored JSON of the first one, of the same shape.
+      return reply.code(result.status as 202).send(result.body as never);
+    },
+  );
+
+  app.post(
+    '/api/v1/events/batch',
+    {
+      onRequest: requireScopes(app, 'events:write'),
+      schema: {
+        tags: ['events'],
+        summary: 'Publish up to 1000 events; 202 once the broker stored all of them',
+        security: [{ bearerAuth: [] }],
+        body: EventBatchBody,
+        response: {
+          202: envelopeSchema(AcceptedBatchSchema),
+          ...errors(400, 401, 403, 409, 413, 415, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await answer(request, 'events/batch', async () => ({
+        status: 202,
+        body: ok({ items: await events().publishBatch(request.body.events, request.id) }),
+      }));
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      // A replayed answer is the stored JSON of the first one, of the same shape.
+      return reply.code(result.status as 202).send(result.body as never);
+    },
+  );
+};

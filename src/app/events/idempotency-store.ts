@@ -1,0 +1,83 @@
+/**
+ * Remembers the answer to a request sent with an `Idempotency-Key`, per caller, for 24 hours:
+ * the same key and body get the first answer again; the same key with another body is a
+ * conflict. Concurrent requests with one key wait for the first one instead of racing it.
+ */
+import { createHash } from 'node:crypto';
+import type { Database, Statement } from 'better-sqlite3';
+import { AppError } from '../../http/errors.js';
+
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface StoredAnswer {
+  status: number;
+  body: unknown;
+}
+
+interface Row {
+  request_hash: string;
+  status: number;
+  response: string;
+  created_at: number;
+}
+
+export class IdempotencyStore {
+  private readonly find: Statement<[string, string, number], Row>;
+  private readonly save: Statement<[string, string, string, number, string, number]>;
+  private readonly prune: Statement<[number]>;
+  private readonly pending = new Map<string, Promise<unknown>>();
+  private saves = 0;
+
+  constructor(
+    db: Database,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.find = db.prepare(
+      `SELECT request_hash, status, response, created_at FROM idempotency_keys
+       WHERE scope = ? AND key = ? AND created_at > ?`,
+    );
+    this.save = db.prepare(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash,
+         status = excluded.status, response = excluded.response, created_at = excluded.created_at`,
+    );
+    this.prune = db.prepare('DELETE FROM idempotency_keys WHERE created_at <= ?');
+  }
+
+  /**
+   * Runs `produce` once per (scope, key) within the window and returns its answer; a repeat
+   * with the same body gets the stored answer (`replayed: true`). Failures are not stored, so
+   * a request refused with 503 can be retried with the same key.
+   */
+  async run(
+    scope: string,
+    key: string,
+    body: unknown,
+    produce: () => Promise<StoredAnswer>,
+  ): Promise<StoredAnswer & { replayed: boolean }> {
+    const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const slot = `${scope}\u0000${key}`;
+    for (;;) {
+      const prior = this.find.get(scope, key, this.now() - IDEMPOTENCY_WINDOW_MS);
+      if (prior) {
+        if (prior.request_hash !== hash)
+          throw new AppError('IDEMPOTENCY_KEY_REUSED', { idempotencyKey: key });
+        return { status: prior.status, body: JSON.parse(prior.response), replayed: true };
+      }
+      const inFlight = this.pending.get(slot);
+      if (!inFlight) break;
+      await inFlight.catch(() => undefined);
+    }
+    const work = produce();
+    this.pending.set(slot, work);
+    try {
+      const answer = await work;
+      this.save.run(scope, key, hash, answer.status, JSON.stringify(answer.body), this.now());
+      if (++this.saves % 1000 === 0) this.prune.run(this.now() - IDEMPOTENCY_WINDOW_MS);
+      return { ...answer, replayed: false };
+    } finally {
+      this.pending.delete(slot);
+    }
+  }
+}

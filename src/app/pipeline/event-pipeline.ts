@@ -1,0 +1,125 @@
+/**
+ * The event pipeline of one process: the broker, the publisher the API uses, the reference
+ * consumers (for the roles that run them), dead-letter admin, readiness checks and shutdown
+ * hooks in the right phases (consumers drain, then the publisher flushes, then the broker
+ * closes).
+ */
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Broker, ProducerMessage } from '../../broker/index.js';
+import type { Config } from '../../config/index.js';
+import {
+  ConsumerRunner,
+  DeadLetterAdmin,
+  ProducerPool,
+  Publisher,
+  defineConsumer,
+  type ConsumerDefinitionInput,
+  type MessagingMetrics,
+  type PublisherOptions,
+} from '../../messaging/index.js';
+import { createMessagingMetrics } from '../../observability/metrics.js';
+import { activityConsumer } from '../activity/activity-consumer.js';
+import { openServiceDatabase, SERVICE_DB_FILE } from '../db/database.js';
+import { AppEventPublisher } from '../events/event-publisher.js';
+import type { Readiness } from '../readiness.js';
+import { recommendationConsumer } from '../recommendations/recommendation-consumer.js';
+import type { ShutdownSequence } from '../shutdown.js';
+import { createBroker } from './create-broker.js';
+
+export type PipelineRole = 'start' | 'api' | 'worker';
+
+export interface EventPipelineOptions {
+  role: PipelineRole;
+  /** Overrides for both reference consumers (tests shorten retries). */
+  consumers?: Partial<ConsumerDefinitionInput>;
+  publisher?: PublisherOptions;
+  /** Use this broker instead of the configured one (tests wrap it to inject faults). */
+  broker?: Broker;
+}
+
+export interface EventPipeline {
+  broker: Broker;
+  publisher: Publisher;
+  events: AppEventPublisher;
+  deadLetters: DeadLetterAdmin;
+  consumers: ConsumerRunner[];
+  metrics: MessagingMetrics;
+}
+
+export interface PipelineHost {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  dataDir: string;
+  readiness: Readiness;
+  shutdown: ShutdownSequence;
+}
+
+export async function startEventPipeline(
+  host: PipelineHost,
+  options: EventPipelineOptions,
+): Promise<EventPipeline> {
+  const { config, logger, shutdown, readiness } = host;
+  const log = logger.child({ component: 'events' });
+  const broker = options.broker ?? (await createBroker(config, host.dataDir));
+  shutdown.register('broker', 'broker', () => broker.close());
+  readiness.add('broker', () =>
+    broker.isConnected() ? { ok: true } : { ok: false, detail: 'broker not connected' },
+  );
+
+  const metrics = createMessagingMetrics(host.registry);
+  const publisher = new Publisher(broker, { service: options.role, metrics, ...options.publisher });
+  shutdown.register('publisher', 'publisher', () => publisher.close());
+  // Dead letters and replays get their own producers, outside the API's in-flight bound.
+  const letters = new ProducerPool(broker);
+  shutdown.register('publisher', 'letter-producers', () => letters.close());
+  const sendLetter = async (topic: string, m: ProducerMessage) =>
+    (await letters.get(topic)).send(m);
+  const deadLetters = new DeadLetterAdmin(broker, sendLetter);
+
+  const consumers: ConsumerRunner[] = [];
+  if (options.role !== 'api') {
+    const db: Database = openServiceDatabase(join(host.dataDir, SERVICE_DB_FILE));
+    shutdown.register('database', 'consumer-db', () => {
+      db.close();
+    });
+    for (const input of [
+      activityConsumer(db, options.consumers),
+      recommendationConsumer(db, options.consumers),
+    ]) {
+      const definition = defineConsumer(input);
+      const runner = new ConsumerRunner(definition, {
+        broker,
+        deadLetterSink: sendLetter,
+        metrics,
+        logger: log.child({ consumer: definition.name }),
+      });
+      consumers.push(runner);
+      readiness.add(`consumer:${definition.name}`, () => {
+        const s = runner.status();
+        return runner.isHealthy()
+          ? { ok: true, detail: `running, ${s.inFlight} in flight` }
+          : { ok: false, detail: s.lastError ? `${s.state}: ${s.lastError}` : s.state };
+      });
+      shutdown.register('consumers', `consumer:${definition.name}`, () =>
+        runner.stop(config.shutdownTimeoutMs),
+      );
+      await runner.start();
+    }
+  }
+  log.info(
+    { role: options.role, broker: broker.kind, consumers: consumers.map((c) => c.definition.name) },
+    'event pipeline started',
+  );
+  return {
+    broker,
+    publisher,
+    events: new AppEventPublisher(publisher),
+    deadLetters,
+    consumers,
+    metrics,
+  };
+}

@@ -1,0 +1,25 @@
+/** The `recommendations` consumer: counts item views once per event for co-view ranking. */
+import type { Database } from 'better-sqlite3';
+import { decodeEvent, type ConsumerDefinitionInput } from '../../messaging/index.js';
+import { USER_EVENTS_TOPIC } from '../events/event-publisher.js';
+import { RecommendationStore } from './recommendation-store.js';
+
+export function recommendationConsumer(
+  db: Database,
+  overrides: Partial<ConsumerDefinitionInput> = {},
+): ConsumerDefinitionInput {
+  const store = new RecommendationStore(db);
+  return {
+    topic: USER_EVENTS_TOPIC,
+    subscription: 'recommendations',
+    type: 'KeyShared',
+    concurrency: 8,
+    retry: { maxAttempts: 5, backoff: { initialMs: 1000, multiplier: 2, maxMs: 60_000 } },
+    // record() ignores an event id it has seen, inside the same transaction as the counts.
+    dedupe: false,
+    handler: async (message) => {
+      store.record(decodeEvent(message.getData()));
+    },
+    ...overrides,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Item-to-item recommendations from co-views: for a user, the items most often viewed by the
+ * other users who viewed what this user viewed, excluding what the user already saw; when
+ * that gives too little (a new user, a niche item), the most viewed items fill the list.
+ * The consumer keeps the view counts; the ranking is computed when asked.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import type { DomainEvent } from '../../messaging/index.js';
+
+export interface Recommendation {
+  itemId: string;
+  score: number;
+  reason: 'co-viewed' | 'popular';
+}
+
+export interface Recommendations {
+  userId: string;
+  /** Distinct items this user viewed, which the co-view ranking starts from. */
+  basedOnItems: number;
+  items: Recommendation[];
+}
+
+export class RecommendationStore {
+  private readonly markSeen: Statement<[string]>;
+  private readonly upsertView: Statement<[string, string, string], { views: number }>;
+  private readonly upsertItem: Statement<[string, number]>;
+  private readonly coViewed: Statement<
+    [string, string, string, number],
+    { item_id: string; score: number }
+  >;
+  private readonly popular: Statement<[string, number], { item_id: string; viewers: number }>;
+  private readonly seenCount: Statement<[string], { n: number }>;
+  private readonly recordTx: (event: DomainEvent) => boolean;
+
+  constructor(db: Database) {
+    this.markSeen = db.prepare(
+      'INSERT INTO rec_seen_events (event_id) VALUES (?) ON CONFLICT DO NOTHING',
+    );
+    this.upsertView = db.prepare(
+      `INSERT INTO rec_views (user_id, item_id, views, last_at) VALUES (?, ?, 1, ?)
+       ON CONFLICT (user_id, item_id) DO UPDATE SET views = views + 1, last_at = excluded.last_at
+       RETURNING views`,
+    );
+    this.upsertItem = db.prepare(
+      `INSERT INTO rec_items (item_id, viewers, views) VALUES (?, ?, 1)
+       ON CONFLICT (item_id) DO UPDATE SET viewers = viewers + excluded.viewers, views = views + 1`,
+    );
+    this.coViewed = db.prepare(`
+      WITH mine AS (SELECT item_id FROM rec_views WHERE user_id = ?),
+           peers AS (
+             SELECT DISTINCT v.user_id FROM rec_views v JOIN mine m ON v.item_id = m.item_id
+             WHERE v.user_id != ?
+           )
+      SELECT v.item_id, count(*) AS score
+      FROM rec_views v JOIN peers p ON v.user_id = p.user_id
+      WHERE v.item_id NOT IN (SELECT item_id FROM rec_views WHERE user_id = ?)
+      GROUP BY v.item_id
+      ORDER BY score DESC, v.item_id
+      LIMIT ?`);
+    this.popular = db.prepare(`
+      SELECT item_id, viewers FROM rec_items
+      WHERE item_id NOT IN (SELECT item_id FROM rec_views WHERE user_id = ?)
+      ORDER BY viewers DESC, views DESC, item_id
+      LIMIT ?`);
+    this.seenCount = db.prepare('SELECT count(*) AS n FROM rec_views WHERE user_id = ?');
+    this.recordTx = db.transaction((event: DomainEvent) => {
+      if (this.markSeen.run(event.eventId).changes === 0) return false;
+      if (!event.itemId) return true;
+      const row = this.upsertView.get(event.userId, event.itemId, event.occurredAt);
+      this.upsertItem.run(event.itemId, row?.views === 1 ? 1 : 0);
+      return true;
+    });
+  }
+
+  /** Counts an item view once per event id; false when the event was seen before. */
+  record(event: DomainEvent): boolean {
+    return this.recordTx(event);
+  }
+
+  recommend(userId: string, limit: number): Recommendations {
+    const items: Recommendation[] = this.coViewed
+      .all(userId, userId, userId, limit)
+      .map((r) => ({ itemId: r.item_id, score: r.score, reason: 'co-viewed' as const }));
+    if (items.length < limit) {
+      const chosen = new Set(items.map((i) => i.itemId));
+      for (const r of this.popular.all(userId, limit + items.length)) {
+        if (items.length >= limit) break;
+        if (chosen.has(r.item_id)) continue;
+        items.push({ itemId: r.item_id, score: r.viewers, reason: 'popular' });
+      }
+    }
+    return { userId, basedOnItems: this.seenCount.get(userId)?.n ?? 0, items };
+  }
+}

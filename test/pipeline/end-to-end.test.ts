@@ -1,0 +1,172 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventually, startServiceUnderTest } from './service-harness.js';
+
+test('events accepted with 202 appear in activity exactly once, over a real socket', async (t) => {
+  const s = await startServiceUnderTest(t);
+  const accepted: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const res = await s.request('POST', '/api/v1/events', {
+      type: 'item.viewed',
+      userId: 'alice',
+      itemId: `item-${i % 5}`,
+      occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    assert.equal(res.body.code, 0);
+    assert.match(res.body.data.eventId, /^[0-9a-f-]{36}$/);
+    assert.match(res.body.data.messageId, /^\d+:\d+:-1/);
+    accepted.push(res.body.data.eventId);
+  }
+  const batch = await s.request('POST', '/api/v1/events/batch', {
+    events: Array.from({ length: 30 }, (_, i) => ({
+      type: 'item.liked',
+      userId: 'alice',
+      itemId: `b${i}`,
+    })),
+  });
+  assert.equal(batch.status, 202);
+  assert.equal(batch.body.data.items.length, 30);
+  accepted.push(...batch.body.data.items.map((x: { eventId: string }) => x.eventId));
+
+  const page = await eventually(
+    () => s.request('GET', '/api/v1/users/alice/activity?limit=500'),
+    (r) => r.body.data.items.length >= accepted.length,
+  );
+  const ids = page.body.data.items.map((x: { eventId: string }) => x.eventId);
+  assert.equal(ids.length, accepted.length);
+  assert.deepEqual([...ids].sort(), [...accepted].sort());
+  const times = page.body.data.items.map((x: { occurredAt: string }) => x.occurredAt);
+  assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+  // Nothing arrives twice later either.
+  await new Promise((r) => setTimeout(r, 300));
+  const again = await s.request('GET', '/api/v1/users/alice/activity?limit=500');
+  assert.equal(again.body.data.items.length, accepted.length);
+});
+
+test('reading a user publishes user.viewed without waiting; it reaches activity', async (t) => {
+  const s = await startServiceUnderTest(t);
+  const created = await s.request('POST', '/api/v1/users', {
+    name: 'Bob',
+    email: 'bob@example.com',
+    age: 30,
+  });
+  assert.equal(created.status, 201);
+  const id = created.body.data.id;
+  assert.equal((await s.request('GET', `/api/v1/users/${id}`)).status, 200);
+  const page = await eventually(
+    () => s.request('GET', `/api/v1/users/${id}/activity`),
+    (r) => r.body.data.items.length === 1,
+  );
+  assert.equal(page.body.data.items[0].type, 'user.viewed');
+});
+
+test('recommendations: co-viewed items first, popular items as fallback', async (t) => {
+  const s = await startServiceUnderTest(t);
+  const views: Array<[string, string]> = [
+    ['u1', 'camera'],
+    ['u2', 'camera'],
+    ['u2', 'tripod'],
+    ['u3', 'camera'],
+    ['u3', 'tripod'],
+    ['u3', 'lens'],
+    ['u4', 'novel'],
+    ['u5', 'novel'],
+    ['u6', 'novel'],
+    ['u6', 'lamp'],
+  ];
+  const res = await s.request('POST', '/api/v1/events/batch', {
+    events: views.map(([userId, itemId]) => ({ type: 'item.viewed', userId, itemId })),
+  });
+  assert.equal(res.status, 202);
+  const recs = await eventually(
+    () => s.request('GET', '/api/v1/users/u1/recommendations?limit=3'),
+    (r) => r.body.data.items.length === 3 && r.body.data.items[2].reason === 'popular',
+  );
+  assert.deepEqual(
+    recs.body.data.items.map((i: { itemId: string; reason: string }) => `${i.itemId}:${i.reason}`),
+    ['tripod:co-viewed', 'lens:co-viewed', 'novel:popular'],
+  );
+  const fresh = await s.request('GET', '/api/v1/users/newcomer/recommendations?limit=2');
+  assert.deepEqual(
+    fresh.body.data.items.map((i: { itemId: string }) => i.itemId),
+    ['camera', 'novel'],
+  );
+});
+
+test('Idempotency-Key: same key and body get the first answer; another body is 409', async (t) => {
+  const s = await startServiceUnderTest(t);
+  const body = { type: 'item.viewed', userId: 'carol', itemId: 'x' };
+  const key = { 'idempotency-key': 'k-123' };
+  const [a, b] = await Promise.all([
+    s.request('POST', '/api/v1/events', body, key),
+    s.request('POST', '/api/v1/events', body, key),
+  ]);
+  assert.equal(a.status, 202);
+  assert.equal(b.status, 202);
+  assert.deepEqual(a.body, b.body);
+  const c = await s.request('POST', '/api/v1/events', body, key);
+  assert.deepEqual(c.body, a.body);
+  assert.equal(c.headers.get('idempotent-replayed'), 'true');
+  const d = await s.request('POST', '/api/v1/events', { ...body, itemId: 'y' }, key);
+  assert.equal(d.status, 409);
+  assert.equal(d.body.code, 40902);
+  await eventually(
+    () => s.request('GET', '/api/v1/users/carol/activity'),
+    (r) => r.body.data.items.length === 1,
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await s.request('GET', '/api/v1/users/carol/activity')).body.data.items.length, 1);
+});
+
+test('validation, scopes, readiness and messaging metrics', async (t) => {
+  const s = await startServiceUnderTest(t);
+  const bad = await s.request('POST', '/api/v1/events', { type: 'x', userId: '', extra: 1 });
+  assert.equal(bad.status, 400);
+  const fields = bad.body.data.errors.map((e: { field: string }) => e.field).sort();
+  assert.deepEqual(fields, ['extra', 'userId']);
+  const tooMany = await s.request('POST', '/api/v1/events/batch', {
+    events: Array.from({ length: 1001 }, () => ({ type: 'a', userId: 'u' })),
+  });
+  assert.equal(tooMany.status, 400);
+  const noScope = await fetch(s.url + '/api/v1/events', {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${s.token(['users:write'])}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ type: 'a', userId: 'u' }),
+  });
+  assert.equal(noScope.status, 403);
+  const dlqNoAdmin = await fetch(s.url + '/api/v1/admin/dlq', {
+    headers: { authorization: `Bearer ${s.token(['events:write'])}` },
+  });
+  assert.equal(dlqNoAdmin.status, 403);
+
+  await s.request('POST', '/api/v1/events', { type: 'a', userId: 'm' });
+  await eventually(
+    () => s.request('GET', '/api/v1/users/m/activity'),
+    (r) => r.body.data.items.length === 1,
+  );
+  const ready = await s.request('GET', '/readyz');
+  assert.equal(ready.status, 200);
+  for (const name of ['broker', 'consumer:activity', 'consumer:recommendations'])
+    assert.equal(ready.body.checks[name].ok, true, name);
+  const metrics = await (await fetch(s.url + '/metrics')).text();
+  assert.match(
+    metrics,
+    /messaging_messages_sent_total\{topic="persistent:\/\/public\/default\/user-events",service="start"\} 1/,
+  );
+  assert.match(metrics, /messaging_messages_acked_total\{subscription="activity"\} 1/);
+  assert.match(metrics, /messaging_latency_seconds_bucket\{le="0.05",topic=/);
+  assert.match(metrics, /messaging_publish_in_flight 0/);
+  const topics = await s.request('GET', '/api/v1/admin/topics');
+  assert.equal(topics.status, 200);
+  const userEvents = topics.body.data.items.find((x: { topic: string }) =>
+    x.topic.endsWith('/user-events'),
+  );
+  assert.deepEqual(userEvents.subscriptions.map((x: { name: string }) => x.name).sort(), [
+    'activity',
+    'recommendations',
+  ]);
+});
