@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Broker } from '../broker/index.js';
 import type { Config } from '../config/index.js';
 import type { Readiness } from './readiness.js';
+import type { EventPipeline } from './pipeline/event-pipeline.js';
 
 /** A domain event as the API hands it to the event pipeline. */
 export interface DomainEvent {
@@ -35,4 +36,6 @@ export interface AppDeps {
   /** The event pipeline, when it runs in this process. */
   broker?: Broker;
   publisher?: DomainEventPublisher;
+  /** The whole pipeline (consumers, dead letters, topics) for the event and admin routes. */
+  pipeline?: EventPipeline;
 }

@@ -23,8 +23,8 @@ export interface ServiceContext {
   dataDir: string;
   readiness: Readiness;
   shutdown: ShutdownSequence;
-  /** Set `broker` / `publisher` here to hand them to the routes. */
-  deps: Partial<Pick<AppDeps, 'broker' | 'publisher'>>;
+  /** Set `broker` / `publisher` / `pipeline` here to hand them to the routes. */
+  deps: Partial<Pick<AppDeps, 'broker' | 'publisher' | 'pipeline'>>;
 }
 
 /** Starts a part of the service; registers its readiness checks and shutdown hooks. */
