@@ -60,12 +60,12 @@ export function boolean(): Parser<boolean> {
 }
 
 /** `*`, or a comma-separated list of origins, or `false` to send no CORS headers. */
-export function corsOrigins(): Parser<string[] | boolean> {
+export function corsOrigins(): Parser<'*' | string[] | false> {
   return {
     expects: '*, false, or a comma-separated list of origins like https://app.example.com',
     parse(raw) {
       const v = raw.trim();
-      if (v === '*' || v === 'true') return true;
+      if (v === '*' || v === 'true') return '*';
       if (v === 'false' || v === '') return false;
       const list = v.split(',').map((s) => s.trim());
       return list.every((o) => /^https?:\/\/[^\s/]+$/.test(o)) ? list : undefined;

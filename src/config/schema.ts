@@ -79,7 +79,7 @@ export const CONFIG_SCHEMA = {
   corsOrigin: v(
     'MAGNETAR_CORS_ORIGIN',
     corsOrigins(),
-    true,
+    '*',
     'Allowed CORS origins: *, false, or a comma-separated list',
   ),
   maxEventLoopDelayMs: v(

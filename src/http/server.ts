@@ -23,7 +23,7 @@ export interface HttpServerOptions {
   jwtSecret: string;
   bodyLimitBytes: number;
   rateLimit: RateLimitOptions;
-  corsOrigin: string[] | boolean;
+  corsOrigin: '*' | string[] | false;
   /** 0 turns load shedding off. */
   maxEventLoopDelayMs: number;
   openApi: OpenApiInfo;
@@ -73,16 +73,21 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   return app as unknown as HttpServer;
 }
 
-/** Once close() starts, requests still arriving on open connections get a 503 envelope. */
+/**
+ * Once close() starts, requests still arriving on open connections get a 503 envelope and
+ * every response closes its connection.
+ */
 function installShutdownGate(app: { addHook: HttpServer['addHook'] }): void {
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (closing) {
-      reply.header('connection', 'close');
-      throw new AppError('SHUTTING_DOWN', null, { headers: { 'retry-after': '5' } });
-    }
+  app.addHook('onRequest', async () => {
+    if (closing) throw new AppError('SHUTTING_DOWN', null, { headers: { 'retry-after': '5' } });
+  });
+  // A keep-alive connection that finishes its request while closing would otherwise stay
+  // open until the keep-alive timeout and hold the shutdown up.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 }

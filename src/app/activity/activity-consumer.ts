@@ -1,12 +1,17 @@
 /** The `activity` consumer: records every user event once, per user. */
 import type { Database } from 'better-sqlite3';
-import { decodeEvent, type ConsumerDefinitionInput } from '../../messaging/index.js';
+import {
+  decodeEvent,
+  type ConsumerDefinitionInput,
+  type DomainEvent,
+} from '../../messaging/index.js';
 import { USER_EVENTS_TOPIC } from '../events/event-publisher.js';
 import { ActivityStore } from './activity-store.js';
 
 export function activityConsumer(
   db: Database,
   overrides: Partial<ConsumerDefinitionInput> = {},
+  decode: (data: Buffer) => DomainEvent = decodeEvent,
 ): ConsumerDefinitionInput {
   const store = new ActivityStore(db);
   return {
@@ -18,7 +23,7 @@ export function activityConsumer(
     // The store's unique event id is the durable record of what was handled.
     dedupe: { has: (_scope, eventId) => store.has(eventId), add: () => undefined },
     handler: async (message) => {
-      store.record(decodeEvent(message.getData()));
+      store.record(decode(message.getData()));
     },
     ...overrides,
   };

@@ -17,6 +17,7 @@ import {
   Publisher,
   defineConsumer,
   type ConsumerDefinitionInput,
+  type DomainEvent,
   type MessagingMetrics,
   type PublisherOptions,
 } from '../../messaging/index.js';
@@ -38,6 +39,11 @@ export interface EventPipelineOptions {
   publisher?: PublisherOptions;
   /** Use this broker instead of the configured one (tests wrap it to inject faults). */
   broker?: Broker;
+  /**
+   * How the reference consumers read payloads. Default `decodeEvent`; a deployment that must
+   * accept an older or newer event format passes its own (then replays the dead letters).
+   */
+  decode?: (data: Buffer) => DomainEvent;
 }
 
 export interface EventPipeline {
@@ -87,8 +93,8 @@ export async function startEventPipeline(
       db.close();
     });
     for (const input of [
-      activityConsumer(db, options.consumers),
-      recommendationConsumer(db, options.consumers),
+      activityConsumer(db, options.consumers, options.decode),
+      recommendationConsumer(db, options.consumers, options.decode),
     ]) {
       const definition = defineConsumer(input);
       const runner = new ConsumerRunner(definition, {

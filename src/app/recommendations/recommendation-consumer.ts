@@ -1,12 +1,17 @@
 /** The `recommendations` consumer: counts item views once per event for co-view ranking. */
 import type { Database } from 'better-sqlite3';
-import { decodeEvent, type ConsumerDefinitionInput } from '../../messaging/index.js';
+import {
+  decodeEvent,
+  type ConsumerDefinitionInput,
+  type DomainEvent,
+} from '../../messaging/index.js';
 import { USER_EVENTS_TOPIC } from '../events/event-publisher.js';
 import { RecommendationStore } from './recommendation-store.js';
 
 export function recommendationConsumer(
   db: Database,
   overrides: Partial<ConsumerDefinitionInput> = {},
+  decode: (data: Buffer) => DomainEvent = decodeEvent,
 ): ConsumerDefinitionInput {
   const store = new RecommendationStore(db);
   return {
@@ -18,7 +23,7 @@ export function recommendationConsumer(
     // record() ignores an event id it has seen, inside the same transaction as the counts.
     dedupe: false,
     handler: async (message) => {
-      store.record(decodeEvent(message.getData()));
+      store.record(decode(message.getData()));
     },
     ...overrides,
   };

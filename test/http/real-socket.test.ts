@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bearer, startHarness } from '../app/app-harness.js';
+import { ROUTES, type RouteModule } from '../../src/app/routes/index.js';
+import { startService } from '../../src/app/service.js';
+import { loadConfig } from '../../src/config/index.js';
+import { signToken } from '../../src/http/tokens.js';
+
+/** GET /api/v1/slow answers after 400 ms; `entered` resolves once a request is inside it. */
+function slowRoute(): { route: RouteModule; entered: Promise<void> } {
+  let signal!: () => void;
+  const entered = new Promise<void>((resolve) => (signal = resolve));
+  const route: RouteModule = (app) => {
+    app.get('/api/v1/slow', async () => {
+      signal();
+      await sleep(400);
+      return { code: 0, message: 'ok', data: 'done' };
+    });
+  };
+  return { route, entered };
+}
+
+test('the service over a real socket: create, read, list, then shut down', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-svc-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MAGNETAR_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    MAGNETAR_JWT_SECRET: 's'.repeat(40),
+  });
+  const svc = await startService(config, { handleSignals: false });
+  t.after(() => svc.shutdown.run('test end'));
+  assert.match(svc.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const token = signToken('s'.repeat(40), {
+    subject: 'it',
+    scopes: ['users:write'],
+    ttlMs: 60_000,
+  });
+
+  const created = await fetch(`${svc.url}/api/v1/users`, {
+    method: 'POST',
+    headers: { ...bearer(token), 'content-type': 'application/json', 'x-request-id': 'sock-1' },
+    body: JSON.stringify({ name: 'Sock', email: 'sock@example.com', age: 7 }),
+  });
+  assert.equal(created.status, 201);
+  assert.equal(created.headers.get('x-request-id'), 'sock-1');
+  const { data: user } = (await created.json()) as { data: { id: string } };
+
+  const read = await fetch(`${svc.url}/api/v1/users/${user.id}`);
+  assert.equal(read.status, 200);
+  assert.equal(((await read.json()) as { data: { email: string } }).data.email, 'sock@example.com');
+
+  const list = await fetch(`${svc.url}/api/v1/users?limit=10`, {
+    headers: { 'accept-encoding': 'gzip' },
+  });
+  assert.equal(list.status, 200);
+  assert.equal(((await list.json()) as { data: { items: unknown[] } }).data.items.length, 1);
+
+  const ready = await fetch(`${svc.url}/readyz`);
+  assert.equal(ready.status, 200);
+
+  const outcome = await svc.shutdown.run('test');
+  assert.deepEqual(outcome, { clean: true, failed: [] });
+  assert.equal(svc.db.open, false);
+  await assert.rejects(fetch(`${svc.url}/healthz`));
+});
+
+test('close() lets an in-flight request finish and refuses new connections', async (t) => {
+  const slow = slowRoute();
+  const h = await startHarness(t, { routes: [...ROUTES, slow.route] });
+  const url = await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const inFlight = fetch(`${url}/api/v1/slow`);
+  await slow.entered;
+  const closing = h.app.close();
+  const res = await inFlight;
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { code: 0, message: 'ok', data: 'done' });
+  await closing;
+  await assert.rejects(fetch(`${url}/healthz`));
+});
+
+test('responses during shutdown close their connection; pipelined requests are not started', async (t) => {
+  const slow = slowRoute();
+  const h = await startHarness(t, { routes: [...ROUTES, slow.route] });
+  const url = new URL(await h.app.listen({ port: 0, host: '127.0.0.1' }));
+  const socket = connect({ host: url.hostname, port: Number(url.port) });
+  let raw = '';
+  socket.on('data', (chunk: Buffer) => {
+    raw += chunk.toString();
+  });
+  const closed = once(socket, 'close');
+  await once(socket, 'connect');
+  socket.write('GET /api/v1/slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  await slow.entered;
+  const closing = h.app.close();
+  await sleep(50);
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await closed;
+  await closing;
+  assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 1);
+  assert.match(raw, /HTTP\/1\.1 200/);
+  assert.match(raw, /connection: close/i);
+});
+
+test('a request that completes its headers while closing gets a 503 SHUTTING_DOWN envelope', async (t) => {
+  const slow = slowRoute();
+  const h = await startHarness(t, { routes: [...ROUTES, slow.route] });
+  const url = new URL(await h.app.listen({ port: 0, host: '127.0.0.1' }));
+  const open = async () => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    await once(socket, 'connect');
+    let raw = '';
+    socket.on('data', (chunk: Buffer) => {
+      raw += chunk.toString();
+    });
+    const closed = once(socket, 'close').then(() => raw);
+    return { socket, closed };
+  };
+  // A keeps the server busy; B has sent half a request when the shutdown starts.
+  const a = await open();
+  a.socket.write('GET /api/v1/slow HTTP/1.1\r\nHost: x\r\n\r\n');
+  await slow.entered;
+  const b = await open();
+  b.socket.write('GET /api/v1/users HTTP/1.1\r\nHost: x\r\n');
+  await sleep(50);
+  const closing = h.app.close();
+  await sleep(50);
+  b.socket.write('\r\n');
+  const rawB = await b.closed;
+  assert.match(rawB, /HTTP\/1\.1 503/);
+  assert.match(rawB, /"code":50303/);
+  assert.match(rawB, /retry-after: 5/i);
+  assert.match(await a.closed, /HTTP\/1\.1 200/);
+  await closing;
+});
