@@ -1,0 +1,58 @@
+/**
+ * Wraps a real broker to inject the faults a network broker has: going away (not connected,
+ * sends refused) and slow receipts (sends held until released). Consumers pass through.
+ */
+import type { Broker, Producer, ProducerConfig } from '../../src/broker/index.js';
+import { BrokerError } from '../../src/broker/index.js';
+
+export class FaultyBroker implements Broker {
+  down = false;
+  private gate: Promise<void> | undefined;
+  private release: (() => void) | undefined;
+
+  constructor(private readonly inner: Broker) {}
+
+  get kind() {
+    return this.inner.kind;
+  }
+  get admin() {
+    return this.inner.admin;
+  }
+
+  /** Holds every send until `releaseSends`. */
+  holdSends(): void {
+    this.gate = new Promise((r) => (this.release = r));
+  }
+
+  releaseSends(): void {
+    this.release?.();
+    this.gate = undefined;
+  }
+
+  isConnected(): boolean {
+    return !this.down && this.inner.isConnected();
+  }
+
+  async createProducer(config: ProducerConfig): Promise<Producer> {
+    if (this.down) throw new BrokerError('NotConnected', 'broker unreachable');
+    const real = await this.inner.createProducer(config);
+    return {
+      send: async (m) => {
+        if (this.down) throw new BrokerError('NotConnected', 'broker unreachable');
+        if (this.gate) await this.gate;
+        return real.send(m);
+      },
+      flush: () => real.flush(),
+      close: () => real.close(),
+      getProducerName: () => real.getProducerName(),
+      getTopic: () => real.getTopic(),
+      isConnected: () => !this.down && real.isConnected(),
+    };
+  }
+
+  subscribe: Broker['subscribe'] = (config) => this.inner.subscribe(config);
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
