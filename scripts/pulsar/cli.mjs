@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The project's Apache Pulsar standalone, from Maven Central artifacts:
-//   node scripts/pulsar/cli.mjs start            resolve (first time), start, wait until ready
+//   node scripts/pulsar/cli.mjs start [--json]   resolve (first time), start, wait until ready
 //   node scripts/pulsar/cli.mjs stop [--wipe]    stop the broker started here; --wipe deletes its data
 //   node scripts/pulsar/cli.mjs status           exit 0 if a ready broker answers, 1 if not
 //   node scripts/pulsar/cli.mjs install          only resolve the jars into the cache
@@ -21,6 +21,11 @@ async function main(argv) {
   switch (command) {
     case 'start':
       await startPulsar(s);
+      // For the test helper: where the ready broker is, as one JSON line on stdout.
+      if (rest.includes('--json')) {
+        const { serviceUrl, adminUrl, brokerPort, webPort } = s;
+        console.log(JSON.stringify({ serviceUrl, adminUrl, brokerPort, webPort }));
+      }
       return 0;
     case 'stop':
       await stopPulsar(s, { wipe: rest.includes('--wipe') });
