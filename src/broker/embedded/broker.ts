@@ -47,6 +47,7 @@ export class EmbeddedBroker implements Broker {
   private readonly producers = new Set<EmbeddedProducer>();
   private readonly retention: Retention;
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly pollTimer: NodeJS.Timeout;
   private closed = false;
   private nextId = 0;
 
@@ -68,7 +69,7 @@ export class EmbeddedBroker implements Broker {
       flushed: () => this.writer.flushed(),
       assertOpen: () => this.assertOpen(),
     });
-    this.every(options.externalPollIntervalMs, () => this.pollExternalWrites());
+    this.pollTimer = this.every(options.externalPollIntervalMs, () => this.pollExternalWrites());
     this.every(options.retentionIntervalMs, () => this.runRetention());
   }
 
@@ -132,6 +133,8 @@ export class EmbeddedBroker implements Broker {
       throw err;
     }
     this.consumers.add(consumer);
+    // Like a client's connection, open consumers keep the process alive.
+    this.pollTimer.ref();
     return consumer;
   }
 
@@ -146,6 +149,7 @@ export class EmbeddedBroker implements Broker {
 
   onConsumerClosed(consumer: EmbeddedConsumer): void {
     this.consumers.delete(consumer);
+    if (this.consumers.size === 0) this.pollTimer.unref();
     if (!consumer.unsubscribeRequested) return;
     for (const sub of consumer.subscriptions()) {
       if (sub.consumerCount > 0) continue;
@@ -228,7 +232,7 @@ export class EmbeddedBroker implements Broker {
     return sub;
   }
 
-  private every(ms: number, fn: () => void): void {
+  private every(ms: number, fn: () => void): NodeJS.Timeout {
     const t = setInterval(() => {
       if (this.closed) return;
       try {
@@ -239,6 +243,7 @@ export class EmbeddedBroker implements Broker {
     }, ms);
     t.unref();
     this.timers.push(t);
+    return t;
   }
 
   private pollExternalWrites(): void {

@@ -105,7 +105,9 @@ export class Subscription implements AckSource {
   scheduleDispatch(): void {
     if (this.dispatchQueued || this.deleted) return;
     this.dispatchQueued = true;
-    queueMicrotask(() => {
+    // A macrotask, not a microtask: a consumer looping on receive() must let commits and
+    // timers run between refills of its receiver queue.
+    setImmediate(() => {
       this.dispatchQueued = false;
       this.dispatch();
     });
