@@ -192,7 +192,7 @@ export class EmbeddedBroker implements Broker {
     let topic = this.topics.get(full);
     if (topic === undefined) {
       const row = this.catalog.ensureTopic(full, this.now());
-      topic = new Topic(this.db, row.id, full, row.last_entry);
+      topic = new Topic(this.db, row.id, full, row.last_entry, this.options.topicCacheBytes);
       this.topics.set(full, topic);
       this.topicsById.set(row.id, topic);
     }

@@ -18,6 +18,8 @@ export interface EmbeddedBrokerOptions {
   externalPollIntervalMs?: number;
   /** Most operations in one group-commit transaction. Default 10000. */
   maxBatch?: number;
+  /** Memory per topic for its newest messages, so consumers that keep up skip SQLite. Default 64 MiB. */
+  topicCacheBytes?: number;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
 }
@@ -30,6 +32,7 @@ export interface ResolvedOptions {
   retentionIntervalMs: number;
   externalPollIntervalMs: number;
   maxBatch: number;
+  topicCacheBytes: number;
   now: () => number;
 }
 
@@ -42,6 +45,7 @@ export function resolveOptions(o: EmbeddedBrokerOptions): ResolvedOptions {
     retentionIntervalMs: o.retentionIntervalMs ?? 1000,
     externalPollIntervalMs: o.externalPollIntervalMs ?? 250,
     maxBatch: o.maxBatch ?? 10000,
+    topicCacheBytes: o.topicCacheBytes ?? 64 * 1024 * 1024,
     now: o.now ?? Date.now,
   };
 }

@@ -84,25 +84,18 @@ export class EmbeddedProducer implements Producer {
     };
     this.pending++;
     return new Promise<MessageId>((resolve, reject) => {
-      const p: PendingPublish = {
-        rec,
-        propertiesJson,
-        resolve: (r) => {
-          this.pending--;
-          resolve(messageIdOf(r.topicId, r.entryId));
-        },
-        reject: (err) => {
-          this.pending--;
-          reject(err);
-        },
-      };
       try {
-        this.host.writer.enqueue(p);
+        this.host.writer.enqueue(new PendingSend(rec, propertiesJson, this, resolve, reject));
       } catch (err) {
         this.pending--;
         reject(err);
       }
     });
+  }
+
+  /** @internal called by PendingSend when its transaction is over. */
+  settled(): void {
+    this.pending--;
   }
 
   async flush(): Promise<void> {
@@ -126,5 +119,26 @@ export class EmbeddedProducer implements Producer {
 
   isConnected(): boolean {
     return !this.closed;
+  }
+}
+
+/** One send waiting for its commit; a class rather than closures, as there is one per message. */
+class PendingSend implements PendingPublish {
+  constructor(
+    readonly rec: StoredMessage,
+    readonly propertiesJson: string | null,
+    private readonly producer: EmbeddedProducer,
+    private readonly onStored: (id: MessageId) => void,
+    private readonly onFailed: (err: Error) => void,
+  ) {}
+
+  resolve(rec: StoredMessage): void {
+    this.producer.settled();
+    this.onStored(messageIdOf(rec.topicId, rec.entryId));
+  }
+
+  reject(err: Error): void {
+    this.producer.settled();
+    this.onFailed(err);
   }
 }

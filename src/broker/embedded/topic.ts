@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Subscription } from './subscription.js';
 import { fromRow, type MessageRow, type StoredMessage } from './stored-message.js';
 
-const CACHE_MAX = 50_000;
+/** Rough per-entry overhead of a cached message beside its payload, bytes. */
+const ENTRY_OVERHEAD = 200;
 const READ_LIMIT = 512;
 
 /**
@@ -14,6 +15,7 @@ export class Topic {
   readonly subscriptions = new Map<string, Subscription>();
   private cache: StoredMessage[] = [];
   private head = 0;
+  private cachedBytes = 0;
   private readonly readRows: Database.Statement<[number, number, number], MessageRow>;
 
   constructor(
@@ -21,6 +23,7 @@ export class Topic {
     readonly id: number,
     readonly name: string,
     public lastEntry: number,
+    private readonly cacheMaxBytes: number,
   ) {
     this.readRows = db.prepare(
       'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? ORDER BY entry_id LIMIT ?',
@@ -30,7 +33,10 @@ export class Topic {
   onCommitted(recs: StoredMessage[]): void {
     if (recs.length === 0) return;
     if (recs[0].entryId !== this.lastEntry + 1) this.resetCache();
-    for (const r of recs) this.cache.push(r);
+    for (const r of recs) {
+      this.cache.push(r);
+      this.cachedBytes += r.data.length + ENTRY_OVERHEAD;
+    }
     this.lastEntry = recs[recs.length - 1].entryId;
     this.trimCache();
     this.notify();
@@ -46,12 +52,15 @@ export class Topic {
 
   /** Entries up to `entryId` were deleted from storage. */
   dropCacheUpTo(entryId: number): void {
-    while (this.head < this.cache.length && this.cache[this.head].entryId <= entryId) this.head++;
+    while (this.head < this.cache.length && this.cache[this.head].entryId <= entryId) {
+      this.cachedBytes -= this.cache[this.head++].data.length + ENTRY_OVERHEAD;
+    }
   }
 
   resetCache(): void {
     this.cache = [];
     this.head = 0;
+    this.cachedBytes = 0;
   }
 
   /** Committed entries after `after`, oldest first, at most `limit`. */
@@ -69,8 +78,9 @@ export class Topic {
   }
 
   private trimCache(): void {
-    const excess = this.cache.length - this.head - CACHE_MAX;
-    if (excess > 0) this.head += excess;
+    while (this.cachedBytes > this.cacheMaxBytes && this.head < this.cache.length) {
+      this.cachedBytes -= this.cache[this.head++].data.length + ENTRY_OVERHEAD;
+    }
     if (this.head > 4096 && this.head * 2 > this.cache.length) {
       this.cache = this.cache.slice(this.head);
       this.head = 0;
