@@ -11,6 +11,7 @@ import {
   type ProducerOptions,
 } from './options.js';
 import { Producer } from './producer.js';
+import { keepConnected } from './reconnect.js';
 import { fullTopicName } from './topic-name.js';
 import { parseServiceUrl, tcpTransport } from './transport.js';
 
@@ -93,6 +94,7 @@ export class PulsarClient {
       ok.lastSequenceId,
     );
     this.track(this.producers, producer);
+    this.keepConnected(producer);
     return producer;
   }
 
@@ -110,6 +112,7 @@ export class PulsarClient {
       options,
     );
     this.track(this.consumers, consumer);
+    this.keepConnected(consumer);
     return consumer;
   }
 
@@ -131,6 +134,18 @@ export class PulsarClient {
   private async connectionFor(topic: string) {
     const addr = await this.lookup.lookup(topic);
     return this.pool.get(addr.logicalUrl, addr.physicalUrl);
+  }
+
+  /** Reconnects `x` with backoff whenever its connection drops or the broker closes it. */
+  private keepConnected(x: Producer | Consumer): void {
+    keepConnected(x, {
+      initialMs: this.options.initialBackoffIntervalMs,
+      maxMs: this.options.maxBackoffIntervalMs,
+      connect: (topic) => {
+        if (this.closed) throw new PulsarClientError('AlreadyClosed', 'client is closed');
+        return this.connectionFor(topic);
+      },
+    });
   }
 
   private track<X extends Producer | Consumer>(set: Set<X>, x: X): void {

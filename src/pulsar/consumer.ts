@@ -73,7 +73,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   private listenerBusy = false;
   private ackTimer: NodeJS.Timeout | undefined;
   private nackTimer: NodeJS.Timeout | undefined;
-  private readonly connection: Connection;
+  private connection: Connection;
   private readonly handler: ConsumerHandler;
 
   private constructor(
@@ -104,36 +104,11 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     options: ConsumerOptions,
   ): Promise<Consumer> {
     const c = new Consumer(internals, options);
-    const { connection, consumerId, topic } = internals;
+    const { connection, consumerId } = internals;
     // Registered before SUBSCRIBE: ACTIVE_CONSUMER_CHANGE can follow SUCCESS in the same read.
     connection.registerConsumer(consumerId, c.handler);
-    const requestId = connection.newRequestId();
     try {
-      await connection.request(
-        {
-          type: T.SUBSCRIBE,
-          subscribe: {
-            topic,
-            subscription: c.opts.subscription,
-            subType: SUB_TYPES[c.opts.subscriptionType],
-            consumerId,
-            requestId,
-            consumerName: c.opts.consumerName,
-            priorityLevel: c.opts.priorityLevel,
-            durable: true,
-            initialPosition:
-              c.opts.subscriptionInitialPosition === 'Earliest'
-                ? InitialPosition.Earliest
-                : InitialPosition.Latest,
-            keySharedMeta:
-              c.opts.subscriptionType === 'KeyShared'
-                ? { keySharedMode: KeySharedMode.AUTO_SPLIT }
-                : undefined,
-            metadata: toKeyValues(c.opts.properties),
-          },
-        },
-        requestId,
-      );
+      await c.sendSubscribe(connection);
     } catch (err) {
       connection.unregisterConsumer(consumerId);
       throw err;
@@ -145,6 +120,68 @@ export class Consumer extends EventEmitter implements ConsumerApi {
 
   getTopic(): string {
     return this.internals.topic;
+  }
+
+  private async sendSubscribe(connection: Connection): Promise<void> {
+    const requestId = connection.newRequestId();
+    await connection.request(
+      {
+        type: T.SUBSCRIBE,
+        subscribe: {
+          topic: this.internals.topic,
+          subscription: this.opts.subscription,
+          subType: SUB_TYPES[this.opts.subscriptionType],
+          consumerId: this.internals.consumerId,
+          requestId,
+          consumerName: this.opts.consumerName,
+          priorityLevel: this.opts.priorityLevel,
+          durable: true,
+          initialPosition:
+            this.opts.subscriptionInitialPosition === 'Earliest'
+              ? InitialPosition.Earliest
+              : InitialPosition.Latest,
+          keySharedMeta:
+            this.opts.subscriptionType === 'KeyShared'
+              ? { keySharedMode: KeySharedMode.AUTO_SPLIT }
+              : undefined,
+          metadata: toKeyValues(this.opts.properties),
+        },
+      },
+      requestId,
+    );
+  }
+
+  /** True once close() or unsubscribe() was called: a reconnection hook stops trying. */
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /**
+   * Subscribes again on `connection` (same consumer id and subscription) after a lost
+   * connection or a broker-initiated close. Prefetched messages are dropped, since the
+   * broker redelivers everything unacked, and the permits start over at receiverQueueSize.
+   */
+  async resume(connection: Connection): Promise<void> {
+    if (this.state !== 'disconnected') return;
+    connection.registerConsumer(this.internals.consumerId, this.handler);
+    try {
+      await this.sendSubscribe(connection);
+    } catch (err) {
+      connection.unregisterConsumer(this.internals.consumerId);
+      throw err;
+    }
+    if (this.state !== 'disconnected') {
+      connection.unregisterConsumer(this.internals.consumerId);
+      return;
+    }
+    this.connection = connection;
+    this.internals.connection = connection;
+    this.queue.length = 0;
+    this.batches.clear();
+    this.permitsToReturn = 0;
+    this.state = 'ready';
+    this.flow(this.opts.receiverQueueSize);
+    this.emit('reconnected');
   }
 
   getSubscription(): string {
@@ -473,6 +510,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   private onDisconnected(err: PulsarClientError): void {
     if (this.state !== 'ready') return;
     this.state = 'disconnected';
+    this.connection.unregisterConsumer(this.internals.consumerId);
     if (this.listenerCount('disconnected') > 0) {
       this.emit('disconnected', err);
       return;

@@ -18,6 +18,10 @@ export interface ClientOptions {
   transport?: TransportFactory;
   /** Use the brokers' TLS URLs from lookups. Default false. */
   useTls?: boolean;
+  /** First delay before reconnecting a producer or consumer. Default 100. */
+  initialBackoffIntervalMs?: number;
+  /** Longest delay between reconnection attempts. Default 60000 (as the Java client). */
+  maxBackoffIntervalMs?: number;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -25,6 +29,8 @@ export const CLIENT_DEFAULTS = {
   connectionTimeoutMs: 10_000,
   keepAliveIntervalMs: 30_000,
   useTls: false,
+  initialBackoffIntervalMs: 100,
+  maxBackoffIntervalMs: 60_000,
 } as const;
 
 /** Options of `client.createProducer(...)`; names follow the official Pulsar Node client. */

@@ -26,6 +26,8 @@ interface OpSend {
   callbacks: BatchedMessage[];
   batched: boolean;
   deadline: number;
+  /** The encoded SEND frame, kept to resend it unchanged after a reconnection. */
+  frame?: Buffer;
 }
 
 export interface ProducerInternals {
@@ -57,6 +59,9 @@ export class Producer extends EventEmitter {
   private drainWaiters: Array<{ upTo: bigint; resolve(): void }> = [];
   private connection: Connection;
   private readonly handler: ProducerHandler;
+  /** Disconnected, and a reconnection hook will resume: sends queue up meanwhile. */
+  private reconnecting = false;
+  private readonly options: ProducerOptions;
 
   constructor(
     private readonly internals: ProducerInternals,
@@ -65,6 +70,7 @@ export class Producer extends EventEmitter {
     lastSequenceId: bigint,
   ) {
     super();
+    this.options = options;
     this.opts = withDefaults(PRODUCER_DEFAULTS, options) as typeof this.opts;
     this.batch = new KeyBatchContainer(this.opts.batchingMaxMessages, this.opts.batchingMaxBytes);
     this.nextSequenceId = lastSequenceId + 1n;
@@ -111,7 +117,7 @@ export class Producer extends EventEmitter {
     if (this.state === 'closed' || this.state === 'closing') {
       return Promise.reject(new PulsarClientError('AlreadyClosed', 'producer is closed'));
     }
-    if (this.state === 'disconnected') {
+    if (this.state === 'disconnected' && !this.reconnecting) {
       return Promise.reject(new PulsarClientError('NotConnected', 'producer is not connected'));
     }
     if (!Buffer.isBuffer(message?.data)) {
@@ -288,8 +294,10 @@ export class Producer extends EventEmitter {
         metadata,
         payload,
       );
+      full.frame = frame;
       this.inFlight.push(full);
-      this.connection.write(frame);
+      // While reconnecting the frame waits in inFlight; resume() writes it.
+      if (this.state === 'ready') this.connection.write(frame);
     } catch (err) {
       this.inFlight.splice(this.inFlight.indexOf(full) >>> 0, 1);
       const e =
@@ -365,8 +373,55 @@ export class Producer extends EventEmitter {
   private onDisconnected(err: PulsarClientError): void {
     if (this.state !== 'ready') return;
     this.state = 'disconnected';
+    this.connection.unregisterProducer(this.internals.producerId);
     // A 'disconnected' listener (the reconnection hook) takes over the pending sends.
-    if (this.listenerCount('disconnected') > 0) this.emit('disconnected', err);
+    this.reconnecting = this.listenerCount('disconnected') > 0;
+    if (this.reconnecting) this.emit('disconnected', err);
     else this.failAll(err);
+  }
+
+  /** True once close() was called: a reconnection hook stops trying. */
+  get isClosed(): boolean {
+    return this.state === 'closed' || this.state === 'closing';
+  }
+
+  /**
+   * Registers this producer again on `connection` (same producer id and name, so broker
+   * deduplication recognises it) and resends every message still waiting for a receipt
+   * with its original sequence id, in order; the broker drops those it already stored.
+   */
+  async resume(connection: Connection): Promise<void> {
+    if (this.state !== 'disconnected') return;
+    const requestId = connection.newRequestId();
+    connection.registerProducer(this.internals.producerId, this.handler);
+    try {
+      await connection.request(
+        {
+          type: T.PRODUCER,
+          producer: {
+            topic: this.internals.topic,
+            producerId: this.internals.producerId,
+            requestId,
+            producerName: this.producerName,
+            userProvidedProducerName: this.options.producerName !== undefined,
+            metadata: toKeyValues(this.options.properties),
+          },
+        },
+        requestId,
+      );
+    } catch (err) {
+      connection.unregisterProducer(this.internals.producerId);
+      throw err;
+    }
+    if (this.state !== 'disconnected') {
+      connection.unregisterProducer(this.internals.producerId);
+      return;
+    }
+    this.connection = connection;
+    this.internals.connection = connection;
+    this.state = 'ready';
+    this.reconnecting = false;
+    for (const op of this.inFlight) if (op.frame) connection.write(op.frame);
+    this.emit('reconnected');
   }
 }
