@@ -1,0 +1,159 @@
+import type { Consumer as PulsarConsumer, PulsarClient } from '../../pulsar/index.js';
+import { PulsarAdminError, type PulsarAdmin } from '../../pulsar/admin/index.js';
+import { fullTopicName } from '../topic-name.js';
+import type {
+  BrokerAdmin,
+  Message,
+  MessageId,
+  ReadOptions,
+  SubscriptionType,
+  TopicStats,
+} from '../types.js';
+import { mapped } from './errors.js';
+import { PulsarBrokerMessage } from './message.js';
+
+/**
+ * The subscription that stands for "what the topic stores". Pulsar cannot delete single
+ * messages; acking them on this subscription is how they are deleted from the operator's
+ * view (readMessages, deleteMessages, purge). It is hidden from topicStats.
+ */
+export const VIEW_SUBSCRIPTION = '__magnetar-admin-view';
+
+const TYPES: Record<string, SubscriptionType> = {
+  Exclusive: 'Exclusive',
+  Shared: 'Shared',
+  Failover: 'Failover',
+  Key_Shared: 'KeyShared',
+};
+
+/** BrokerAdmin over Pulsar's admin REST API and a view subscription read with the client. */
+export class PulsarBrokerAdmin implements BrokerAdmin {
+  /** Reads of one topic's view run one at a time: the view consumer is exclusive. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly client: PulsarClient,
+    private readonly rest: PulsarAdmin,
+    private readonly namespace = 'public/default',
+  ) {}
+
+  listTopics(): Promise<string[]> {
+    return mapped(async () => {
+      const [topics, partitioned] = await Promise.all([
+        this.rest.listTopics(this.namespace),
+        this.rest.listPartitionedTopics(this.namespace),
+      ]);
+      const names = new Set(partitioned);
+      for (const t of topics) if (!/-partition-\d+$/.test(t)) names.add(t);
+      return [...names].sort();
+    });
+  }
+
+  topicStats(topic: string): Promise<TopicStats> {
+    const full = fullTopicName(topic);
+    return mapped(async () => {
+      const s = await this.rest.topicStats(full);
+      const view = s.subscriptions.find((x) => x.name === VIEW_SUBSCRIPTION);
+      const subs = s.subscriptions.filter((x) => x.name !== VIEW_SUBSCRIPTION);
+      return {
+        topic: full,
+        messages: view ? view.msgBacklog : Math.max(0, ...subs.map((x) => x.msgBacklog)),
+        subscriptions: subs.map((x) => ({
+          name: x.name,
+          type: TYPES[x.type] ?? 'Exclusive',
+          backlog: x.msgBacklog,
+          consumers: x.consumers,
+        })),
+      };
+    });
+  }
+
+  readMessages(topic: string, options: ReadOptions = {}): Promise<Message[]> {
+    const limit = options.limit ?? 100;
+    return this.withView(topic, async (_view, all) => {
+      const after = options.after;
+      return all.filter((m) => !after || m.getMessageId().compare(after) > 0).slice(0, limit);
+    });
+  }
+
+  deleteMessages(topic: string, ids: MessageId[]): Promise<number> {
+    const wanted = new Set(ids.map((id) => id.toString()));
+    return this.withView(topic, async (view, all) => {
+      const hits = all.filter((m) => wanted.has(m.getMessageId().toString()));
+      for (const m of hits) await view.acknowledge(m.inner);
+      return hits.length;
+    });
+  }
+
+  purge(topic: string): Promise<number> {
+    const full = fullTopicName(topic);
+    return this.withView(full, async (_view, all) => {
+      // Every subscription loses its backlog, the view included (skip_all after close).
+      return all.length;
+    }).then(async (n) => {
+      await mapped(async () => {
+        for (const sub of await this.rest.listSubscriptions(full)) {
+          await this.rest.clearBacklog(full, sub);
+        }
+      });
+      return n;
+    });
+  }
+
+  /**
+   * Opens the view subscription (created at the earliest message on first use), reads
+   * everything it still holds, hands it to `fn`, and closes it without acking the rest.
+   */
+  private withView<T>(
+    topic: string,
+    fn: (view: PulsarConsumer, all: PulsarBrokerMessage[]) => Promise<T>,
+  ): Promise<T> {
+    const full = fullTopicName(topic);
+    const prev = this.locks.get(full) ?? Promise.resolve();
+    const run = prev.catch(() => undefined).then(() => mapped(() => this.readView(full, fn)));
+    this.locks.set(full, run);
+    void run
+      .finally(() => {
+        if (this.locks.get(full) === run) this.locks.delete(full);
+      })
+      .catch(() => undefined);
+    return run;
+  }
+
+  private async readView<T>(
+    topic: string,
+    fn: (view: PulsarConsumer, all: PulsarBrokerMessage[]) => Promise<T>,
+  ): Promise<T> {
+    try {
+      await this.rest.createSubscription(topic, VIEW_SUBSCRIPTION, 'earliest');
+    } catch (err) {
+      if (!(err instanceof PulsarAdminError && err.code === 'Conflict')) throw err;
+    }
+    const stats = await this.rest.topicStats(topic);
+    const backlog = stats.subscriptions.find((s) => s.name === VIEW_SUBSCRIPTION)?.msgBacklog ?? 0;
+    const view = await this.client.subscribe({
+      topic,
+      subscription: VIEW_SUBSCRIPTION,
+      subscriptionType: 'Exclusive',
+      receiverQueueSize: 1000,
+    });
+    try {
+      const all: PulsarBrokerMessage[] = [];
+      const entries = new Set<string>();
+      // The backlog counts entries; a batch holds several messages, so read until quiet.
+      for (;;) {
+        let m;
+        try {
+          m = await view.receive(entries.size < backlog ? 5000 : 200);
+        } catch {
+          break;
+        }
+        all.push(new PulsarBrokerMessage(m));
+        entries.add(m.getMessageId().entryKey());
+      }
+      return await fn(view, all);
+    } finally {
+      await view.close();
+    }
+  }
+}

@@ -1,0 +1,201 @@
+import type { PulsarClient } from '../../pulsar/index.js';
+import type { PulsarAdmin } from '../../pulsar/admin/index.js';
+import { PartitionedConsumer } from '../../pulsar/partitioned-consumer.js';
+import { BrokerError } from '../errors.js';
+import { fullTopicName } from '../topic-name.js';
+import type { Consumer, ConsumerConfig, Message, MessageId, SubscriptionType } from '../types.js';
+import { mapped, toBrokerError } from './errors.js';
+import { Letters } from './letters.js';
+import { PulsarBrokerMessage } from './message.js';
+
+const TYPES: readonly SubscriptionType[] = ['Exclusive', 'Shared', 'Failover', 'KeyShared'];
+
+/**
+ * The Broker contract's Consumer over Pulsar: one merged consumer over the topics (and
+ * their partitions), the retry letter topic when enabled, and the dead-letter policy
+ * applied on the client side as the Java client does.
+ */
+export class PulsarBrokerConsumer implements Consumer {
+  /** Delivered and not yet acked, by message id: what acknowledgeId may name. */
+  private readonly delivered = new Map<string, PulsarBrokerMessage>();
+  private closed = false;
+
+  private constructor(
+    private readonly inner: PartitionedConsumer,
+    private readonly config: ConsumerConfig,
+    private readonly letters: Letters,
+    private readonly onClose: () => void,
+  ) {}
+
+  static async subscribe(
+    client: PulsarClient,
+    admin: PulsarAdmin,
+    config: ConsumerConfig,
+    onClose: () => void,
+  ): Promise<PulsarBrokerConsumer> {
+    const type = config.subscriptionType ?? 'Exclusive';
+    if (!TYPES.includes(type)) {
+      throw new BrokerError('InvalidArgument', `unknown subscription type ${String(type)}`);
+    }
+    const topics = [...(config.topics ?? []), ...(config.topic ? [config.topic] : [])].map(
+      fullTopicName,
+    );
+    if (topics.length === 0) throw new BrokerError('InvalidArgument', 'topic or topics required');
+    if (!config.subscription) throw new BrokerError('InvalidArgument', 'subscription required');
+    const letters = new Letters(client, admin, config);
+    if (config.retryEnable) {
+      for (const t of new Set(topics.map((t) => letters.retryTopic(t)))) topics.push(t);
+    }
+    const inner = await mapped(() =>
+      PartitionedConsumer.subscribe(client, topics, {
+        subscription: config.subscription,
+        subscriptionType: type,
+        subscriptionInitialPosition: config.subscriptionInitialPosition,
+        consumerName: config.consumerName,
+        receiverQueueSize: config.receiverQueueSize,
+        ackTimeoutMs: config.ackTimeoutMs,
+        nAckRedeliverTimeoutMs: config.nAckRedeliverTimeoutMs,
+      }),
+    );
+    const consumer = new PulsarBrokerConsumer(inner, config, letters, onClose);
+    if (config.listener) void consumer.runListener();
+    return consumer;
+  }
+
+  async receive(timeoutMs?: number): Promise<Message> {
+    if (this.closed) throw new BrokerError('AlreadyClosed', 'consumer is closed');
+    if (this.config.listener) {
+      throw new BrokerError('InvalidArgument', 'receive() cannot be used with a listener');
+    }
+    return this.next(timeoutMs);
+  }
+
+  async acknowledge(message: Message): Promise<void> {
+    return this.acknowledgeId(message.getMessageId());
+  }
+
+  async acknowledgeId(messageId: MessageId): Promise<void> {
+    if (this.closed) throw new BrokerError('AlreadyClosed', 'consumer is closed');
+    const m = this.delivered.get(messageId.toString());
+    if (!m) {
+      throw new BrokerError('UnknownMessageId', `${messageId.toString()} was not delivered here`);
+    }
+    this.delivered.delete(messageId.toString());
+    await mapped(() => this.inner.acknowledge(m.inner));
+  }
+
+  async acknowledgeCumulative(message: Message): Promise<void> {
+    if (this.closed) throw new BrokerError('AlreadyClosed', 'consumer is closed');
+    const type = this.config.subscriptionType ?? 'Exclusive';
+    if (type === 'Shared' || type === 'KeyShared') {
+      throw new BrokerError('NotAllowed', `cumulative ack is not allowed on ${type}`);
+    }
+    const m = this.delivered.get(message.getMessageId().toString());
+    if (!m) throw new BrokerError('UnknownMessageId', 'message was not delivered here');
+    for (const [key, d] of this.delivered) {
+      if (d.getTopicName() === m.getTopicName() && d.getMessageId().compare(m.getMessageId()) <= 0)
+        this.delivered.delete(key);
+    }
+    await mapped(() => this.inner.acknowledgeCumulative(m.inner));
+  }
+
+  negativeAcknowledge(message: Message): void {
+    if (this.closed) return;
+    const m = this.delivered.get(message.getMessageId().toString());
+    if (!m) return;
+    const max = this.config.deadLetterPolicy?.maxRedeliverCount;
+    if (max !== undefined && m.getRedeliveryCount() >= max) {
+      // Its last allowed delivery failed: dead-letter it instead of asking for another.
+      void this.deadLetter(m);
+      return;
+    }
+    this.inner.negativeAcknowledge(m.inner);
+  }
+
+  async reconsumeLater(
+    message: Message,
+    delayMs: number,
+    properties?: Record<string, string>,
+  ): Promise<void> {
+    if (!this.config.retryEnable) {
+      throw new BrokerError('NotAllowed', 'reconsumeLater needs retryEnable: true');
+    }
+    const m = this.delivered.get(message.getMessageId().toString());
+    if (!m) throw new BrokerError('UnknownMessageId', 'message was not delivered here');
+    await mapped(() => this.letters.reconsumeLater(m, Math.max(0, delayMs), properties));
+    await this.acknowledge(m);
+  }
+
+  async unsubscribe(): Promise<void> {
+    if (this.closed) throw new BrokerError('AlreadyClosed', 'consumer is closed');
+    await mapped(() => this.inner.unsubscribe());
+    await this.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    this.delivered.clear();
+    await this.inner.close();
+    await this.letters.close();
+  }
+
+  isConnected(): boolean {
+    return !this.closed && this.inner.isConnected();
+  }
+
+  getSubscription(): string {
+    return this.config.subscription;
+  }
+
+  private async next(timeoutMs?: number): Promise<Message> {
+    for (;;) {
+      const started = Date.now();
+      const raw = await mapped(() => this.inner.receive(timeoutMs));
+      const m = new PulsarBrokerMessage(raw);
+      const max = this.config.deadLetterPolicy?.maxRedeliverCount;
+      this.delivered.set(m.getMessageId().toString(), m);
+      if (max === undefined || m.getRedeliveryCount() <= max) return m;
+      // Redelivered past the limit (an ack timeout after its last allowed delivery).
+      await this.deadLetter(m);
+      if (timeoutMs !== undefined) {
+        timeoutMs -= Date.now() - started;
+        if (timeoutMs <= 0) throw new BrokerError('Timeout', `no message within the timeout`);
+      }
+    }
+  }
+
+  private async deadLetter(m: PulsarBrokerMessage): Promise<void> {
+    try {
+      await this.letters.deadLetter(m);
+      await this.acknowledge(m);
+    } catch (err) {
+      // Not stored in the dead-letter topic: let the broker deliver it again instead.
+      if (!this.closed) this.inner.negativeAcknowledge(m.inner);
+      this.emitError(err);
+    }
+  }
+
+  private emitError(err: unknown): void {
+    process.emitWarning(toBrokerError(err).message, { code: 'MAGNETAR_PULSAR_DLQ' });
+  }
+
+  private async runListener(): Promise<void> {
+    const listener = this.config.listener!;
+    while (!this.closed) {
+      let m: Message;
+      try {
+        m = await this.next();
+      } catch {
+        if (this.closed) return;
+        continue;
+      }
+      try {
+        await listener(m, this);
+      } catch {
+        // A throwing listener leaves the message unacked, as in the Pulsar clients.
+      }
+    }
+  }
+}

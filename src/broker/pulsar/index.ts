@@ -1,0 +1,6 @@
+export {
+  PulsarBroker,
+  createPulsarBroker,
+  defaultAdminUrl,
+  type PulsarBrokerOptions,
+} from './broker.js';
