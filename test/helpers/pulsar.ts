@@ -2,9 +2,10 @@
 //
 //   ensurePulsar()   starts the project's broker through scripts/pulsar/cli.mjs if no ready
 //                    broker answers on PULSAR_BROKER_PORT / PULSAR_WEB_PORT (6650 / 8080),
-//                    reuses it otherwise; once per process. A broker started here keeps
-//                    running after the test file ends (scripts/run-tests.mjs or `npm run
-//                    pulsar:stop` stops it), so the next file does not pay for a start.
+//                    reuses it otherwise; once per process. This process holds a lease on
+//                    the broker until it exits; a broker started here keeps running after
+//                    the file ends (the next file does not pay for a start) until a test run
+//                    releases it (scripts/run-tests.mjs) or `npm run pulsar:stop`.
 //   freshTopic()     a topic name no other test uses: persistent://public/default/<prefix>-<random>
 //   javaProduce()    sends messages with pulsar-client (Pulsar's Java CLI, a client no one here wrote)
 //   javaConsume()    receives `count` messages with it, with a timeout
@@ -54,7 +55,7 @@ function startOnce(): Promise<PulsarEnv> {
     // stdout carries one JSON line; the script's progress goes to stderr, shown on failure.
     execFile(
       process.execPath,
-      [CLI, 'start', '--json'],
+      [CLI, 'start', '--json', '--lease', String(process.pid)],
       { maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) {
