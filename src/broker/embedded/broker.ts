@@ -18,7 +18,8 @@ import { GroupCommitWriter } from './group-commit-writer.js';
 import { type EmbeddedBrokerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { EmbeddedProducer } from './producer.js';
 import { Retention } from './retention.js';
-import { openDatabase } from './schema.js';
+import { Checkpointer } from './checkpointer.js';
+import { databaseFile, openDatabase } from './schema.js';
 import type { StoredMessage } from './stored-message.js';
 import { Subscription } from './subscription.js';
 import { Topic } from './topic.js';
@@ -48,6 +49,7 @@ export class EmbeddedBroker implements Broker {
   private readonly retention: Retention;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pollTimer: NodeJS.Timeout;
+  private readonly checkpointer: Checkpointer;
   private closed = false;
   private nextId = 0;
 
@@ -71,6 +73,7 @@ export class EmbeddedBroker implements Broker {
     });
     this.pollTimer = this.every(options.externalPollIntervalMs, () => this.pollExternalWrites());
     this.every(options.retentionIntervalMs, () => this.runRetention());
+    this.checkpointer = new Checkpointer(databaseFile(options), options.synchronous, 100);
   }
 
   static open(options: EmbeddedBrokerOptions): EmbeddedBroker {
@@ -173,6 +176,7 @@ export class EmbeddedBroker implements Broker {
       for (const sub of topic.subscriptions.values()) sub.close();
     }
     this.writer.close();
+    await this.checkpointer.close();
     this.db.close();
   }
 

@@ -49,15 +49,22 @@ CREATE TABLE IF NOT EXISTS acks (
 
 export const DATABASE_FILE = 'broker.sqlite';
 
+export function databaseFile(options: ResolvedOptions): string {
+  return join(options.dataDir, DATABASE_FILE);
+}
+
 export function openDatabase(options: ResolvedOptions): Database.Database {
   mkdirSync(options.dataDir, { recursive: true });
-  const db = new Database(join(options.dataDir, DATABASE_FILE));
+  const db = new Database(databaseFile(options));
   // Another process may hold the write lock for a moment (CLI publish, admin delete).
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous}`);
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
+  // Checkpoints run on a worker thread (checkpointer.ts); this is only the backstop.
+  db.pragma('wal_autocheckpoint = 50000');
+  db.pragma('journal_size_limit = 67108864');
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version < SCHEMA_VERSION) {
     db.exec('BEGIN IMMEDIATE');
