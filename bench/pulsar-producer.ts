@@ -1,6 +1,6 @@
 // Producer throughput of Magnetar's Pulsar client next to Pulsar's own perf tool (Java),
 // same settings, same standalone broker, one run:
-//   npm run bench:pulsar -- [--messages 200000] [--size 1024]
+//   npm run bench:pulsar -- [--seconds 20] [--size 1024]
 // Settings for both: batching on, at most 1000 messages / 128 KiB / 10 ms per batch, at most
 // 1000 messages outstanding, one producer, one non-partitioned topic, no compression.
 import { execFile } from 'node:child_process';
@@ -11,12 +11,14 @@ import { ensurePulsar, freshTopic } from '../test/helpers/pulsar.js';
 
 const { values } = parseArgs({
   options: {
-    messages: { type: 'string', default: '200000' },
+    seconds: { type: 'string', default: '20' },
     size: { type: 'string', default: '1024' },
   },
 });
-const MESSAGES = Number(values.messages);
+const SECONDS = Number(values.seconds);
 const SIZE = Number(values.size);
+/** Both tools run this long before measuring starts (JIT, connection, topic ownership). */
+const WARMUP_SECONDS = 5;
 const BATCH_MAX_MESSAGES = 1000;
 const BATCH_MAX_BYTES = 128 * 1024;
 const BATCH_DELAY_MS = 10;
@@ -30,7 +32,8 @@ interface Result {
   mbitPerSec: number;
 }
 
-async function ours(serviceUrl: string, count: number): Promise<Result> {
+/** Sends for WARMUP_SECONDS + SECONDS, counting the receipts of the last SECONDS. */
+async function ours(serviceUrl: string): Promise<Result> {
   const client = new PulsarClient({ serviceUrl });
   try {
     const producer = await client.createProducer({
@@ -42,36 +45,54 @@ async function ours(serviceUrl: string, count: number): Promise<Result> {
       maxPendingMessages: MAX_OUTSTANDING,
     });
     const payload = Buffer.alloc(SIZE, 0x61);
-    const start = process.hrtime.bigint();
-    await new Promise<void>((resolve, reject) => {
-      let sent = 0;
-      let done = 0;
-      let inFlight = 0;
-      const pump = () => {
-        while (inFlight < MAX_OUTSTANDING && sent < count) {
-          inFlight++;
-          sent++;
-          producer.send({ data: payload }).then(() => {
+    let acked = 0;
+    let stop = false;
+    let inFlight = 0;
+    let failed: unknown;
+    const pump = () => {
+      while (!stop && inFlight < MAX_OUTSTANDING) {
+        inFlight++;
+        producer.send({ data: payload }).then(
+          () => {
             inFlight--;
-            if (++done === count) resolve();
-            else pump();
-          }, reject);
-        }
-      };
-      pump();
-    });
+            acked++;
+            pump();
+          },
+          (err: unknown) => {
+            failed ??= err;
+            stop = true;
+          },
+        );
+      }
+    };
+    pump();
+    await sleep(WARMUP_SECONDS * 1000);
+    const from = acked;
+    const start = process.hrtime.bigint();
+    await sleep(SECONDS * 1000);
+    const count = acked - from;
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    await producer.close();
+    stop = true;
+    await producer.flush();
+    if (failed) throw failed;
     return rate(count, seconds);
   } finally {
     await client.close();
   }
 }
 
-async function perf(count: number): Promise<Result> {
+/**
+ * pulsar-perf, printing its rate every 10 s. Its "Aggregated" line divides by the whole run
+ * including JVM start and shutdown, and its first interval includes producer creation, so
+ * the rates of the later intervals are averaged instead.
+ */
+async function perf(): Promise<Result> {
+  const interval = 10;
+  const intervals = Math.max(1, Math.round(SECONDS / interval));
   const args = [
     'produce',
-    ...['-m', String(count), '-r', '10000000', '-s', String(SIZE)],
+    ...['-time', String(interval * (intervals + 1) + 5), '-i', String(interval)],
+    ...['-r', '10000000', '-s', String(SIZE)],
     ...['-o', String(MAX_OUTSTANDING), '-bm', String(BATCH_MAX_MESSAGES)],
     ...['-bb', String(BATCH_MAX_BYTES), '-b', String(BATCH_DELAY_MS)],
     freshTopic('bench-perf'),
@@ -80,13 +101,14 @@ async function perf(count: number): Promise<Result> {
     maxBuffer: 64 << 20,
     timeout: 600_000,
   });
-  const line = /Aggregated throughput stats --- (\d+) records sent --- ([\d.]+) msg\/s/.exec(
-    stdout + stderr,
-  );
-  if (!line) throw new Error(`no aggregated stats in perf output:\n${stdout}\n${stderr}`);
-  const sent = Number(line[1]);
-  const msgPerSec = Number(line[2]);
-  return rate(sent, sent / msgPerSec);
+  const rates = [
+    ...(stdout + stderr).matchAll(/Throughput produced:\s+\d+ msg ---\s+([\d.]+) msg\/s/g),
+  ].map((m) => Number(m[1]));
+  const measured = rates.slice(1, 1 + intervals);
+  if (measured.length === 0)
+    throw new Error(`no periodic stats in perf output:\n${stdout}\n${stderr}`);
+  const msgPerSec = measured.reduce((a, b) => a + b, 0) / measured.length;
+  return rate(Math.round(msgPerSec * measured.length * interval), measured.length * interval);
 }
 
 function rate(messages: number, seconds: number): Result {
@@ -94,14 +116,18 @@ function rate(messages: number, seconds: number): Result {
   return { messages, seconds, msgPerSec, mbitPerSec: (msgPerSec * SIZE * 8) / 1e6 };
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 const { serviceUrl } = await ensurePulsar();
-await ours(serviceUrl, Math.min(20_000, MESSAGES)); // warm up JIT, connection, topic ownership
-const oursResult = await ours(serviceUrl, MESSAGES);
-const perfResult = await perf(MESSAGES);
+const oursResult = await ours(serviceUrl);
+const perfResult = await perf();
 const fmt = (r: Result) =>
-  `${r.messages} msgs in ${r.seconds.toFixed(2)} s = ${Math.round(r.msgPerSec)} msg/s (${r.mbitPerSec.toFixed(0)} Mbit/s)`;
+  `${r.messages} msgs in ${r.seconds.toFixed(1)} s = ${Math.round(r.msgPerSec)} msg/s (${r.mbitPerSec.toFixed(0)} Mbit/s)`;
 console.log(
-  `payload ${SIZE} B, batching ${BATCH_MAX_MESSAGES} msgs / ${BATCH_MAX_BYTES} B / ${BATCH_DELAY_MS} ms, ${MAX_OUTSTANDING} outstanding`,
+  `payload ${SIZE} B, batching ${BATCH_MAX_MESSAGES} msgs / ${BATCH_MAX_BYTES} B / ${BATCH_DELAY_MS} ms, ` +
+    `${MAX_OUTSTANDING} outstanding; each tool warms up first (ours ${WARMUP_SECONDS} s, perf its first 10 s interval)`,
 );
 console.log(`magnetar (TypeScript): ${fmt(oursResult)}`);
 console.log(`pulsar-perf (Java):    ${fmt(perfResult)}`);
