@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createEmbeddedBroker, type Message } from '../../../src/broker/index.js';
+import { createEmbeddedBroker, type Message, type MessageId } from '../../../src/broker/index.js';
 
 const SECOND = fileURLToPath(new URL('../fixtures/second-process.ts', import.meta.url));
 const run = promisify(execFile);
@@ -52,9 +52,9 @@ test('two processes publishing at once get distinct ids, each in its own order',
   let done = false;
   void theirs.finally(() => (done = true));
   // Keep publishing from this process until the other one has finished.
-  const mine = [];
+  const mine: MessageId[] = [];
   while (!done || mine.length < 100) {
-    const batch = [];
+    const batch: Promise<MessageId>[] = [];
     for (let i = 0; i < 20; i++) {
       const n = mine.length + batch.length;
       batch.push(producer.send({ data: Buffer.from(`main-${n}`), partitionKey: 'main' }));
