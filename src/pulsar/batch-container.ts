@@ -1,4 +1,4 @@
-import { encodeSingleMessage, toKeyValues } from './batch-payload.js';
+import { encodeSingleMetadata, toKeyValues } from './batch-payload.js';
 import type { MessageId } from './message-id.js';
 import type { ProducerMessage } from './options.js';
 
@@ -71,21 +71,25 @@ export class KeyBatchContainer {
   }
 }
 
-/** The batch payload: each message with its SingleMessageMetadata, back to back. */
-export function encodeBatchPayload(batch: KeyBatch, firstSequenceId: bigint): Buffer {
-  const parts = batch.items.map((item, i) => {
+/**
+ * The batch payload as parts to be copied once into the frame: for each message
+ * [u32 metadataSize][SingleMessageMetadata][data].
+ */
+export function encodeBatchPayload(batch: KeyBatch, firstSequenceId: bigint): Uint8Array[] {
+  const sizes = Buffer.allocUnsafe(4 * batch.items.length);
+  const parts: Uint8Array[] = [];
+  batch.items.forEach((item, i) => {
     const m = item.message;
-    return encodeSingleMessage(
-      {
-        payloadSize: m.data.length,
-        properties: toKeyValues(m.properties),
-        partitionKey: m.partitionKey,
-        orderingKey: m.orderingKey !== undefined ? Buffer.from(m.orderingKey) : undefined,
-        eventTime: m.eventTimestamp !== undefined ? BigInt(m.eventTimestamp) : undefined,
-        sequenceId: firstSequenceId + BigInt(i),
-      },
-      m.data,
-    );
+    const meta = encodeSingleMetadata({
+      payloadSize: m.data.length,
+      properties: toKeyValues(m.properties),
+      partitionKey: m.partitionKey,
+      orderingKey: m.orderingKey !== undefined ? Buffer.from(m.orderingKey) : undefined,
+      eventTime: m.eventTimestamp !== undefined ? BigInt(m.eventTimestamp) : undefined,
+      sequenceId: firstSequenceId + BigInt(i),
+    });
+    sizes.writeUInt32BE(meta.length, 4 * i);
+    parts.push(sizes.subarray(4 * i, 4 * i + 4), meta, m.data);
   });
-  return Buffer.concat(parts);
+  return parts;
 }

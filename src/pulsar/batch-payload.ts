@@ -14,11 +14,12 @@ import {
 
 export type SingleMetadataInit = MessageInitShape<typeof SingleMessageMetadataSchema>;
 
+export function encodeSingleMetadata(meta: SingleMetadataInit): Uint8Array {
+  return toBinary(SingleMessageMetadataSchema, create(SingleMessageMetadataSchema, meta));
+}
+
 export function encodeSingleMessage(meta: SingleMetadataInit, data: Uint8Array): Buffer {
-  const metaBytes = toBinary(
-    SingleMessageMetadataSchema,
-    create(SingleMessageMetadataSchema, meta),
-  );
+  const metaBytes = encodeSingleMetadata(meta);
   const out = Buffer.allocUnsafe(4 + metaBytes.length + data.length);
   out.writeUInt32BE(metaBytes.length, 0);
   out.set(metaBytes, 4);

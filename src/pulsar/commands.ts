@@ -44,11 +44,15 @@ export function encodeSimpleFrame(cmd: BaseCommand | BaseCommandInit): Buffer {
 export function encodePayloadFrame(
   cmd: BaseCommand | BaseCommandInit,
   metadata: MessageMetadata | MessageMetadataInit,
-  payload: Uint8Array,
+  payload: Uint8Array | readonly Uint8Array[],
 ): Buffer {
   const cmdBytes = toBinary(BaseCommandSchema, asCommand(cmd));
   const metaBytes = toBinary(MessageMetadataSchema, asMetadata(metadata));
-  const total = 4 + cmdBytes.length + 2 + 4 + 4 + metaBytes.length + payload.length;
+  // A batch arrives as its parts and is copied once, straight into the frame.
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  let payloadSize = 0;
+  for (const p of parts) payloadSize += p.length;
+  const total = 4 + cmdBytes.length + 2 + 4 + 4 + metaBytes.length + payloadSize;
   const out = Buffer.allocUnsafe(4 + total);
   let off = 0;
   off = out.writeUInt32BE(total, off);
@@ -62,7 +66,10 @@ export function encodePayloadFrame(
   off = out.writeUInt32BE(metaBytes.length, off);
   out.set(metaBytes, off);
   off += metaBytes.length;
-  out.set(payload, off);
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
   out.writeUInt32BE(crc32cOf([out.subarray(checkedFrom)]), checksumAt);
   return out;
 }

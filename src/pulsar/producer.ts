@@ -275,7 +275,7 @@ export class Producer extends EventEmitter {
   private write(
     op: Omit<OpSend, 'deadline'>,
     metadata: MetadataFields,
-    payload: Buffer,
+    payload: Uint8Array | Uint8Array[],
     numMessages: number,
   ): void {
     const full: OpSend = { ...op, deadline: Date.now() + this.opts.sendTimeoutMs };

@@ -20,7 +20,7 @@ test('a batch payload round-trips with per-message metadata', () => {
   );
   c.add(item({ data: Buffer.from('bb'), partitionKey: 'k', properties: { y: '2' } }));
   const [batch] = c.drain();
-  const payload = encodeBatchPayload(batch, 10n);
+  const payload = Buffer.concat(encodeBatchPayload(batch, 10n));
   const singles = decodeBatch(payload, 2);
   assert.deepEqual(
     singles.map((s) => [
@@ -75,7 +75,7 @@ test('the container reports full at the message and byte limits', () => {
 test('a truncated batch is an InvalidMessage error', () => {
   const c = new KeyBatchContainer(100, 1 << 20);
   c.add(item({ data: Buffer.from('hello') }));
-  const payload = encodeBatchPayload(c.drain()[0], 0n);
+  const payload = Buffer.concat(encodeBatchPayload(c.drain()[0], 0n));
   assert.throws(
     () => decodeBatch(payload.subarray(0, payload.length - 2), 1),
     (e: unknown) => e instanceof PulsarClientError && e.result === 'InvalidMessage',
