@@ -43,4 +43,43 @@ export function durabilityTests(h: Harness): void {
     const again = await broker.subscribe({ topic, subscription: 'sub' });
     assert.deepEqual((await receiveN(h, again, 5)).map(text), range(5));
   });
+
+  test('unsubscribe deletes the subscription and its backlog', async (t) => {
+    const { broker } = await h.open(t);
+    const topic = h.topic('unsubscribe');
+    const first = await broker.subscribe({
+      topic,
+      subscription: 'sub',
+      subscriptionInitialPosition: 'Earliest',
+    });
+    await publish(broker, topic, 3, 'old');
+    await receiveN(h, first, 3);
+    await first.unsubscribe();
+    assert.equal(first.isConnected(), false);
+    const again = await broker.subscribe({
+      topic,
+      subscription: 'sub',
+      subscriptionInitialPosition: 'Latest',
+    });
+    await assertNothing(h, again);
+    await publish(broker, topic, 1, 'new');
+    assert.deepEqual((await receiveN(h, again, 1)).map(text), ['new-0']);
+  });
+
+  test('producer flush resolves once earlier sends are stored', async (t) => {
+    const { broker } = await h.open(t);
+    const topic = h.topic('flush');
+    const producer = await broker.createProducer({ topic });
+    const sends = [0, 1, 2].map((i) => producer.send({ data: Buffer.from(`m-${i}`) }));
+    await producer.flush();
+    const ids = await Promise.all(sends);
+    assert.equal(ids.length, 3);
+    const consumer = await broker.subscribe({
+      topic,
+      subscription: 'sub',
+      subscriptionInitialPosition: 'Earliest',
+    });
+    assert.deepEqual((await receiveN(h, consumer, 3)).map(text), range(3));
+    await producer.close();
+  });
 }
