@@ -2,15 +2,11 @@
 // A marker file records what was resolved and from which pom; while it matches, nothing here
 // touches the network or runs Maven.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PulsarScriptError, PulsarScriptErrorCode } from './errors.mjs';
-import { BROKER_VERSION, TOOLS_VERSION, SCRIPT_DIR } from './settings.mjs';
+import { BROKER_VERSION, MAVEN_SETTINGS, POM, TOOLS_VERSION } from './settings.mjs';
 import { withLock } from './lock.mjs';
-
-const POM = join(SCRIPT_DIR, 'pom.xml');
-const MAVEN_SETTINGS = join(SCRIPT_DIR, 'maven-settings.xml');
 
 /** Major version of the `java` on PATH; throws a typed error if there is none or it is < 17. */
 export function javaMajorVersion() {
@@ -33,13 +29,6 @@ export function javaMajorVersion() {
   return major;
 }
 
-function pomDigest() {
-  const h = createHash('sha256');
-  h.update(readFileSync(POM));
-  h.update(readFileSync(MAVEN_SETTINGS));
-  return h.digest('hex');
-}
-
 /** True when the cache holds exactly what the current pom asks for. */
 export function isInstalled(s) {
   if (!existsSync(s.installMarker)) return false;
@@ -48,7 +37,7 @@ export function isInstalled(s) {
     return (
       marker.brokerVersion === BROKER_VERSION &&
       marker.toolsVersion === TOOLS_VERSION &&
-      marker.pomDigest === pomDigest() &&
+      marker.pomDigest === s.resolutionDigest &&
       existsSync(s.brokerLib) &&
       existsSync(s.toolsLib)
     );
@@ -113,7 +102,7 @@ export async function ensureInstalled(s, log = console.error) {
         const marker = {
           brokerVersion: BROKER_VERSION,
           toolsVersion: TOOLS_VERSION,
-          pomDigest: pomDigest(),
+          pomDigest: s.resolutionDigest,
           resolvedAt: new Date().toISOString(),
           resolveSeconds: Math.round((Date.now() - started) / 100) / 10,
         };

@@ -8,6 +8,8 @@
 //   PULSAR_DIRECT_MEMORY  broker -XX:MaxDirectMemorySize    (1g)
 //   PULSAR_START_TIMEOUT  seconds to wait for readiness     (180)
 //   PULSAR_MAVEN_REPO     Maven local repository            (Maven's default, ~/.m2/repository)
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,16 @@ export const BROKER_VERSION = '4.0.7';
 export const TOOLS_VERSION = '4.0.8';
 export const HOST = '127.0.0.1';
 export const SCRIPT_DIR = dirname(fileURLToPath(import.meta.url));
+export const POM = join(SCRIPT_DIR, 'pom.xml');
+export const MAVEN_SETTINGS = join(SCRIPT_DIR, 'maven-settings.xml');
+
+/** Identifies what the pom resolves; a changed pom gets a new cache directory. */
+export function resolutionDigest() {
+  const h = createHash('sha256');
+  h.update(readFileSync(POM));
+  h.update(readFileSync(MAVEN_SETTINGS));
+  return h.digest('hex');
+}
 
 function port(env, name, fallback) {
   const raw = env[name];
@@ -64,7 +76,10 @@ export function pulsarSettings(env = process.env) {
   const bookiePort = port(env, 'PULSAR_BOOKIE_PORT', 3181);
   const cacheRoot =
     env.MAGNETAR_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'magnetar');
-  const runtimeDir = join(cacheRoot, `pulsar-${BROKER_VERSION}`);
+  // Keyed by the pom's digest: re-resolving after a pom change never deletes jars that a
+  // running broker still loads classes from.
+  const digest = resolutionDigest();
+  const runtimeDir = join(cacheRoot, `pulsar-${BROKER_VERSION}-${digest.slice(0, 12)}`);
   // One run directory per broker port, so a second standalone on other ports never shares data.
   const runDir = join(cacheRoot, `pulsar-standalone-${brokerPort}`);
   return {
@@ -82,8 +97,9 @@ export function pulsarSettings(env = process.env) {
     runtimeDir,
     brokerLib: join(runtimeDir, 'broker-lib'),
     toolsLib: join(runtimeDir, `tools-${TOOLS_VERSION}-lib`),
+    resolutionDigest: digest,
     installMarker: join(runtimeDir, 'installed.json'),
-    installLock: join(cacheRoot, `pulsar-${BROKER_VERSION}.install.lock`),
+    installLock: `${runtimeDir}.install.lock`,
     runDir,
     dataDir: join(runDir, 'data'),
     confFile: join(runDir, 'standalone.conf'),
