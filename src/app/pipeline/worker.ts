@@ -1,0 +1,64 @@
+/**
+ * `magnetar worker`: the consumers without the HTTP API, for deployments that scale them
+ * apart from the API. SIGTERM/SIGINT drain the consumers within the shutdown deadline.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Config } from '../../config/index.js';
+import { createLogger } from '../../observability/logger.js';
+import { createMetricsRegistry } from '../../observability/metrics.js';
+import { Readiness } from '../readiness.js';
+import { ShutdownSequence } from '../shutdown.js';
+import {
+  startEventPipeline,
+  type EventPipeline,
+  type EventPipelineOptions,
+} from './event-pipeline.js';
+
+export interface RunningWorker {
+  pipeline: EventPipeline;
+  shutdown: ShutdownSequence;
+}
+
+export async function startWorker(
+  config: Config,
+  options: Partial<EventPipelineOptions> & { handleSignals?: boolean } = {},
+): Promise<RunningWorker> {
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const log = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    file: config.logFile,
+  });
+  const logger = log.logger;
+  const shutdown = new ShutdownSequence(logger);
+  shutdown.register('final', 'logger', () => log.flush());
+  const host = {
+    config,
+    logger,
+    registry: createMetricsRegistry(),
+    dataDir,
+    readiness: new Readiness(),
+    shutdown,
+  };
+  let pipeline: EventPipeline;
+  try {
+    pipeline = await startEventPipeline(host, { ...options, role: 'worker' });
+  } catch (err) {
+    await shutdown.run('start failed');
+    throw err;
+  }
+  if (options.handleSignals ?? true) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (shutdown.started) process.exit(1);
+      void shutdown.run(signal).then((outcome) => {
+        process.exitCode = outcome.clean ? 0 : 1;
+        setTimeout(() => process.exit(), 1000).unref();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  return { pipeline, shutdown };
+}

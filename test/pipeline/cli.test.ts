@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { exitOf, runCli, startChildService } from './child-service.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function activity(url: string, user: string): Promise<Json[]> {
+  const res = await fetch(`${url}/api/v1/users/${user}/activity`);
+  return ((await res.json()) as Json).data.items as Json[];
+}
+
+async function until(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('publish, consume and dlq list/replay/purge work from the CLI while the service runs on the same data dir', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-cli-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const svc = await startChildService(t, dataDir);
+  const event = (id: string) =>
+    JSON.stringify({
+      eventId: id,
+      type: 'item.viewed',
+      userId: 'zed',
+      occurredAt: '2026-01-01T00:00:00Z',
+    });
+
+  const [published] = runCli(dataDir, [
+    'publish',
+    '--topic',
+    'user-events',
+    '--key',
+    'zed',
+    event('cli-1'),
+  ]) as Json[];
+  assert.match(published.messageId, /^\d+:\d+:-1$/);
+  await until(async () => (await activity(svc.url, 'zed')).length === 1);
+
+  runCli(dataDir, ['publish', '--topic', 'cli-topic', '--key', 'k', '{"hello":"world"}']);
+  const consumed = runCli(dataDir, [
+    'consume',
+    '--topic',
+    'cli-topic',
+    '--subscription',
+    'reader',
+    '--count',
+    '1',
+  ]) as Json[];
+  assert.equal(consumed.length, 1);
+  assert.equal(consumed[0].data, '{"hello":"world"}');
+  assert.equal(consumed[0].key, 'k');
+  // Acked: a second read of the same subscription finds nothing.
+  const again = runCli(dataDir, [
+    'consume',
+    '--topic',
+    'cli-topic',
+    '--subscription',
+    'reader',
+    '--idle-timeout-ms',
+    '500',
+  ]);
+  assert.equal(again.length, 0);
+
+  // A dead letter (written straight to the dead-letter topic), listed, replayed, gone.
+  runCli(dataDir, [
+    'publish',
+    '--topic',
+    'user-events-activity-DLQ',
+    '--key',
+    'zed',
+    event('cli-2'),
+  ]);
+  runCli(dataDir, [
+    'publish',
+    '--topic',
+    'user-events-activity-DLQ',
+    '--key',
+    'zed',
+    event('cli-3'),
+  ]);
+  const listed = runCli(dataDir, ['dlq', 'list', '--subscription', 'activity']) as Json[];
+  assert.equal(listed.length, 2);
+  assert.equal(JSON.parse(listed[0].data).eventId, 'cli-2');
+  const [replayed] = runCli(dataDir, ['dlq', 'replay', '--ids', listed[0].messageId]) as Json[];
+  assert.equal(replayed.replayed, 1);
+  await until(async () => (await activity(svc.url, 'zed')).length === 2);
+  const [purged] = runCli(dataDir, ['dlq', 'purge', '--topic', 'user-events']) as Json[];
+  assert.equal(purged.deleted, 1);
+  assert.equal(runCli(dataDir, ['dlq', 'list']).length, 0);
+
+  svc.child.kill('SIGTERM');
+  assert.equal((await exitOf(svc.child)).code, 0);
+});
+
+test('magnetar worker runs the consumers without the API and drains on SIGTERM', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-worker-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  runCli(dataDir, [
+    'publish',
+    '--topic',
+    'user-events',
+    '--key',
+    'w',
+    JSON.stringify({ eventId: 'w-1', type: 'a', userId: 'w', occurredAt: '2026-01-01T00:00:00Z' }),
+  ]);
+  const { spawn } = await import('node:child_process');
+  const { CLI, childEnv } = await import('./child-service.js');
+  const worker = spawn(process.execPath, [...CLI, 'worker'], {
+    env: childEnv(dataDir),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  });
+  let out = '';
+  worker.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  // The worker has no HTTP port: watch its database, then read through an API process.
+  await until(async () => {
+    try {
+      const db = new Database(join(dataDir, 'magnetar.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM activity').get() as { n: number }).n === 1;
+      } finally {
+        db.close();
+      }
+    } catch {
+      return false; // not created yet
+    }
+  }, 30_000);
+  assert.match(out, /event pipeline started/);
+  worker.kill('SIGTERM');
+  assert.equal((await exitOf(worker)).code, 0, out.slice(-2000));
+  const svc = await startChildService(t, dataDir, ['api']);
+  assert.equal((await activity(svc.url, 'w')).length, 1);
+  svc.child.kill('SIGTERM');
+  await exitOf(svc.child);
+});
