@@ -1,0 +1,203 @@
+/**
+ * Event pipeline roles and tools: `worker`, `publish`, `consume`, `dlq list|replay|purge`.
+ * The tools open the configured broker themselves; in embedded mode that is the SQLite file
+ * in the data dir, which they share safely with a service running on it.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Broker, Message, SubscriptionType } from '../../broker/index.js';
+import { isBrokerError } from '../../broker/index.js';
+import { loadConfig } from '../../config/index.js';
+import { DeadLetterAdmin, EVENT_PROPERTIES, ProducerPool } from '../../messaging/index.js';
+import { createBroker } from '../../app/pipeline/create-broker.js';
+import { startWorker } from '../../app/pipeline/worker.js';
+
+export class CliArgumentError extends Error {
+  readonly code = 'CLI_ARGUMENT';
+}
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+async function withBroker<T>(fn: (broker: Broker) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const broker = await createBroker(config, resolve(config.dataDir));
+  try {
+    return await fn(broker);
+  } finally {
+    await broker.close();
+  }
+}
+
+function describeMessage(m: Message) {
+  return {
+    topic: m.getTopicName(),
+    messageId: m.getMessageId().toString(),
+    key: m.getPartitionKey() ?? null,
+    publishedAt: new Date(m.getPublishTimestamp()).toISOString(),
+    redeliveryCount: m.getRedeliveryCount(),
+    properties: m.getProperties(),
+    data: m.getData().toString('utf8'),
+  };
+}
+
+interface FilterOpts {
+  topic?: string;
+  subscription?: string;
+  ids?: string;
+}
+
+const filterOf = (o: FilterOpts) => ({
+  ...(o.topic ? { topic: o.topic } : {}),
+  ...(o.subscription ? { subscription: o.subscription } : {}),
+  ...(o.ids
+    ? {
+        ids: o.ids
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      }
+    : {}),
+});
+
+export function addPipelineCommands(program: Command): void {
+  program
+    .command('worker')
+    .description('run only the consumers (no HTTP API)')
+    .action(async () => {
+      await startWorker(loadConfig());
+    });
+
+  program
+    .command('publish')
+    .description('publish one JSON message to a topic; prints its message id')
+    .requiredOption('--topic <topic>', 'topic, e.g. user-events')
+    .option('--key <key>', 'partition / Key_Shared key')
+    .argument('<json>', 'message payload (JSON)')
+    .action(async (json: string, o: { topic: string; key?: string }) => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(json);
+      } catch {
+        throw new CliArgumentError('the payload must be JSON');
+      }
+      const properties: Record<string, string> = {
+        [EVENT_PROPERTIES.contentType]: 'application/json',
+      };
+      const eventId = (payload as { eventId?: unknown } | null)?.eventId;
+      if (typeof eventId === 'string') properties[EVENT_PROPERTIES.eventId] = eventId;
+      const id = await withBroker(async (broker) => {
+        const producer = await broker.createProducer({ topic: o.topic });
+        try {
+          return await producer.send({
+            data: Buffer.from(JSON.stringify(payload)),
+            properties,
+            ...(o.key === undefined ? {} : { partitionKey: o.key }),
+          });
+        } finally {
+          await producer.close();
+        }
+      });
+      print({ topic: o.topic, messageId: id.toString() });
+    });
+
+  program
+    .command('consume')
+    .description('print messages of a subscription as JSON lines, acking each')
+    .requiredOption('--topic <topic>', 'topic to read')
+    .requiredOption('--subscription <name>', 'subscription (created at Earliest if new)')
+    .option('--type <type>', 'Exclusive | Shared | Failover | KeyShared', 'Shared')
+    .option('--count <n>', 'stop after n messages', (v) => Number(v))
+    .option('--idle-timeout-ms <ms>', 'stop after this long without a message', (v) => Number(v))
+    .action(
+      async (o: {
+        topic: string;
+        subscription: string;
+        type: string;
+        count?: number;
+        idleTimeoutMs?: number;
+      }) => {
+        await withBroker(async (broker) => {
+          const consumer = await broker.subscribe({
+            topic: o.topic,
+            subscription: o.subscription,
+            subscriptionType: o.type as SubscriptionType,
+            subscriptionInitialPosition: 'Earliest',
+          });
+          let stop = false;
+          const onSignal = () => (stop = true);
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
+          let seen = 0;
+          let idleSince = Date.now();
+          try {
+            while (!stop && (o.count === undefined || seen < o.count)) {
+              let m: Message;
+              try {
+                m = await consumer.receive(200);
+              } catch (err) {
+                if (!isBrokerError(err, 'Timeout')) throw err;
+                if (o.idleTimeoutMs !== undefined && Date.now() - idleSince >= o.idleTimeoutMs)
+                  break;
+                continue;
+              }
+              print(describeMessage(m));
+              await consumer.acknowledge(m);
+              seen++;
+              idleSince = Date.now();
+            }
+          } finally {
+            await consumer.close();
+          }
+        });
+      },
+    );
+
+  const dlq = program.command('dlq').description('dead letters: list, replay, purge');
+  const filters = (c: Command) =>
+    c
+      .option('--topic <topic>', 'original topic')
+      .option('--subscription <name>', 'subscription that gave up')
+      .option('--ids <ids>', 'comma-separated dead-letter message ids');
+  const admin = (broker: Broker) => {
+    const pool = new ProducerPool(broker);
+    return {
+      pool,
+      admin: new DeadLetterAdmin(broker, async (t, m) => (await pool.get(t)).send(m)),
+    };
+  };
+
+  filters(dlq.command('list').description('print dead letters with why they failed'))
+    .option('--limit <n>', 'most to print', (v) => Number(v), 100)
+    .action(async (o: FilterOpts & { limit: number }) => {
+      await withBroker(async (broker) => {
+        const { admin: a } = admin(broker);
+        let cursor: string | undefined;
+        let left = o.limit;
+        do {
+          const page = await a.list({ ...filterOf(o), limit: Math.min(left, 500), cursor });
+          for (const item of page.items) print(item);
+          left -= page.items.length;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor && left > 0);
+      });
+    });
+
+  filters(dlq.command('replay').description('send dead letters back to their topic')).action(
+    async (o: FilterOpts) => {
+      await withBroker(async (broker) => {
+        const { admin: a, pool } = admin(broker);
+        try {
+          print(await a.replay(filterOf(o)));
+        } finally {
+          await pool.close();
+        }
+      });
+    },
+  );
+
+  filters(dlq.command('purge').description('delete dead letters')).action(async (o: FilterOpts) => {
+    await withBroker(async (broker) => print(await admin(broker).admin.purge(filterOf(o))));
+  });
+}
