@@ -5,6 +5,7 @@ import { TokenRequestError } from '../http/tokens.js';
 import { JwtSecretError } from '../app/jwt-secret.js';
 import { addStartCommands } from './commands/start-command.js';
 import { addTokenCommand } from './commands/token-command.js';
+import { addPipelineCommands, CliArgumentError } from './commands/pipeline-commands.js';
 
 /** Exit status for a bad configuration or bad arguments (sysexits EX_USAGE / EX_CONFIG). */
 const EXIT_USAGE = 64;
@@ -16,6 +17,7 @@ const program = new Command()
   .exitOverride();
 addStartCommands(program);
 addTokenCommand(program);
+addPipelineCommands(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -26,6 +28,10 @@ try {
   if (err instanceof ConfigError || err instanceof JwtSecretError) {
     process.stderr.write(`magnetar: ${err.message}\n`);
     process.exit(EXIT_CONFIG);
+  }
+  if (err instanceof CliArgumentError) {
+    process.stderr.write(`magnetar: ${err.message}\n`);
+    process.exit(EXIT_USAGE);
   }
   if (err instanceof TokenRequestError) {
     process.stderr.write(`magnetar token: ${err.message}\n`);

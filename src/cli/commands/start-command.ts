@@ -6,7 +6,7 @@ import { SERVICE_EXTENSIONS } from '../../app/extensions.js';
 /** `magnetar start`: the whole service in one process (API + event pipeline when present). */
 export function addStartCommands(program: Command): void {
   program
-    .command('start')
+    .command('start', { isDefault: true })
     .description('run the service: HTTP API and, in embedded mode, the event pipeline')
     .action(async () => {
       await startService(loadConfig(), { extensions: SERVICE_EXTENSIONS.start });
