@@ -7,7 +7,7 @@
  * Each run uses a fresh data dir under the OS temp dir, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEmbeddedBroker, type Broker } from '../src/broker/index.js';
@@ -52,6 +52,7 @@ async function publishRun(broker: Broker, topic: string, count: number, inFlight
   const latencies = new Float64Array(count);
   let next = 0;
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const worker = async () => {
     while (next < count) {
       const i = next++;
@@ -62,10 +63,12 @@ async function publishRun(broker: Broker, topic: string, count: number, inFlight
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await producer.close();
   latencies.sort();
   return {
     rate: count / seconds,
+    cpuRate: count / ((cpu.user + cpu.system) / 1e6),
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
   };
@@ -79,6 +82,7 @@ async function endToEnd(broker: Broker, topic: string, count: number, inFlight: 
     receiverQueueSize: 1000,
   });
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const consumed = (async () => {
     let last: Promise<void> = Promise.resolve();
     for (let i = 0; i < count; i++) {
@@ -90,13 +94,20 @@ async function endToEnd(broker: Broker, topic: string, count: number, inFlight: 
   await publishRun(broker, topic, count, inFlight);
   await consumed;
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await consumer.close();
-  return { rate: count / seconds };
+  return { rate: count / seconds, cpuRate: count / ((cpu.user + cpu.system) / 1e6) };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 console.log(
   `embedded broker bench: ${fmt(MESSAGES)} messages of ${SIZE} B, ${IN_FLIGHT} sends in flight, node ${process.version}`,
+);
+// CPU-seconds (this process, all threads) are less sensitive than wall time to other load.
+console.log(
+  `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${cpus().length} CPUs`,
 );
 for (const sync of SYNC_MODES) {
   // Warm-up: JIT and SQLite page cache.
@@ -106,10 +117,10 @@ for (const sync of SYNC_MODES) {
   const e2e = await withBroker(sync, (b) => endToEnd(b, 'e2e', MESSAGES, IN_FLIGHT));
   console.log(`synchronous=${sync}`);
   console.log(
-    `  publish          ${fmt(pub.rate)} msg/s   latency under load p50 ${pub.p50.toFixed(2)} ms, p99 ${pub.p99.toFixed(2)} ms`,
+    `  publish              ${fmt(pub.rate)} msg/s (${fmt(pub.cpuRate)} per CPU-second); latency under load p50 ${pub.p50.toFixed(2)} ms, p99 ${pub.p99.toFixed(2)} ms`,
   );
   console.log(
-    `  publish, 1 in flight          latency p50 ${one.p50.toFixed(3)} ms, p99 ${one.p99.toFixed(3)} ms`,
+    `  publish, 1 in flight latency p50 ${one.p50.toFixed(3)} ms, p99 ${one.p99.toFixed(3)} ms`,
   );
-  console.log(`  publish+consume+ack  ${fmt(e2e.rate)} msg/s`);
+  console.log(`  publish+consume+ack  ${fmt(e2e.rate)} msg/s (${fmt(e2e.cpuRate)} per CPU-second)`);
 }

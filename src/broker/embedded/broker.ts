@@ -22,7 +22,7 @@ import { Checkpointer } from './checkpointer.js';
 import { databaseFile, openDatabase } from './schema.js';
 import type { StoredMessage } from './stored-message.js';
 import { Subscription } from './subscription.js';
-import { Topic } from './topic.js';
+import { CacheBudget, Topic } from './topic.js';
 
 const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
   'Exclusive',
@@ -47,6 +47,7 @@ export class EmbeddedBroker implements Broker {
   private readonly consumers = new Set<EmbeddedConsumer>();
   private readonly producers = new Set<EmbeddedProducer>();
   private readonly retention: Retention;
+  private readonly cacheBudget: CacheBudget;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pollTimer: NodeJS.Timeout;
   private readonly checkpointer: Checkpointer;
@@ -58,6 +59,7 @@ export class EmbeddedBroker implements Broker {
     private readonly options: ResolvedOptions,
   ) {
     this.maxMessageSize = options.maxMessageSize;
+    this.cacheBudget = new CacheBudget(options.cacheBytes);
     this.catalog = new Catalog(db);
     this.writer = new GroupCommitWriter(db, options.maxBatch, {
       onCommitted: (topicId: number, recs: StoredMessage[]) =>
@@ -196,7 +198,7 @@ export class EmbeddedBroker implements Broker {
     let topic = this.topics.get(full);
     if (topic === undefined) {
       const row = this.catalog.ensureTopic(full, this.now());
-      topic = new Topic(this.db, row.id, full, row.last_entry, this.options.topicCacheBytes);
+      topic = new Topic(this.db, row.id, full, row.last_entry, this.cacheBudget);
       this.topics.set(full, topic);
       this.topicsById.set(row.id, topic);
     }

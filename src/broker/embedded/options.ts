@@ -18,8 +18,11 @@ export interface EmbeddedBrokerOptions {
   externalPollIntervalMs?: number;
   /** Most operations in one group-commit transaction. Default 10000. */
   maxBatch?: number;
-  /** Memory per topic for its newest messages, so consumers that keep up skip SQLite. Default 64 MiB. */
-  topicCacheBytes?: number;
+  /**
+   * Memory for the newest messages of all topics, so consumers that keep up read them without
+   * SQLite. Default 128 MiB.
+   */
+  cacheBytes?: number;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
 }
@@ -32,7 +35,7 @@ export interface ResolvedOptions {
   retentionIntervalMs: number;
   externalPollIntervalMs: number;
   maxBatch: number;
-  topicCacheBytes: number;
+  cacheBytes: number;
   now: () => number;
 }
 
@@ -45,7 +48,7 @@ export function resolveOptions(o: EmbeddedBrokerOptions): ResolvedOptions {
     retentionIntervalMs: o.retentionIntervalMs ?? 1000,
     externalPollIntervalMs: o.externalPollIntervalMs ?? 250,
     maxBatch: o.maxBatch ?? 10000,
-    topicCacheBytes: o.topicCacheBytes ?? 64 * 1024 * 1024,
+    cacheBytes: o.cacheBytes ?? 128 * 1024 * 1024,
     now: o.now ?? Date.now,
   };
 }

@@ -2,6 +2,12 @@ import type Database from 'better-sqlite3';
 import type { Subscription } from './subscription.js';
 import { fromRow, type MessageRow, type StoredMessage } from './stored-message.js';
 
+/** Memory for cached entries, shared by every topic of a broker. */
+export class CacheBudget {
+  used = 0;
+  constructor(readonly maxBytes: number) {}
+}
+
 /** Rough per-entry overhead of a cached message beside its payload, bytes. */
 const ENTRY_OVERHEAD = 200;
 const READ_LIMIT = 512;
@@ -23,7 +29,7 @@ export class Topic {
     readonly id: number,
     readonly name: string,
     public lastEntry: number,
-    private readonly cacheMaxBytes: number,
+    private readonly budget: CacheBudget,
   ) {
     this.readRows = db.prepare(
       'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? ORDER BY entry_id LIMIT ?',
@@ -33,10 +39,13 @@ export class Topic {
   onCommitted(recs: StoredMessage[]): void {
     if (recs.length === 0) return;
     if (recs[0].entryId !== this.lastEntry + 1) this.resetCache();
+    let added = 0;
     for (const r of recs) {
       this.cache.push(r);
-      this.cachedBytes += r.data.length + ENTRY_OVERHEAD;
+      added += r.data.length + ENTRY_OVERHEAD;
     }
+    this.cachedBytes += added;
+    this.budget.used += added;
     this.lastEntry = recs[recs.length - 1].entryId;
     this.trimCache();
     this.notify();
@@ -53,13 +62,14 @@ export class Topic {
   /** Entries up to `entryId` were deleted from storage. */
   dropCacheUpTo(entryId: number): void {
     while (this.head < this.cache.length && this.cache[this.head].entryId <= entryId) {
-      this.cachedBytes -= this.cache[this.head++].data.length + ENTRY_OVERHEAD;
+      this.evictOne();
     }
   }
 
   resetCache(): void {
     this.cache = [];
     this.head = 0;
+    this.budget.used -= this.cachedBytes;
     this.cachedBytes = 0;
   }
 
@@ -78,13 +88,20 @@ export class Topic {
   }
 
   private trimCache(): void {
-    while (this.cachedBytes > this.cacheMaxBytes && this.head < this.cache.length) {
-      this.cachedBytes -= this.cache[this.head++].data.length + ENTRY_OVERHEAD;
+    // The topic that grows gives back first; retention frees what every subscription acked.
+    while (this.budget.used > this.budget.maxBytes && this.head < this.cache.length) {
+      this.evictOne();
     }
     if (this.head > 4096 && this.head * 2 > this.cache.length) {
       this.cache = this.cache.slice(this.head);
       this.head = 0;
     }
+  }
+
+  private evictOne(): void {
+    const size = this.cache[this.head++].data.length + ENTRY_OVERHEAD;
+    this.cachedBytes -= size;
+    this.budget.used -= size;
   }
 
   private notify(): void {
