@@ -523,7 +523,11 @@ export class Consumer extends EventEmitter implements ConsumerApi {
 }
 
 function toIdData(id: MessageId) {
-  return { ledgerId: id.ledgerId, entryId: id.entryId, partition: id.partition };
+  return {
+    ledgerId: BigInt.asUintN(64, id.ledgerId),
+    entryId: BigInt.asUintN(64, id.entryId),
+    partition: id.partition,
+  };
 }
 
 /** ack_set bit i set means message i is still unacked; an empty set means all are. */

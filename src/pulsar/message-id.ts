@@ -1,5 +1,6 @@
 /**
- * Position of a message: Pulsar's (ledgerId, entryId, partition, batchIndex). The shape
+ * Position of a message: Pulsar's (ledgerId, entryId, partition, batchIndex), ids signed as
+ * in the Java client (-1 where the wire's uint64 is all ones). The shape
  * matches Magnetar's Broker contract, but this file stands alone so the client does too.
  */
 export class MessageId {
@@ -46,7 +47,7 @@ export class MessageId {
   }
 
   /** Position before every message (subscribe/seek). */
-  static readonly earliest = new MessageId(-1n & 0xffffffffffffffffn, -1n & 0xffffffffffffffffn);
+  static readonly earliest = new MessageId(-1n, -1n);
   /** Position after every message. */
   static readonly latest = new MessageId(0x7fffffffffffffffn, 0x7fffffffffffffffn);
 }

@@ -313,8 +313,10 @@ export class Producer extends EventEmitter {
     if (idx < 0) return; // already timed out, or a duplicate receipt
     const [op] = this.inFlight.splice(idx, 1);
     const mid = r.messageId;
-    const ledger = mid?.ledgerId ?? -1n;
-    const entry = mid?.entryId ?? -1n;
+    // Read as signed, like the Java client: a receipt for a message the broker dropped as a
+    // duplicate carries -1:-1 (all ones on the uint64 wire).
+    const ledger = BigInt.asIntN(64, mid?.ledgerId ?? -1n);
+    const entry = BigInt.asIntN(64, mid?.entryId ?? -1n);
     const partition = this.internals.partition;
     const n = op.callbacks.length;
     op.callbacks.forEach((cb, i) =>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PulsarClientError } from '../../src/pulsar/index.js';
+import { ensurePulsar } from '../helpers/pulsar.js';
 import { clientFor, drainFor, freshTopic, receiveN, text } from './client-fixture.js';
 
 test('round trip keeps data, properties, keys and event time (batched)', async (t) => {
@@ -167,4 +168,43 @@ test('a listener gets every message, one at a time', async (t) => {
   await all;
   assert.deepEqual(seen, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
   assert.equal(maxInside, 1);
+});
+
+test('with deduplication on, sequence ids continue from the broker and duplicates are dropped', async (t) => {
+  const client = await clientFor(t);
+  const { adminUrl } = await ensurePulsar();
+  const topic = freshTopic('rt-dedup');
+  const first = await client.createProducer({ topic, producerName: 'dedup-producer' });
+  const policy = `${adminUrl}/admin/v2/${topic.replace('://', '/')}/deduplicationEnabled`;
+  const set = await fetch(policy, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: 'true',
+  });
+  assert.equal(set.status, 204);
+  for (let i = 0; (await (await fetch(`${policy}?applied=true`)).text()) !== 'true'; i++) {
+    assert.ok(i < 50, 'deduplication policy applied');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await first.close();
+  const p1 = await client.createProducer({ topic, producerName: 'dedup-producer' });
+  for (let i = 0; i < 3; i++) await p1.send({ data: Buffer.from(`m${i}`) });
+  await p1.close();
+  const p2 = await client.createProducer({ topic, producerName: 'dedup-producer' });
+  assert.equal(p2.getLastSequenceId(), 2n, 'PRODUCER_SUCCESS.last_sequence_id');
+  const dup = await p2.send({ data: Buffer.from('again'), sequenceId: 1 });
+  assert.equal(dup.ledgerId, -1n, 'a duplicate is acknowledged without being stored');
+  await p2.send({ data: Buffer.from('m3') });
+  const consumer = await client.subscribe({
+    topic,
+    subscription: 's',
+    subscriptionInitialPosition: 'Earliest',
+  });
+  const got = await receiveN(consumer, 4);
+  assert.deepEqual(got.map(text), ['m0', 'm1', 'm2', 'm3']);
+  assert.deepEqual(
+    got.map((m) => m.getSequenceId()),
+    [0n, 1n, 2n, 3n],
+  );
+  assert.deepEqual(await drainFor(consumer, 500), []);
 });
