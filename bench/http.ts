@@ -1,0 +1,146 @@
+/**
+ * HTTP benchmark: GET /api/v1/users/:id and POST /api/v1/users of the built service, next to
+ * a bare Fastify hello route, in one run with autocannon. Each server runs in its own
+ * process; autocannon runs here. Usage: npm run bench:http
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, 2).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Options, type Result } from 'autocannon';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+
+const children: ChildProcess[] = [];
+
+/** Spawns the bare server and resolves with the URL it prints. */
+async function startHello(): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-hello-server.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`hello server exited ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /^listening (http:\/\/127\.0\.0\.1:\d+)$/.exec(line);
+      if (m) resolve(m[1]);
+    });
+  });
+}
+
+/** Spawns the built service on a free port and waits for /healthz. */
+async function startService(env: NodeJS.ProcessEnv): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`service exited ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return url;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(100);
+  }
+  throw new Error('service did not become healthy');
+}
+
+async function run(name: string, opts: Options): Promise<[string, Result]> {
+  process.stderr.write(`bench: ${name}\n`);
+  if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP, connections: CONNECTIONS });
+  return [name, await autocannon({ ...opts, duration: DURATION, connections: CONNECTIONS })];
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-'));
+  try {
+    const helloUrl = await startHello();
+    const env = {
+      PATH: process.env.PATH,
+      MAGNETAR_DATA_DIR: dataDir,
+      HOST: '127.0.0.1',
+      // Request logging off: at info every request writes two JSON lines, which measures pino.
+      LOG_LEVEL: 'warn',
+      // The limiter still runs on every request; the budget is just large enough not to trip.
+      MAGNETAR_RATE_LIMIT_MAX: '1000000000',
+    };
+    const apiUrl = await startService(env);
+    const minted = spawnSync(
+      process.execPath,
+      ['dist/cli/main.js', 'token', '--sub', 'bench', '--scope', 'users:write'],
+      { cwd: ROOT, env, encoding: 'utf8' },
+    );
+    if (minted.status !== 0) throw new Error(`token: ${minted.stderr}`);
+    const auth = `Bearer ${minted.stdout.trim()}`;
+    const seeded = await fetch(`${apiUrl}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bench Reader', email: 'reader@bench.example', age: 33 }),
+    });
+    const userId = ((await seeded.json()) as { data: { id: string } }).data.id;
+
+    let n = 0;
+    const results: [string, Result][] = [];
+    results.push(await run('GET /hello (bare Fastify)', { url: `${helloUrl}/hello` }));
+    results.push(await run('GET /api/v1/users/:id', { url: `${apiUrl}/api/v1/users/${userId}` }));
+    results.push(
+      await run('POST /api/v1/users', {
+        url: apiUrl,
+        requests: [
+          {
+            method: 'POST',
+            path: '/api/v1/users',
+            headers: { authorization: auth, 'content-type': 'application/json' },
+            setupRequest: (req) => ({
+              ...req,
+              body: JSON.stringify({ name: `Bench ${n}`, email: `b${n++}@bench.example`, age: 30 }),
+            }),
+          },
+        ],
+      }),
+    );
+
+    const base = results[0][1].requests.average;
+    console.log(
+      `\nautocannon: ${CONNECTIONS} connections, ${DURATION}s per route after ${WARMUP}s warm-up; ` +
+        `${cpus().length} CPUs, Node ${process.version}; each server in its own process\n`,
+    );
+    console.log('| route | req/s | p50 ms | p99 ms | non-2xx | errors | vs bare |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const [name, r] of results) {
+      console.log(
+        `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ` +
+          `${r.non2xx} | ${r.errors} | ${(r.requests.average / base).toFixed(2)} |`,
+      );
+    }
+  } finally {
+    for (const c of children) {
+      if (c.exitCode === null) {
+        c.kill('SIGTERM');
+        await once(c, 'exit');
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
