@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BaseCommand_Type as T } from '../../src/pulsar/commands.js';
+import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import {
+  CommandLookupTopicResponse_LookupType as Lookup,
+  ServerError,
+  type BaseCommand,
+} from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
+import { FakeBroker, type FakeConnection } from './fake-broker.js';
+
+/** Accepts PRODUCER with a PRODUCER_SUCCESS. */
+function acceptProducer(cmd: BaseCommand, conn: FakeConnection): boolean {
+  if (cmd.type !== T.PRODUCER) return false;
+  conn.send({
+    type: T.PRODUCER_SUCCESS,
+    producerSuccess: {
+      requestId: cmd.producer!.requestId,
+      producerName: 'fake-producer',
+      lastSequenceId: 41n,
+    },
+  });
+  return true;
+}
+
+function lookupAnswer(cmd: BaseCommand, conn: FakeConnection, init: Record<string, unknown>): void {
+  conn.send({
+    type: T.LOOKUP_RESPONSE,
+    lookupTopicResponse: { requestId: cmd.lookupTopic!.requestId, ...init },
+  });
+}
+
+async function started(
+  t: { after(fn: () => unknown): void },
+  handler: Parameters<typeof FakeBroker.start>[0],
+) {
+  const b = await FakeBroker.start(handler);
+  t.after(() => b.stop());
+  return b;
+}
+
+function clientOf(t: { after(fn: () => unknown): void }, url: string, extra = {}) {
+  const client = new PulsarClient({ serviceUrl: url, operationTimeoutMs: 2000, ...extra });
+  t.after(() => client.close());
+  return client;
+}
+
+test('lookup follows a redirect with the authoritative flag to the owning broker', async (t) => {
+  const owner = await started(t, (cmd, conn) => {
+    if (cmd.type === T.LOOKUP) {
+      lookupAnswer(cmd, conn, {
+        response: Lookup.Connect,
+        brokerServiceUrl: owner.url,
+        authoritative: true,
+      });
+      return true;
+    }
+    return acceptProducer(cmd, conn);
+  });
+  const front = await started(t, (cmd, conn) => {
+    if (cmd.type !== T.LOOKUP) return false;
+    lookupAnswer(cmd, conn, {
+      response: Lookup.Redirect,
+      brokerServiceUrl: owner.url,
+      authoritative: true,
+    });
+    return true;
+  });
+  const client = clientOf(t, front.url);
+  const producer = await client.createProducer({ topic: 'redirected' });
+  assert.equal(producer.getProducerName(), 'fake-producer');
+  assert.equal(producer.getLastSequenceId(), 41n, 'sequence ids continue from last_sequence_id');
+  assert.equal(front.of(T.LOOKUP)[0].lookupTopic!.authoritative, false);
+  assert.equal(owner.of(T.LOOKUP)[0].lookupTopic!.authoritative, true);
+  assert.equal(owner.of(T.PRODUCER).length, 1);
+  assert.equal(front.of(T.PRODUCER).length, 0);
+});
+
+test('proxy_through_service_url keeps sockets on the service URL with proxy_to_broker_url', async (t) => {
+  const proxy = await started(t, (cmd, conn) => {
+    if (cmd.type === T.LOOKUP) {
+      lookupAnswer(cmd, conn, {
+        response: Lookup.Connect,
+        brokerServiceUrl: 'pulsar://broker-behind-proxy:6650',
+        proxyThroughServiceUrl: true,
+      });
+      return true;
+    }
+    return acceptProducer(cmd, conn);
+  });
+  const client = clientOf(t, proxy.url);
+  await client.createProducer({ topic: 'proxied' });
+  const connects = proxy.of(T.CONNECT).map((c) => c.connect!.proxyToBrokerUrl);
+  assert.deepEqual(connects, ['', 'pulsar://broker-behind-proxy:6650']);
+});
+
+test('a failed lookup rejects with the broker error mapped to its result', async (t) => {
+  const b = await started(t, (cmd, conn) => {
+    if (cmd.type !== T.LOOKUP) return false;
+    lookupAnswer(cmd, conn, {
+      response: Lookup.Failed,
+      error: ServerError.TopicNotFound,
+      message: 'no such topic',
+    });
+    return true;
+  });
+  await assert.rejects(
+    clientOf(t, b.url).createProducer({ topic: 'missing' }),
+    (e: unknown) =>
+      e instanceof PulsarClientError &&
+      e.result === 'TopicNotFound' &&
+      /no such topic/.test(e.message),
+  );
+});
+
+test('SEND_ERROR and a missing receipt reject sends with typed errors', async (t) => {
+  const b = await started(t, (cmd, conn) => {
+    if (cmd.type === T.LOOKUP) {
+      lookupAnswer(cmd, conn, { response: Lookup.Connect, brokerServiceUrl: b.url });
+      return true;
+    }
+    if (cmd.type === T.SEND && cmd.send!.sequenceId === 42n) {
+      conn.send({
+        type: T.SEND_ERROR,
+        sendError: {
+          producerId: cmd.send!.producerId,
+          sequenceId: 42n,
+          error: ServerError.PersistenceError,
+          message: 'disk full',
+        },
+      });
+      return true;
+    }
+    if (cmd.type === T.SEND) return true; // never answered
+    return acceptProducer(cmd, conn);
+  });
+  const producer = await clientOf(t, b.url).createProducer({
+    topic: 'errors',
+    batchingEnabled: false,
+    sendTimeoutMs: 300,
+  });
+  await assert.rejects(
+    producer.send({ data: Buffer.from('a') }),
+    (e: unknown) => e instanceof PulsarClientError && e.result === 'PersistenceError',
+  );
+  const started_ = Date.now();
+  await assert.rejects(
+    producer.send({ data: Buffer.from('b') }),
+    (e: unknown) => e instanceof PulsarClientError && e.result === 'Timeout',
+  );
+  assert.ok(Date.now() - started_ >= 250);
+});
+
+test('PING is answered with PONG; a silent broker is dropped after two keepalive intervals', async (t) => {
+  const b = await started(t, (cmd, conn) => {
+    if (cmd.type === T.LOOKUP) {
+      lookupAnswer(cmd, conn, { response: Lookup.Connect, brokerServiceUrl: b.url });
+      conn.send({ type: T.PING, ping: {} });
+      return true;
+    }
+    return cmd.type === T.PING; // swallow the client's pings
+  });
+  const client = clientOf(t, b.url, { keepAliveIntervalMs: 100 });
+  const conn = await client.pool.get(b.url);
+  const closed = new Promise<PulsarClientError>((r) => conn.once('close', r));
+  await client.lookup.lookup('persistent://public/default/x');
+  const err = await closed;
+  assert.equal(err.result, 'ConnectionClosed');
+  assert.ok(b.of(T.PONG).length >= 1, 'answered the broker PING');
+  assert.ok(b.of(T.PING).length >= 1, 'sent keepalive PINGs');
+});

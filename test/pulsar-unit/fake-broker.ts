@@ -1,0 +1,72 @@
+import net from 'node:net';
+import {
+  BaseCommand_Type as T,
+  decodeCommand,
+  encodeSimpleFrame,
+  type BaseCommandInit,
+} from '../../src/pulsar/commands.js';
+import { FrameDecoder, type Frame } from '../../src/pulsar/frame-decoder.js';
+import type { BaseCommand } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
+
+export interface FakeConnection {
+  socket: net.Socket;
+  send(init: BaseCommandInit): void;
+}
+
+/** What the fake does with one command; return true when handled. */
+export type Handler = (cmd: BaseCommand, conn: FakeConnection, frame: Frame) => boolean | void;
+
+/**
+ * A broker that speaks just enough of the protocol over a real socket to drive the client
+ * into situations a standalone broker will not produce on demand (redirects, errors,
+ * silence, corrupt frames). It answers CONNECT itself; everything else goes to `handler`.
+ */
+export class FakeBroker {
+  readonly received: BaseCommand[] = [];
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(private readonly handler: Handler) {
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  static async start(handler: Handler): Promise<FakeBroker> {
+    const b = new FakeBroker(handler);
+    await new Promise<void>((r) => b.server.listen(0, '127.0.0.1', () => r()));
+    return b;
+  }
+
+  get url(): string {
+    return `pulsar://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  of(type: T): BaseCommand[] {
+    return this.received.filter((c) => c.type === type);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private accept(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    const decoder = new FrameDecoder();
+    const conn: FakeConnection = { socket, send: (init) => socket.write(encodeSimpleFrame(init)) };
+    socket.on('data', (chunk) => {
+      for (const frame of decoder.push(chunk)) {
+        const cmd = decodeCommand(frame.command);
+        this.received.push(cmd);
+        if (this.handler(cmd, conn, frame)) continue;
+        if (cmd.type === T.CONNECT) {
+          conn.send({
+            type: T.CONNECTED,
+            connected: { serverVersion: 'fake', protocolVersion: 21 },
+          });
+        }
+      }
+    });
+  }
+}
