@@ -45,6 +45,12 @@ export class Subscription implements AckSource {
   private readonly delayed: DelayedDeliveries;
   private pendingAcks: number[] = [];
   private dispatchQueued = false;
+  /**
+   * Key_Shared consumers that joined while messages were in flight, with the read position at
+   * their join. As in Pulsar, they get nothing read after that position until everything up
+   * to it is acked, so a key that moved to them keeps its order.
+   */
+  private readonly recentlyJoined = new Map<SubscriptionConsumer, number>();
   deleted = false;
 
   constructor(
@@ -86,12 +92,17 @@ export class Subscription implements AckSource {
 
   addConsumer(c: SubscriptionConsumer): void {
     this.selector.add(c);
+    if (this.selector.type === 'KeyShared' && this.outstanding.size > 0) {
+      // Keys moving to the newcomer may still have earlier messages unacked elsewhere.
+      this.recentlyJoined.set(c, this.readPosition);
+    }
     this.scheduleDispatch();
   }
 
   /** Detaches the consumer; what it held unacked is redelivered to the others. */
   removeConsumer(c: SubscriptionConsumer): void {
     this.selector.remove(c);
+    this.recentlyJoined.delete(c);
     for (const d of this.outstanding.values()) {
       if (d.consumer === c && d.state === DeliveryState.Delivered) this.requeue(d);
     }
@@ -198,6 +209,7 @@ export class Subscription implements AckSource {
     else md = first.value - 1;
     if (md <= this.markDelete) return;
     this.markDelete = md;
+    if (this.recentlyJoined.size > 0) this.scheduleDispatch();
   }
 
   private requeue(d: Delivery): void {
@@ -249,7 +261,7 @@ export class Subscription implements AckSource {
           continue;
         }
         const c =
-          blocked !== undefined && this.isBlocked(rec, blocked) ? undefined : sel.select(rec);
+          blocked !== undefined && this.isBlocked(rec, blocked) ? undefined : this.select(rec);
         if (c !== undefined) this.give(c, d);
         else {
           this.replay.push(id);
@@ -258,6 +270,18 @@ export class Subscription implements AckSource {
       }
     }
     this.advanceMarkDelete();
+  }
+
+  private select(rec: StoredMessage): SubscriptionConsumer | undefined {
+    const c = this.selector.select(rec);
+    if (c === undefined || this.recentlyJoined.size === 0) return c;
+    const joinedAt = this.recentlyJoined.get(c);
+    if (joinedAt === undefined) return c;
+    if (this.markDelete >= joinedAt) {
+      this.recentlyJoined.delete(c);
+      return c;
+    }
+    return rec.entryId > joinedAt ? undefined : c;
   }
 
   private isBlocked(rec: StoredMessage, blocked: Set<number>): boolean {
@@ -273,7 +297,7 @@ export class Subscription implements AckSource {
       const d = this.outstanding.get(id);
       if (d === undefined || d.state !== DeliveryState.Waiting) continue;
       const c =
-        blocked !== undefined && this.isBlocked(d.rec, blocked) ? undefined : sel.select(d.rec);
+        blocked !== undefined && this.isBlocked(d.rec, blocked) ? undefined : this.select(d.rec);
       if (c !== undefined) {
         this.give(c, d);
       } else if (blocked !== undefined) {

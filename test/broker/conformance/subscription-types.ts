@@ -178,4 +178,77 @@ export function subscriptionTypeTests(h: Harness): void {
     );
     await producer.close();
   });
+
+  test('KeyShared keeps key order when a consumer joins while messages are unacked', async (t) => {
+    if (h.lacks(t, 'keyShared')) return;
+    const { broker } = await h.open(t);
+    const topic = h.topic('keyshared-join');
+    const base = { topic, subscription: 'sub', subscriptionType: 'KeyShared' as const };
+    const first = await broker.subscribe({
+      ...base,
+      consumerName: 'ks-first',
+      receiverQueueSize: 1000,
+    });
+    const keys = Array.from({ length: 16 }, (_, i) => `key-${i}`);
+    const producer = await broker.createProducer({ topic });
+    const send = (round: number) =>
+      Promise.all(
+        keys.map((key) =>
+          producer.send({ data: Buffer.from(`${key}:${round}`), partitionKey: key }),
+        ),
+      );
+    for (let round = 0; round < 5; round++) await send(round);
+    // The first consumer holds rounds 0..4 unacked when the second one joins.
+    const held = await receiveN(h, first, keys.length * 5);
+    const second = await broker.subscribe({ ...base, consumerName: 'ks-second' });
+    for (let round = 5; round < 10; round++) await send(round);
+    const acked = new Set<string>();
+    const check = (m: Message) => {
+      const [key, round] = text(m).split(':');
+      for (let r = 0; r < Number(round); r++) {
+        assert.ok(
+          acked.has(`${key}:${r}`),
+          `${key}:${round} delivered before ${key}:${r} was acked`,
+        );
+      }
+    };
+    // Nothing newer may reach the second consumer while earlier messages are unacked.
+    try {
+      const early = await second.receive(h.timing.quietMs);
+      check(early);
+      assert.fail(`second consumer got ${text(early)} while the first held its keys unacked`);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'Timeout') throw err;
+    }
+    for (const m of held) {
+      await first.acknowledge(m);
+      acked.add(text(m));
+    }
+    const rest = keys.length * 5;
+    let got = 0;
+    const seen = new Map<Consumer, number>([
+      [first, 0],
+      [second, 0],
+    ]);
+    const deadline = Date.now() + h.timing.receiveTimeoutMs * 3;
+    while (got < rest) {
+      if (Date.now() > deadline) assert.fail(`received ${got} of ${rest}`);
+      for (const c of [first, second]) {
+        let m: Message;
+        try {
+          m = await c.receive(50);
+        } catch (err) {
+          if ((err as { code?: string }).code !== 'Timeout') throw err;
+          continue;
+        }
+        check(m);
+        await c.acknowledge(m);
+        acked.add(text(m));
+        seen.set(c, seen.get(c)! + 1);
+        got++;
+      }
+    }
+    assert.ok(seen.get(second)! > 0, 'some keys moved to the second consumer');
+    await producer.close();
+  });
 }
