@@ -80,7 +80,17 @@ export class EmbeddedBroker implements Broker {
 
   static open(options: EmbeddedBrokerOptions): EmbeddedBroker {
     const resolved = resolveOptions(options);
-    return new EmbeddedBroker(openDatabase(resolved), resolved);
+    let db: Database.Database;
+    try {
+      db = openDatabase(resolved);
+    } catch (err) {
+      throw new BrokerError(
+        'NotConnected',
+        `cannot open the broker data dir ${resolved.dataDir}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    return new EmbeddedBroker(db, resolved);
   }
 
   now(): number {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createEmbeddedBroker } from '../../../src/broker/index.js';
+import { createEmbeddedBroker, isBrokerError } from '../../../src/broker/index.js';
 
 test('sends of one tick share one transaction, committed before any of them resolves', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-group-commit-'));
@@ -34,5 +34,16 @@ test('sends of one tick share one transaction, committed before any of them reso
   assert.deepEqual(
     ids.map((id) => Number(id.entryId)),
     Array.from({ length: 500 }, (_, i) => i + 1),
+  );
+});
+
+test('a data dir that cannot be opened is a NotConnected broker error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-bad-dir-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // A file where the data dir should be.
+  const file = join(dir, 'not-a-dir');
+  writeFileSync(file, 'x');
+  await assert.rejects(createEmbeddedBroker({ dataDir: file }), (err: unknown) =>
+    isBrokerError(err, 'NotConnected'),
   );
 });
