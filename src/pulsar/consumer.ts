@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { isFieldSet } from '@bufbuild/protobuf';
 import { BatchAckTracker, TimedIds } from './ack-trackers.js';
-import { decodeBatch, fromKeyValues, toKeyValues } from './batch-payload.js';
-import { BaseCommand_Type as T, decodeMetadata } from './commands.js';
-import { codecForWire, CompressionError } from './compression/index.js';
+import { toKeyValues } from './batch-payload.js';
+import { BaseCommand_Type as T } from './commands.js';
+import { CompressionError } from './compression/index.js';
 import type { Connection, ConsumerHandler } from './connection.js';
 import { PulsarClientError } from './errors.js';
+import { unpackEntry } from './entry-unpacker.js';
 import type { PayloadSection } from './frame-decoder.js';
-import { Message } from './message.js';
+import type { Message } from './message.js';
 import { MessageId } from './message-id.js';
 import {
   CONSUMER_DEFAULTS,
@@ -21,10 +21,7 @@ import {
   CommandSubscribe_InitialPosition as InitialPosition,
   CommandSubscribe_SubType as SubType,
   KeySharedMode,
-  MessageMetadataSchema,
-  SingleMessageMetadataSchema,
   type CommandMessage,
-  type MessageIdData,
 } from './proto/generated/PulsarApi_pb.js';
 
 export interface ConsumerInternals {
@@ -302,7 +299,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
       return this.discard(entryId, ValidationError.ChecksumMismatch, 'ChecksumMismatch');
     let messages: Message[];
     try {
-      messages = this.unpack(cmd, base, section);
+      messages = this.unpack(cmd, section);
     } catch (err) {
       const decompress = err instanceof CompressionError;
       return this.discard(
@@ -314,65 +311,22 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     for (const m of messages) this.enqueue(m);
   }
 
-  private unpack(cmd: CommandMessage, base: MessageIdData, section: PayloadSection): Message[] {
-    const meta = decodeMetadata(section.metadata);
-    const payload = codecForWire(meta.compression).decode(section.payload, meta.uncompressedSize);
-    const partition = this.internals.partition;
-    const common = {
-      topic: this.internals.topic,
-      publishTimestamp: Number(meta.publishTime),
-      redeliveryCount: cmd.redeliveryCount,
-      producerName: meta.producerName,
-    };
-    if (!isFieldSet(meta, MessageMetadataSchema.field.numMessagesInBatch)) {
-      return [
-        new Message({
-          ...common,
-          data: payload,
-          id: new MessageId(base.ledgerId, base.entryId, partition),
-          properties: fromKeyValues(meta.properties),
-          partitionKey: meta.partitionKey || undefined,
-          orderingKey: meta.orderingKey.length
-            ? Buffer.from(meta.orderingKey).toString()
-            : undefined,
-          eventTimestamp: Number(meta.eventTime),
-          sequenceId: meta.sequenceId,
-        }),
-      ];
-    }
-    const n = meta.numMessagesInBatch;
-    const singles = decodeBatch(payload, n);
-    const out: Message[] = [];
-    const skipped = n - singles.length;
-    singles.forEach((s, i) => {
-      if (s.meta.compactedOut || !bitSet(cmd.ackSet, i)) return;
-      out.push(
-        new Message({
-          ...common,
-          data: s.data,
-          id: new MessageId(base.ledgerId, base.entryId, partition, i, n),
-          properties: fromKeyValues(s.meta.properties),
-          partitionKey: s.meta.partitionKey || undefined,
-          orderingKey: s.meta.orderingKey.length
-            ? Buffer.from(s.meta.orderingKey).toString()
-            : undefined,
-          eventTimestamp: Number(s.meta.eventTime),
-          sequenceId: isFieldSet(s.meta, SingleMessageMetadataSchema.field.sequenceId)
-            ? s.meta.sequenceId
-            : meta.sequenceId + BigInt(i),
-        }),
-      );
-    });
-    this.returnPermits(skipped + (singles.length - out.length));
-    if (out.length > 0) {
+  private unpack(cmd: CommandMessage, section: PayloadSection): Message[] {
+    const { topic, partition } = this.internals;
+    const { messages, batched, skipped } = unpackEntry(cmd, section, topic, partition);
+    this.returnPermits(skipped);
+    if (!batched) return messages;
+    const entry = new MessageId(cmd.messageId!.ledgerId, cmd.messageId!.entryId, partition);
+    if (messages.length > 0) {
       this.batches.track(
-        new MessageId(base.ledgerId, base.entryId, partition).entryKey(),
-        out.map((m) => m.getMessageId().batchIndex),
+        entry.entryKey(),
+        messages.map((m) => m.getMessageId().batchIndex),
       );
     } else {
-      this.sendAck(AckType.Individual, [new MessageId(base.ledgerId, base.entryId, partition)]);
+      // Nothing left for the application: the entry is done.
+      this.sendAck(AckType.Individual, [entry]);
     }
-    return out;
+    return messages;
   }
 
   private discard(id: MessageId, validationError: ValidationError, reason: string): void {
@@ -528,11 +482,4 @@ function toIdData(id: MessageId) {
     entryId: BigInt.asUintN(64, id.entryId),
     partition: id.partition,
   };
-}
-
-/** ack_set bit i set means message i is still unacked; an empty set means all are. */
-function bitSet(ackSet: readonly bigint[], i: number): boolean {
-  if (ackSet.length === 0) return true;
-  const word = ackSet[i >> 6];
-  return word !== undefined && ((word >> BigInt(i & 63)) & 1n) === 1n;
 }

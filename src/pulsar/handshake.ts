@@ -1,0 +1,97 @@
+import type { Duplex } from 'node:stream';
+import {
+  BaseCommand_Type as T,
+  commandName,
+  decodeCommand,
+  encodeSimpleFrame,
+} from './commands.js';
+import type { ConnectionOptions } from './connection.js';
+import { PulsarClientError, serverError } from './errors.js';
+import type { FrameDecoder } from './frame-decoder.js';
+import type { BaseCommand } from './proto/generated/PulsarApi_pb.js';
+
+/** The newest protocol version this client speaks (Pulsar's ProtocolVersion v21). */
+export const PROTOCOL_VERSION = 21;
+export const CLIENT_VERSION = 'magnetar-pulsar-ts/0.1.0';
+
+/** Credentials as bytes (a token string is sent as its UTF-8). */
+export function toBytes(data: string | Uint8Array): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/**
+ * Sends CONNECT (protocol version, credentials, proxy target) and waits for CONNECTED or an
+ * ERROR, within connectionTimeoutMs. Resolves with the CONNECTED command.
+ */
+export async function handshake(
+  socket: Duplex,
+  decoder: FrameDecoder,
+  options: ConnectionOptions,
+): Promise<BaseCommand> {
+  const auth = options.authentication;
+  const authData = auth ? toBytes(await auth.getData()) : undefined;
+  return new Promise((resolve, reject) => {
+    const done = (err: PulsarClientError | undefined, cmd?: BaseCommand) => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      if (err) reject(err);
+      else resolve(cmd!);
+    };
+    const timer = setTimeout(
+      () => done(new PulsarClientError('ConnectError', `no CONNECTED from ${options.target.url}`)),
+      options.connectionTimeoutMs,
+    );
+    const onError = (err: Error) =>
+      done(
+        new PulsarClientError('ConnectError', `connection to ${options.target.url} failed`, {
+          cause: err,
+        }),
+      );
+    const onClose = () =>
+      done(new PulsarClientError('ConnectError', `${options.target.url} closed the connection`));
+    const onData = (chunk: Buffer) => {
+      try {
+        const frames = decoder.push(chunk);
+        if (frames.length === 0) return;
+        const cmd = decodeCommand(frames[0].command);
+        if (cmd.type === T.CONNECTED) {
+          // Frames after CONNECTED cannot arrive before we ask for anything.
+          done(undefined, cmd);
+        } else if (cmd.type === T.ERROR) {
+          done(serverError(cmd.error!.error, cmd.error!.message));
+        } else {
+          done(
+            new PulsarClientError(
+              'ProtocolError',
+              `expected CONNECTED, got ${commandName(cmd.type)}`,
+            ),
+          );
+        }
+      } catch (err) {
+        done(
+          err instanceof PulsarClientError
+            ? err
+            : new PulsarClientError('ProtocolError', 'bad handshake', { cause: err }),
+        );
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.write(
+      encodeSimpleFrame({
+        type: T.CONNECT,
+        connect: {
+          clientVersion: CLIENT_VERSION,
+          protocolVersion: PROTOCOL_VERSION,
+          authMethodName: auth?.methodName,
+          authData,
+          proxyToBrokerUrl: options.proxyToBrokerUrl,
+          featureFlags: { supportsAuthRefresh: true },
+        },
+      }),
+    );
+  });
+}
