@@ -172,7 +172,9 @@ export class Subscription implements AckSource {
       this.pendingAcks.push(id);
     }
     if (entryId > this.readPosition) {
-      for (let id = this.readPosition + 1; id <= entryId; id++) this.ackedAhead.add(id);
+      // Not read yet, so nothing of it is outstanding: skip reading it at all.
+      this.readPosition = entryId;
+      for (const id of this.ackedAhead) if (id <= entryId) this.ackedAhead.delete(id);
     }
     this.advanceMarkDelete();
     this.writer.markDirty(this);
