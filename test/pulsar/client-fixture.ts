@@ -39,3 +39,35 @@ export async function drainFor(consumer: Consumer, ms: number): Promise<Message[
 }
 
 export const text = (m: Message) => m.getData().toString();
+
+/**
+ * Receives on all `consumers` at once (acking each message) until `total` messages arrived
+ * in all, then listens `quietMs` longer so extra deliveries would show. Returns what each got.
+ */
+export async function collectFrom(
+  consumers: Consumer[],
+  total: number,
+  { timeoutMs = 30_000, quietMs = 500 } = {},
+): Promise<Message[][]> {
+  const got: Message[][] = consumers.map(() => []);
+  let count = 0;
+  let done = false;
+  const loops = consumers.map(async (c, i) => {
+    while (!done) {
+      try {
+        const m = await c.receive(100);
+        got[i].push(m);
+        count++;
+        await c.acknowledge(m);
+      } catch {
+        // receive timed out: look at `done` again
+      }
+    }
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (count < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, quietMs));
+  done = true;
+  await Promise.all(loops);
+  return got;
+}

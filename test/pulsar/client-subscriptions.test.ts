@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PulsarClientError, type Consumer, type Message } from '../../src/pulsar/index.js';
-import { clientFor, drainFor, freshTopic, receiveN, text } from './client-fixture.js';
+import { PulsarClientError } from '../../src/pulsar/index.js';
+import { clientFor, collectFrom, freshTopic, receiveN, text } from './client-fixture.js';
 
 test('Exclusive: a second consumer is refused with ConsumerBusy', async (t) => {
   const client = await clientFor(t);
@@ -36,13 +36,12 @@ test('Failover: one active consumer; the standby takes over when it leaves', asy
   const producer = await client.createProducer({ topic, batchingEnabled: false });
   for (let i = 0; i < 5; i++) await producer.send({ data: Buffer.from(`first${i}`) });
   // Exactly one of the two gets the messages.
-  const [gotA, gotB] = await Promise.all([drainFor(a, 1500), drainFor(b, 1500)]);
+  const [gotA, gotB] = await collectFrom([a, b], 5);
   assert.ok(
     (gotA.length === 5 && gotB.length === 0) || (gotA.length === 0 && gotB.length === 5),
     `${gotA.length}/${gotB.length}`,
   );
   const [active, standby] = gotA.length === 5 ? [a, b] : [b, a];
-  for (const m of gotA.length === 5 ? gotA : gotB) await active.acknowledge(m);
   await active.close();
   for (let i = 0; i < 5; i++) await producer.send({ data: Buffer.from(`second${i}`) });
   const taken = await receiveN(standby, 5);
@@ -68,13 +67,7 @@ test('Shared: messages are spread over the consumers, each delivered once', asyn
   await Promise.all(
     Array.from({ length: 60 }, (_, i) => producer.send({ data: Buffer.from(`${i}`) })),
   );
-  const per = await Promise.all(
-    consumers.map(async (c) => {
-      const got = await drainFor(c, 2500);
-      for (const m of got) await c.acknowledge(m);
-      return got.map(text);
-    }),
-  );
+  const per = (await collectFrom(consumers, 60)).map((got) => got.map(text));
   const all = per
     .flat()
     .map(Number)
@@ -105,16 +98,7 @@ test('KeyShared: each key goes to one consumer, in order, with batching on', asy
       sends.push(producer.send({ data: Buffer.from(`${key}:${seq}`), partitionKey: key }));
   }
   await Promise.all(sends);
-  const collect = async (c: Consumer) => {
-    const got: Message[] = [];
-    for (;;) {
-      const batch = await drainFor(c, 1500);
-      if (batch.length === 0) return got;
-      for (const m of batch) await c.acknowledge(m);
-      got.push(...batch);
-    }
-  };
-  const [g1, g2] = await Promise.all([collect(c1), collect(c2)]);
+  const [g1, g2] = await collectFrom([c1, c2], keys.length * 25);
   assert.equal(g1.length + g2.length, keys.length * 25);
   assert.ok(g1.length > 0 && g2.length > 0, `both consumers got keys: ${g1.length}/${g2.length}`);
   const owner = new Map<string, string>();
