@@ -168,7 +168,7 @@ export class EmbeddedBroker implements Broker {
     if (!consumer.unsubscribeRequested) return;
     for (const sub of consumer.subscriptions()) {
       if (sub.consumerCount > 0) continue;
-      sub.close();
+      sub.markDeleted();
       sub.topic.subscriptions.delete(sub.name);
       this.catalog.deleteSubscription(sub.id);
     }
@@ -184,10 +184,11 @@ export class EmbeddedBroker implements Broker {
     for (const p of [...this.producers]) await p.close();
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    for (const topic of this.topics.values()) {
-      for (const sub of topic.subscriptions.values()) sub.close();
-    }
+    // Commit what is queued (acks included) before the subscriptions stop.
     this.writer.close();
+    for (const topic of this.topics.values()) {
+      for (const sub of topic.subscriptions.values()) sub.stop();
+    }
     await this.checkpointer.close();
     this.db.close();
   }

@@ -51,7 +51,8 @@ export class Subscription implements AckSource {
    * to it is acked, so a key that moved to them keeps its order.
    */
   private readonly recentlyJoined = new Map<SubscriptionConsumer, number>();
-  deleted = false;
+  private deleted = false;
+  private stopped = false;
 
   constructor(
     readonly topic: Topic,
@@ -114,7 +115,7 @@ export class Subscription implements AckSource {
   }
 
   scheduleDispatch(): void {
-    if (this.dispatchQueued || this.deleted) return;
+    if (this.dispatchQueued || this.stopped) return;
     this.dispatchQueued = true;
     // A macrotask, not a microtask: a consumer looping on receive() must let commits and
     // timers run between refills of its receiver queue.
@@ -199,9 +200,16 @@ export class Subscription implements AckSource {
     return this.outstanding.size;
   }
 
-  close(): void {
-    this.deleted = true;
+  /** Stops dispatch and timers (broker closing); acks already made still get committed. */
+  stop(): void {
+    this.stopped = true;
     this.delayed.clear();
+  }
+
+  /** The subscription was unsubscribed: stop, and never write its state again. */
+  markDeleted(): void {
+    this.stop();
+    this.deleted = true;
   }
 
   private advanceMarkDelete(): void {
@@ -230,7 +238,7 @@ export class Subscription implements AckSource {
 
   private dispatch(): void {
     const sel = this.selector;
-    if (this.deleted || sel.consumers.length === 0) return;
+    if (this.stopped || sel.consumers.length === 0) return;
     const keyShared = sel.type === 'KeyShared';
     // Key_Shared: a slot whose message had to wait blocks its later messages, to keep key order.
     const blocked = keyShared ? new Set<number>() : undefined;

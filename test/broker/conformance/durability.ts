@@ -82,4 +82,20 @@ export function durabilityTests(h: Harness): void {
     assert.deepEqual((await receiveN(h, consumer, 3)).map(text), range(3));
     await producer.close();
   });
+
+  test('acks not awaited before a restart are kept', async (t) => {
+    if (h.lacks(t, 'restart')) return;
+    const env = await h.open(t);
+    const topic = h.topic('restart-acks');
+    const opts = { topic, subscription: 'sub', subscriptionInitialPosition: 'Earliest' as const };
+    await publish(env.broker, topic, 4);
+    const before = await env.broker.subscribe(opts);
+    const got = await receiveN(h, before, 4);
+    for (const m of got.slice(0, 3)) void before.acknowledge(m);
+    await before.close();
+    const broker = await env.restart!();
+    const after = await broker.subscribe(opts);
+    assert.deepEqual((await receiveN(h, after, 1)).map(text), ['m-3']);
+    await assertNothing(h, after);
+  });
 }
