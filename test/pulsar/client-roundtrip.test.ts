@@ -208,3 +208,19 @@ test('with deduplication on, sequence ids continue from the broker and duplicate
   );
   assert.deepEqual(await drainFor(consumer, 500), []);
 });
+
+test('PARTITIONED_METADATA reports 0 for a plain topic and the count for a partitioned one', async (t) => {
+  const client = await clientFor(t);
+  const { adminUrl } = await ensurePulsar();
+  const plain = freshTopic('rt-plain');
+  await client.createProducer({ topic: plain });
+  assert.equal(await client.getPartitionCount(plain), 0);
+  const partitioned = freshTopic('rt-partitioned');
+  const res = await fetch(`${adminUrl}/admin/v2/${partitioned.replace('://', '/')}/partitions`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: '3',
+  });
+  assert.equal(res.status, 204);
+  assert.equal(await client.getPartitionCount(partitioned), 3);
+});
