@@ -1,7 +1,8 @@
 // A cross-process lock: a file created with O_EXCL that holds the owner's pid. Two test runs
 // may call `pulsar:start` at the same moment; the second waits here, then finds the broker
 // the first one started. A lock whose owner died (kill -9, power loss) is taken over.
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdirSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PulsarScriptError, PulsarScriptErrorCode } from './errors.mjs';
@@ -36,6 +37,38 @@ function ownerOf(path) {
   }
 }
 
+function inodeOf(path) {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the lock file `ino` (whose owner is dead). Two waiters may find the same stale
+ * lock; the file is first renamed aside, so only one of them removes it, and a waiter that
+ * moved a fresh lock instead (another waiter already replaced the stale one) puts it back.
+ */
+function removeStale(path, ino) {
+  const aside = `${path}.stale-${process.pid}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // already gone
+  }
+  if (inodeOf(aside) === ino) {
+    unlinkSync(aside);
+    return;
+  }
+  try {
+    linkSync(aside, path);
+  } catch {
+    /* a third process created a lock meanwhile; it holds the lock now */
+  }
+  unlinkSync(aside);
+}
+
 /**
  * Runs `fn` while holding the lock at `path`.
  * @template T
@@ -50,15 +83,10 @@ export async function withLock(path, timeoutMs, fn, onWait) {
   const deadline = Date.now() + timeoutMs;
   let waited = false;
   while (!tryCreate(path)) {
+    const ino = inodeOf(path);
     const owner = ownerOf(path);
     if (owner !== undefined && !processAlive(owner)) {
-      // The holder is gone; remove its lock. If another waiter removed it first, unlink fails
-      // harmlessly and the next O_EXCL create decides who wins.
-      try {
-        unlinkSync(path);
-      } catch {
-        /* already removed */
-      }
+      removeStale(path, ino);
       continue;
     }
     if (Date.now() > deadline) {
