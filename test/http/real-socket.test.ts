@@ -141,3 +141,36 @@ test('a request that completes its headers while closing gets a 503 SHUTTING_DOW
   assert.match(await a.closed, /HTTP\/1\.1 200/);
   await closing;
 });
+
+test('shutdown cuts a request that outlives MAGNETAR_SHUTDOWN_TIMEOUT_MS and still closes cleanly', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-svc-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MAGNETAR_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    MAGNETAR_SHUTDOWN_TIMEOUT_MS: '300',
+  });
+  const svc = await startService(config, { handleSignals: false });
+  t.after(() => svc.shutdown.run('test end'));
+  const url = new URL(svc.url);
+  // A client that announces a body and never finishes sending it keeps its connection busy.
+  const socket = connect({ host: url.hostname, port: Number(url.port) });
+  await once(socket, 'connect');
+  // Drain what the server sends (its early 401), so the socket can see the end and close.
+  socket.resume();
+  const closed = once(socket, 'close');
+  socket.write(
+    'POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      'Content-Length: 100\r\n\r\n{"name":',
+  );
+  await sleep(100);
+  const started = Date.now();
+  const outcome = await svc.shutdown.run('test');
+  const took = Date.now() - started;
+  assert.deepEqual(outcome, { clean: true, failed: [] });
+  assert.ok(took >= 250 && took < 3000, `shutdown took ${took} ms`);
+  await closed;
+  assert.equal(svc.db.open, false);
+});
