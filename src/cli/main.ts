@@ -11,6 +11,13 @@ import { addPipelineCommands, CliArgumentError } from './commands/pipeline-comma
 const EXIT_USAGE = 64;
 const EXIT_CONFIG = 78;
 
+/** Failures of listen() a user causes and can fix, reported without a stack trace. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is already in use',
+  EACCES: 'no permission to use the port',
+  EADDRNOTAVAIL: 'the host address is not available on this machine',
+};
+
 const program = new Command()
   .name('magnetar')
   .description('Magnetar: event-driven service toolkit and reference service')
@@ -36,6 +43,11 @@ try {
   if (err instanceof TokenRequestError) {
     process.stderr.write(`magnetar token: ${err.message}\n`);
     process.exit(EXIT_USAGE);
+  }
+  const listenProblem = LISTEN_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
+  if (listenProblem) {
+    process.stderr.write(`magnetar: cannot listen: ${listenProblem} (set PORT / HOST)\n`);
+    process.exit(1);
   }
   process.stderr.write(
     `magnetar: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

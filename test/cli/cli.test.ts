@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,4 +178,27 @@ test('magnetar token rejects unknown scopes and bad durations', (t) => {
   const missing = mintToken(dataDir, []);
   assert.equal(missing.status, 64);
   assert.match(missing.stderr, /--sub/);
+});
+
+test('a port in use is reported plainly and exits 1', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-cli-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.after(() => blocker.close());
+  const port = String((blocker.address() as AddressInfo).port);
+  const child = spawn(process.execPath, [CLI, 'start'], {
+    cwd: dataDir,
+    env: env(dataDir, { PORT: port, HOST: '127.0.0.1', LOG_LEVEL: 'silent' }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 1);
+  assert.match(stderr, /cannot listen: the port is already in use/);
+  assert.doesNotMatch(stderr, /\n\s+at /);
 });
