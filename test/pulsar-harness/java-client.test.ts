@@ -80,6 +80,23 @@ describe('the project Pulsar standalone', { concurrency: true }, () => {
     assert.match(msg.payload, /^after-\d+$/);
   });
 
+  it('deduplication is available per namespace', async (t) => {
+    const { adminUrl } = await ensurePulsar();
+    const ns = `public/dedup-${Date.now().toString(36)}`;
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${adminUrl}/admin/v2/namespaces/${ns}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    assert.equal((await call('PUT', '')).status, 204);
+    t.after(async () => {
+      await call('DELETE', '?force=true');
+    });
+    assert.equal((await call('POST', '/deduplication', true)).status, 204);
+    assert.equal(await (await call('GET', '/deduplication')).json(), true);
+  });
+
   it('status fails where no broker runs', async () => {
     const port = await unusedPort();
     const status = await pulsarStatus({ brokerPort: port, webPort: port });
