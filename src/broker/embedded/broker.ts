@@ -137,7 +137,14 @@ export class EmbeddedBroker implements Broker {
       retryTopic?.name,
     );
     const name = config.consumerName ?? `embedded-consumer-${++this.nextId}`;
-    const consumer = new EmbeddedConsumer(config, type, this, letters, name);
+    const consumer = new EmbeddedConsumer(
+      config,
+      type,
+      this,
+      letters,
+      name,
+      this.options.maxUnackedMessagesPerConsumer,
+    );
     const position = config.subscriptionInitialPosition ?? 'Latest';
     try {
       for (const topic of topics) {

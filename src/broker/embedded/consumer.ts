@@ -27,6 +27,8 @@ export interface ConsumerHost {
 }
 
 const DEFAULT_RECEIVER_QUEUE = 1000;
+/** Pulsar's maxUnackedMessagesPerConsumer: a Shared consumer holding this many gets no more. */
+export const DEFAULT_MAX_UNACKED = 50_000;
 const DEFAULT_NACK_DELAY = 60_000;
 
 /**
@@ -50,6 +52,10 @@ export class EmbeddedConsumer implements Consumer, SubscriptionConsumer {
   private readonly listener: MessageListener | undefined;
   private draining = false;
   private closed = false;
+  private unacked = 0;
+  /** Set on reaching maxUnacked, cleared at half of it, as Pulsar blocks a consumer. */
+  private blockedOnUnacked = false;
+  private readonly maxUnacked: number;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -57,8 +63,12 @@ export class EmbeddedConsumer implements Consumer, SubscriptionConsumer {
     private readonly host: ConsumerHost,
     private readonly letters: LetterRouter,
     name: string,
+    maxUnacked = DEFAULT_MAX_UNACKED,
   ) {
     this.consumerName = name;
+    // Only Shared and KeyShared are limited, as in Pulsar.
+    this.maxUnacked =
+      subscriptionType === 'Shared' || subscriptionType === 'KeyShared' ? maxUnacked : Infinity;
     this.receiverQueueSize = Math.max(1, config.receiverQueueSize ?? DEFAULT_RECEIVER_QUEUE);
     const now = () => host.now();
     this.nacks = new DeadlineQueue(config.nAckRedeliverTimeoutMs ?? DEFAULT_NACK_DELAY, now, (h) =>
@@ -87,10 +97,20 @@ export class EmbeddedConsumer implements Consumer, SubscriptionConsumer {
   // ---- SubscriptionConsumer ----
 
   permits(): number {
-    return this.closed ? 0 : this.receiverQueueSize - (this.queue.length - this.qHead);
+    if (this.closed || this.blockedOnUnacked) return 0;
+    return this.receiverQueueSize - (this.queue.length - this.qHead);
+  }
+
+  released(): void {
+    this.unacked--;
+    if (this.blockedOnUnacked && this.unacked <= this.maxUnacked >> 1) {
+      this.blockedOnUnacked = false;
+      for (const sub of this.subs.values()) sub.scheduleDispatch();
+    }
   }
 
   deliver(sub: Subscription, d: Delivery): void {
+    if (++this.unacked >= this.maxUnacked) this.blockedOnUnacked = true;
     const held: Held = { sub, d, epoch: d.epoch };
     if (this.listener === undefined && this.waiters.length > 0) {
       const w = this.waiters.shift()!;

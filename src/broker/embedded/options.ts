@@ -23,6 +23,8 @@ export interface EmbeddedBrokerOptions {
    * SQLite. Default 128 MiB.
    */
   cacheBytes?: number;
+  /** Unacked messages a Shared or KeyShared consumer may hold before dispatch to it pauses. Default 50000. */
+  maxUnackedMessagesPerConsumer?: number;
   /** Clock, epoch ms. Default Date.now. */
   now?: () => number;
 }
@@ -36,6 +38,7 @@ export interface ResolvedOptions {
   externalPollIntervalMs: number;
   maxBatch: number;
   cacheBytes: number;
+  maxUnackedMessagesPerConsumer: number;
   now: () => number;
 }
 
@@ -49,6 +52,7 @@ export function resolveOptions(o: EmbeddedBrokerOptions): ResolvedOptions {
     externalPollIntervalMs: o.externalPollIntervalMs ?? 250,
     maxBatch: o.maxBatch ?? 10000,
     cacheBytes: o.cacheBytes ?? 128 * 1024 * 1024,
+    maxUnackedMessagesPerConsumer: o.maxUnackedMessagesPerConsumer ?? 50_000,
     now: o.now ?? Date.now,
   };
 }

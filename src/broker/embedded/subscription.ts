@@ -11,6 +11,8 @@ import type { StoredMessage } from './stored-message.js';
 /** A consumer as its subscription sees it. */
 export interface SubscriptionConsumer extends ConsumerLink {
   deliver(sub: Subscription, d: Delivery): void;
+  /** One of its deliveries was acked or taken back for redelivery. */
+  released(): void;
 }
 
 export interface SubscriptionState {
@@ -150,6 +152,7 @@ export class Subscription implements AckSource {
     if (entryId <= this.markDelete) return false;
     const d = this.outstanding.get(entryId);
     if (d !== undefined) {
+      this.release(d);
       d.state = DeliveryState.Acked;
       this.outstanding.delete(entryId);
     } else if (entryId > this.readPosition) {
@@ -168,6 +171,7 @@ export class Subscription implements AckSource {
   ackCumulative(entryId: number): void {
     for (const [id, d] of this.outstanding) {
       if (id > entryId) break;
+      this.release(d);
       d.state = DeliveryState.Acked;
       this.outstanding.delete(id);
       this.pendingAcks.push(id);
@@ -222,7 +226,14 @@ export class Subscription implements AckSource {
     if (this.recentlyJoined.size > 0) this.scheduleDispatch();
   }
 
+  private release(d: Delivery): void {
+    if (d.state === DeliveryState.Delivered || d.state === DeliveryState.Leaving) {
+      (d.consumer as SubscriptionConsumer).released();
+    }
+  }
+
   private requeue(d: Delivery): void {
+    this.release(d);
     d.state = DeliveryState.Waiting;
     d.consumer = null;
     d.redeliveryCount += 1;
