@@ -94,3 +94,12 @@ test('wire values map to codecs as in PulsarApi.proto', () => {
   const raw = Buffer.from('plain');
   assert.equal(decompressPayload('NONE', raw, 5), raw);
 });
+
+test('ZLIB decodes a SYNC_FLUSH stream without trailer, as java.util.zip.Deflater writes it', async () => {
+  const { deflateSync, constants } = await import('node:zlib');
+  const text = 'magnetar '.repeat(50);
+  // Node's deflate with Z_SYNC_FLUSH as the final flush leaves the stream unterminated.
+  const synced = deflateSync(Buffer.from(text), { finishFlush: constants.Z_SYNC_FLUSH });
+  assert.equal(synced.subarray(-4).toString('hex'), '0000ffff');
+  assert.equal(codecFor('ZLIB').decode(synced, text.length).toString(), text);
+});
