@@ -1,3 +1,4 @@
+import type { CompressionType } from './compression/index.js';
 import type { Authentication } from './connection.js';
 import type { Message } from './message.js';
 import type { TransportFactory } from './transport.js';
@@ -52,6 +53,8 @@ export interface ProducerOptions {
   batchingMaxBytes?: number;
   /** Metadata shown in topic stats. Default none. */
   properties?: Record<string, string>;
+  /** Compression of each entry: 'NONE', 'LZ4', 'ZLIB' or 'SNAPPY' ('ZSTD' decodes only). Default 'NONE'. */
+  compressionType?: CompressionType;
 }
 
 export const PRODUCER_DEFAULTS = {
@@ -61,6 +64,7 @@ export const PRODUCER_DEFAULTS = {
   batchingMaxMessages: 1000,
   batchingMaxPublishDelayMs: 10,
   batchingMaxBytes: 128 * 1024,
+  compressionType: 'NONE',
 } as const;
 
 /** One message to send. */

@@ -7,6 +7,7 @@ import {
   type KeyBatch,
 } from './batch-container.js';
 import { BaseCommand_Type as T, encodePayloadFrame, type MetadataFields } from './commands.js';
+import { codecFor, COMPRESSION_WIRE } from './compression/index.js';
 import type { Connection, ProducerHandler } from './connection.js';
 import { PulsarClientError, serverError } from './errors.js';
 import { MessageId } from './message-id.js';
@@ -281,6 +282,18 @@ export class Producer extends EventEmitter {
     const full: OpSend = { ...op, deadline: Date.now() + this.opts.sendTimeoutMs };
     let frame: Buffer;
     try {
+      const compression = this.opts.compressionType;
+      if (compression !== 'NONE') {
+        // The whole entry (one message or a whole batch) is compressed; consumers need
+        // the size before compression to decode it.
+        const raw = Array.isArray(payload) ? Buffer.concat(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        metadata = {
+          ...metadata,
+          compression: COMPRESSION_WIRE[compression],
+          uncompressedSize: raw.length,
+        };
+        payload = codecFor(compression).encode(raw);
+      }
       frame = encodePayloadFrame(
         {
           type: T.SEND,
