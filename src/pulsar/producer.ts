@@ -286,7 +286,9 @@ export class Producer extends EventEmitter {
       if (compression !== 'NONE') {
         // The whole entry (one message or a whole batch) is compressed; consumers need
         // the size before compression to decode it.
-        const raw = Array.isArray(payload) ? Buffer.concat(payload) : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        const raw = Array.isArray(payload)
+          ? Buffer.concat(payload)
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
         metadata = {
           ...metadata,
           compression: COMPRESSION_WIRE[compression],
