@@ -1,6 +1,6 @@
 // Producer throughput of Magnetar's Pulsar client next to Pulsar's own perf tool (Java),
 // same settings, same standalone broker, one run:
-//   npm run bench:pulsar -- [--seconds 20] [--size 1024]
+//   npm run bench:pulsar -- [--seconds 20] [--size 1024] [--rounds 1]
 // Settings for both: batching on, at most 1000 messages / 128 KiB / 10 ms per batch, at most
 // 1000 messages outstanding, one producer, one non-partitioned topic, no compression.
 import { execFile } from 'node:child_process';
@@ -12,11 +12,13 @@ import { ensurePulsar, freshTopic } from '../test/helpers/pulsar.js';
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '1' },
     size: { type: 'string', default: '1024' },
   },
 });
 const SECONDS = Number(values.seconds);
 const SIZE = Number(values.size);
+const ROUNDS = Number(values.rounds);
 /** Both tools run this long before measuring starts (JIT, connection, topic ownership). */
 const WARMUP_SECONDS = 5;
 const BATCH_MAX_MESSAGES = 1000;
@@ -121,17 +123,28 @@ function sleep(ms: number): Promise<void> {
 }
 
 const { serviceUrl } = await ensurePulsar();
-const oursResult = await ours(serviceUrl);
-const perfResult = await perf();
 const fmt = (r: Result) =>
   `${r.messages} msgs in ${r.seconds.toFixed(1)} s = ${Math.round(r.msgPerSec)} msg/s (${r.mbitPerSec.toFixed(0)} Mbit/s)`;
 console.log(
   `payload ${SIZE} B, batching ${BATCH_MAX_MESSAGES} msgs / ${BATCH_MAX_BYTES} B / ${BATCH_DELAY_MS} ms, ` +
     `${MAX_OUTSTANDING} outstanding; each tool warms up first (ours ${WARMUP_SECONDS} s, perf its first 10 s interval)`,
 );
-console.log(`magnetar (TypeScript): ${fmt(oursResult)}`);
-console.log(`pulsar-perf (Java):    ${fmt(perfResult)}`);
+// Rounds alternate the two tools so that load from other processes hits both alike.
+const rounds: Array<{ ours: Result; perf: Result; ratio: number }> = [];
+for (let i = 1; i <= ROUNDS; i++) {
+  const o = await ours(serviceUrl);
+  const p = await perf();
+  rounds.push({ ours: o, perf: p, ratio: o.msgPerSec / p.msgPerSec });
+  console.log(`round ${i}: magnetar (TypeScript): ${fmt(o)}`);
+  console.log(`round ${i}: pulsar-perf (Java):    ${fmt(p)}`);
+  console.log(
+    `round ${i}: ratio magnetar / pulsar-perf: ${(o.msgPerSec / p.msgPerSec).toFixed(2)}`,
+  );
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 console.log(
-  `ratio magnetar / pulsar-perf: ${(oursResult.msgPerSec / perfResult.msgPerSec).toFixed(2)}`,
+  `median over ${ROUNDS} round(s): magnetar ${Math.round(median(rounds.map((r) => r.ours.msgPerSec)))} msg/s, ` +
+    `pulsar-perf ${Math.round(median(rounds.map((r) => r.perf.msgPerSec)))} msg/s, ` +
+    `ratio ${median(rounds.map((r) => r.ratio)).toFixed(2)}`,
 );
-console.log(JSON.stringify({ size: SIZE, ours: oursResult, perf: perfResult }));
+console.log(JSON.stringify({ size: SIZE, rounds }));
