@@ -76,6 +76,14 @@ export class PulsarAdmin {
     await this.http.send('DELETE', `${topicPath(topic)}${suffix}?force=${!!options.force}`);
   }
 
+  /**
+   * Unloads the topic from its broker: producers and consumers are closed by the broker
+   * (CLOSE_PRODUCER / CLOSE_CONSUMER) and must look it up again, as after a move.
+   */
+  async unloadTopic(topic: string): Promise<void> {
+    await this.http.send('PUT', `${topicPath(topic)}/unload`);
+  }
+
   /** Stats of a topic; a partitioned topic's are summed over its partitions by the broker. */
   async topicStats(topic: string): Promise<AdminTopicStats> {
     const partitions = await this.getPartitionCount(topic);
