@@ -24,3 +24,23 @@ export type { Authentication } from './connection.js';
 export type { TransportFactory, TransportTarget } from './transport.js';
 export { tcpTransport, parseServiceUrl } from './transport.js';
 export { fullTopicName, partitionTopicName } from './topic-name.js';
+export { AuthenticationToken, type TokenSource } from './auth-token.js';
+export { tlsTransport, type TlsOptions } from './tls-transport.js';
+export { PartitionedProducer, type PartitionedProducerOptions } from './partitioned-producer.js';
+export { PartitionedConsumer } from './partitioned-consumer.js';
+export { backoffDelay, Backoff, type BackoffOptions } from './reconnect-backoff.js';
+export {
+  codecFor,
+  CompressionError,
+  type CompressionCodec,
+  type CompressionType,
+} from './compression/index.js';
+export {
+  createMessageRouter,
+  javaStringHash,
+  murmur3Hash,
+  type HashingScheme,
+  type MessageRouter,
+  type MessageRoutingMode,
+} from './routing/index.js';
+export { PulsarAdmin, PulsarAdminError, type AdminClientOptions } from './admin/index.js';
