@@ -1,6 +1,7 @@
 /**
  * HTTP benchmark: GET /api/v1/users/:id and POST /api/v1/users of the built service, next to
- * a bare Fastify hello route, in one run with autocannon. Each server runs in its own
+ * a bare Fastify hello route, in one run with autocannon. Two more rows split the cost:
+ * /healthz (the plugin stack alone) and a user list (stack + SQLite, no event). Each server runs in its own
  * process; autocannon runs here. Usage: npm run bench:http
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, 2).
  */
@@ -101,6 +102,11 @@ async function main(): Promise<void> {
     let n = 0;
     const results: [string, Result][] = [];
     results.push(await run('GET /hello (bare Fastify)', { url: `${helloUrl}/hello` }));
+    // The same stack without the domain: every plugin and hook, no database, no event.
+    results.push(await run('GET /healthz (full plugin stack)', { url: `${apiUrl}/healthz` }));
+    // A read that publishes nothing: HTTP stack + SQLite.
+    results.push(await run('GET /api/v1/users?limit=1', { url: `${apiUrl}/api/v1/users?limit=1` }));
+    // The reference read: SQLite + a user.viewed event handed to the broker (not awaited).
     results.push(await run('GET /api/v1/users/:id', { url: `${apiUrl}/api/v1/users/${userId}` }));
     results.push(
       await run('POST /api/v1/users', {
