@@ -12,6 +12,7 @@ import {
 } from './options.js';
 import { Producer } from './producer.js';
 import { keepConnected } from './reconnect.js';
+import { tlsTransport } from './tls-transport.js';
 import { fullTopicName } from './topic-name.js';
 import { parseServiceUrl, tcpTransport } from './transport.js';
 
@@ -34,8 +35,10 @@ export class PulsarClient {
     if (!options?.serviceUrl)
       throw new PulsarClientError('InvalidConfiguration', 'serviceUrl is required');
     const serviceUrl = parseServiceUrl(options.serviceUrl).url;
+    // pulsar+ssl:// means TLS everywhere, with Node's trusted CAs unless a transport is given.
+    const tls = serviceUrl.startsWith('pulsar+ssl://');
     this.options = withDefaults(
-      { ...CLIENT_DEFAULTS, transport: tcpTransport },
+      { ...CLIENT_DEFAULTS, transport: tls ? tlsTransport() : tcpTransport, useTls: tls },
       { ...options, serviceUrl },
     ) as PulsarClient['options'];
     this.pool = new ConnectionPool({
