@@ -1,4 +1,4 @@
-import { corsOrigins, integer, oneOf, text, url, type Parser } from './parsers.js';
+import { boolean, corsOrigins, integer, oneOf, text, url, type Parser } from './parsers.js';
 
 export interface VarSpec<T, D extends T | undefined = T | undefined> {
   readonly env: string;
@@ -93,6 +93,12 @@ export const CONFIG_SCHEMA = {
     integer(0, 600_000),
     10_000,
     'How long shutdown waits for in-flight requests',
+  ),
+  trustProxy: v(
+    'MAGNETAR_TRUST_PROXY',
+    boolean(),
+    false,
+    'Take the client IP from X-Forwarded-For',
   ),
 };
 

@@ -27,6 +27,8 @@ export interface HttpServerOptions {
   /** 0 turns load shedding off. */
   maxEventLoopDelayMs: number;
   openApi: OpenApiInfo;
+  /** Behind a load balancer: the client IP (for rate limits and logs) is X-Forwarded-For's. */
+  trustProxy: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
       disableRequestLogging: (request) => QUIET_PATHS.has(request.url),
     }),
     bodyLimit: opts.bodyLimitBytes,
+    trustProxy: opts.trustProxy,
     // Requests arriving while closing get our SHUTTING_DOWN envelope instead.
     return503OnClosing: false,
     forceCloseConnections: 'idle',

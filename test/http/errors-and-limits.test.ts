@@ -149,3 +149,14 @@ test('CORS and security headers are set', async (t) => {
   assert.equal(res.headers['access-control-allow-origin'], '*');
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
 });
+
+test('behind a trusted proxy, anonymous clients are told apart by X-Forwarded-For', async (t) => {
+  const h = await startHarness(t, {
+    env: { MAGNETAR_RATE_LIMIT_MAX: '1', MAGNETAR_TRUST_PROXY: 'true' },
+  });
+  const from = (ip: string) =>
+    h.app.inject({ url: '/api/v1/users', headers: { 'x-forwarded-for': ip } });
+  assert.equal((await from('203.0.113.1')).statusCode, 200);
+  assert.equal((await from('203.0.113.1')).statusCode, 429);
+  assert.equal((await from('203.0.113.2')).statusCode, 200);
+});
