@@ -1,0 +1,225 @@
+/**
+ * Event pipeline benchmark, in one run with autocannon:
+ *  1. POST /api/v1/events of the service (`magnetar start`: API, embedded broker and both
+ *     consumers in one process) next to a bare Fastify POST route validating the same body;
+ *  2. publish-to-activity latency: `occurredAt` is stamped at publish, `processedAt` when the
+ *     activity consumer recorded the event, both by the service's clock, read from its
+ *     database; under the autocannon load, and at a light load (5 clients).
+ * Each server runs in its own process; autocannon runs here. Usage: npm run bench:events
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, 2).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Options, type Result } from 'autocannon';
+import Database from 'better-sqlite3';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const USERS = 64;
+
+const children: ChildProcess[] = [];
+
+async function startServer(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (m && /listening/i.test(line)) resolve(m[1]);
+    });
+  });
+}
+
+function postEvents(url: string, path: string, auth: string | undefined, prefix: string): Options {
+  let n = 0;
+  return {
+    url,
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            type: 'item.viewed',
+            userId: `${prefix}-${n % USERS}`,
+            itemId: `item-${n++ % 500}`,
+          }),
+        }),
+      },
+    ],
+  };
+}
+
+async function run(name: string, opts: Options): Promise<[string, Result]> {
+  process.stderr.write(`bench: ${name}\n`);
+  if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP, connections: CONNECTIONS });
+  return [name, await autocannon({ ...opts, duration: DURATION, connections: CONNECTIONS })];
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Publish-to-activity latencies (ms) of users with this prefix, once all `expected` arrived. */
+async function latencies(dbFile: string, prefix: string, expected: number): Promise<number[]> {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    const count = db.prepare<[string], { n: number }>(
+      'SELECT count(*) AS n FROM activity WHERE user_id LIKE ?',
+    );
+    const deadline = Date.now() + 120_000;
+    while (count.get(`${prefix}-%`)!.n < expected && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    const rows = db
+      .prepare<[string], { occurred_at: string; processed_at: string }>(
+        'SELECT occurred_at, processed_at FROM activity WHERE user_id LIKE ?',
+      )
+      .all(`${prefix}-%`);
+    return rows
+      .map((r) => Date.parse(r.processed_at) - Date.parse(r.occurred_at))
+      .sort((a, b) => a - b);
+  } finally {
+    db.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-events-'));
+  try {
+    const bareUrl = await startServer(['--import', 'tsx', 'bench/events-bare-server.ts'], {
+      PATH: process.env.PATH,
+    });
+    const env = {
+      PATH: process.env.PATH,
+      MAGNETAR_DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      MAGNETAR_RATE_LIMIT_MAX: '1000000000',
+    };
+    // At LOG_LEVEL=warn the service does not log its address: give it a free port and poll.
+    const port = await freePort();
+    const apiUrl = `http://127.0.0.1:${port}`;
+    const api = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
+      cwd: ROOT,
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push(api);
+    await waitReady(apiUrl);
+    process.stderr.write(`bench: bare Fastify at ${bareUrl}, Magnetar at ${apiUrl}\n`);
+    const minted = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'token', '--sub', 'bench', '--scope', 'events:write'],
+      { cwd: ROOT, env, encoding: 'utf8' },
+    );
+    if (minted.status !== 0) throw new Error(`token: ${minted.stderr}`);
+    const auth = `Bearer ${minted.stdout.trim()}`;
+
+    const results: [string, Result][] = [];
+    results.push(
+      await run(
+        'POST /events (bare Fastify, same validation)',
+        postEvents(bareUrl, '/events', undefined, 'bare'),
+      ),
+    );
+    // Warm-up requests of the service use another user prefix so latency counts only the run.
+    const opts = postEvents(apiUrl, '/api/v1/events', auth, 'load');
+    process.stderr.write('bench: POST /api/v1/events\n');
+    if (WARMUP > 0)
+      await autocannon({
+        ...postEvents(apiUrl, '/api/v1/events', auth, 'warm'),
+        duration: WARMUP,
+        connections: CONNECTIONS,
+      });
+    const loaded = await autocannon({ ...opts, duration: DURATION, connections: CONNECTIONS });
+    results.push(['POST /api/v1/events (Magnetar)', loaded]);
+
+    const dbFile = join(dataDir, 'magnetar.db');
+    const underLoad = await latencies(dbFile, 'load', loaded['2xx']);
+    // Light load: 5 clients, 2000 events, after the backlog drained.
+    const light = await autocannon({
+      ...postEvents(apiUrl, '/api/v1/events', auth, 'light'),
+      connections: 5,
+      amount: 2000,
+    });
+    const lightLat = await latencies(dbFile, 'light', light['2xx']);
+
+    const base = results[0][1].requests.average;
+    console.log(
+      `\nautocannon: ${CONNECTIONS} connections, ${DURATION}s per route after ${WARMUP}s warm-up; ` +
+        `${cpus().length} CPUs, Node ${process.version}; servers in separate processes; ` +
+        `the service also runs both consumers on the same 2 cores\n`,
+    );
+    console.log('| route | req/s | p50 ms | p99 ms | non-2xx | errors | vs bare |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const [name, r] of results) {
+      console.log(
+        `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ` +
+          `${r.non2xx} | ${r.errors} | ${(r.requests.average / base).toFixed(2)} |`,
+      );
+    }
+    const [, svc] = results[1];
+    console.log(
+      `\nratio POST /api/v1/events vs bare: req/s ${(svc.requests.average / base).toFixed(2)}, ` +
+        `p50 ${results[0][1].latency.p50} -> ${svc.latency.p50} ms, p99 ${results[0][1].latency.p99} -> ${svc.latency.p99} ms`,
+    );
+    console.log('\n| publish-to-activity | events | p50 ms | p99 ms | max ms |');
+    console.log('|---|---:|---:|---:|---:|');
+    for (const [name, l] of [
+      [`under the load above (${CONNECTIONS} connections)`, underLoad],
+      ['light load (5 clients, 2000 events)', lightLat],
+    ] as const) {
+      console.log(
+        `| ${name} | ${l.length} | ${percentile(l, 50)} | ${percentile(l, 99)} | ${l[l.length - 1]} |`,
+      );
+    }
+  } finally {
+    for (const c of children) {
+      if (c.exitCode === null) {
+        c.kill('SIGTERM');
+        await once(c, 'exit');
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
