@@ -3,7 +3,11 @@
  * a bare Fastify hello route, in one run with autocannon. Two more rows split the cost:
  * /healthz (the plugin stack alone) and a user list (stack + SQLite, no event). Each server runs in its own
  * process; autocannon runs here. Usage: npm run bench:http
- * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, 2).
+ *
+ * On a shared machine the load changes from second to second, so the routes are measured in
+ * interleaved rounds (each route once per round) and each row reports the median round.
+ * Env: BENCH_ROUNDS (3), BENCH_DURATION (s per route per round, 5), BENCH_CONNECTIONS (50),
+ * BENCH_WARMUP (s per route before the first round, 2).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Options, type Result } from 'autocannon';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 
@@ -65,10 +70,54 @@ async function startService(env: NodeJS.ProcessEnv): Promise<string> {
   throw new Error('service did not become healthy');
 }
 
-async function run(name: string, opts: Options): Promise<[string, Result]> {
-  process.stderr.write(`bench: ${name}\n`);
-  if (WARMUP > 0) await autocannon({ ...opts, duration: WARMUP, connections: CONNECTIONS });
-  return [name, await autocannon({ ...opts, duration: DURATION, connections: CONNECTIONS })];
+interface Target {
+  name: string;
+  opts: Options;
+}
+
+interface Row {
+  name: string;
+  reqPerSec: number[];
+  p50: number[];
+  p99: number[];
+  non2xx: number;
+  errors: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function measure(targets: Target[]): Promise<Row[]> {
+  const rows: Row[] = targets.map((t) => ({
+    name: t.name,
+    reqPerSec: [],
+    p50: [],
+    p99: [],
+    non2xx: 0,
+    errors: 0,
+  }));
+  for (const t of targets) {
+    if (WARMUP > 0) await autocannon({ ...t.opts, duration: WARMUP, connections: CONNECTIONS });
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [i, t] of targets.entries()) {
+      process.stderr.write(`bench: round ${round}/${ROUNDS} ${t.name}\n`);
+      const r: Result = await autocannon({
+        ...t.opts,
+        duration: DURATION,
+        connections: CONNECTIONS,
+      });
+      rows[i].reqPerSec.push(r.requests.average);
+      rows[i].p50.push(r.latency.p50);
+      rows[i].p99.push(r.latency.p99);
+      rows[i].non2xx += r.non2xx;
+      rows[i].errors += r.errors;
+    }
+  }
+  return rows;
 }
 
 async function main(): Promise<void> {
@@ -100,42 +149,51 @@ async function main(): Promise<void> {
     const userId = ((await seeded.json()) as { data: { id: string } }).data.id;
 
     let n = 0;
-    const results: [string, Result][] = [];
-    results.push(await run('GET /hello (bare Fastify)', { url: `${helloUrl}/hello` }));
-    // The same stack without the domain: every plugin and hook, no database, no event.
-    results.push(await run('GET /healthz (full plugin stack)', { url: `${apiUrl}/healthz` }));
-    // A read that publishes nothing: HTTP stack + SQLite.
-    results.push(await run('GET /api/v1/users?limit=1', { url: `${apiUrl}/api/v1/users?limit=1` }));
-    // The reference read: SQLite + a user.viewed event handed to the broker (not awaited).
-    results.push(await run('GET /api/v1/users/:id', { url: `${apiUrl}/api/v1/users/${userId}` }));
-    results.push(
-      await run('POST /api/v1/users', {
-        url: apiUrl,
-        requests: [
-          {
-            method: 'POST',
-            path: '/api/v1/users',
-            headers: { authorization: auth, 'content-type': 'application/json' },
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ name: `Bench ${n}`, email: `b${n++}@bench.example`, age: 30 }),
-            }),
-          },
-        ],
-      }),
-    );
+    const rows = await measure([
+      { name: 'GET /hello (bare Fastify)', opts: { url: `${helloUrl}/hello` } },
+      // The same stack without the domain: every plugin and hook, no database, no event.
+      { name: 'GET /healthz (full plugin stack)', opts: { url: `${apiUrl}/healthz` } },
+      // A read that publishes nothing: HTTP stack + SQLite.
+      { name: 'GET /api/v1/users?limit=1', opts: { url: `${apiUrl}/api/v1/users?limit=1` } },
+      // The reference read: SQLite + a user.viewed event handed to the broker (not awaited).
+      { name: 'GET /api/v1/users/:id', opts: { url: `${apiUrl}/api/v1/users/${userId}` } },
+      {
+        name: 'POST /api/v1/users',
+        opts: {
+          url: apiUrl,
+          requests: [
+            {
+              method: 'POST',
+              path: '/api/v1/users',
+              headers: { authorization: auth, 'content-type': 'application/json' },
+              setupRequest: (req) => ({
+                ...req,
+                body: JSON.stringify({
+                  name: `Bench ${n}`,
+                  email: `b${n++}@bench.example`,
+                  age: 30,
+                }),
+              }),
+            },
+          ],
+        },
+      },
+    ]);
 
-    const base = results[0][1].requests.average;
+    const base = median(rows[0].reqPerSec);
     console.log(
-      `\nautocannon: ${CONNECTIONS} connections, ${DURATION}s per route after ${WARMUP}s warm-up; ` +
+      `\nautocannon: ${CONNECTIONS} connections; ${ROUNDS} interleaved rounds of ${DURATION}s per ` +
+        `route after ${WARMUP}s warm-up; medians of the rounds; ` +
         `${cpus().length} CPUs, Node ${process.version}; each server in its own process\n`,
     );
-    console.log('| route | req/s | p50 ms | p99 ms | non-2xx | errors | vs bare |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|');
-    for (const [name, r] of results) {
+    console.log('| route | req/s | req/s range | p50 ms | p99 ms | non-2xx | errors | vs bare |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const r of rows) {
+      const rps = median(r.reqPerSec);
+      const range = `${Math.round(Math.min(...r.reqPerSec))}-${Math.round(Math.max(...r.reqPerSec))}`;
       console.log(
-        `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ` +
-          `${r.non2xx} | ${r.errors} | ${(r.requests.average / base).toFixed(2)} |`,
+        `| ${r.name} | ${Math.round(rps)} | ${range} | ${median(r.p50)} | ${median(r.p99)} | ` +
+          `${r.non2xx} | ${r.errors} | ${(rps / base).toFixed(2)} |`,
       );
     }
   } finally {
