@@ -20,6 +20,12 @@ export const CONFIG_SCHEMA = {
   port: v('PORT', integer(0, 65535), 3000, 'TCP port of the HTTP API (0 picks a free port)'),
   host: v('HOST', text(), '127.0.0.1', 'Address to listen on; 0.0.0.0 in containers'),
   broker: v('MAGNETAR_BROKER', oneOf('embedded', 'pulsar'), 'embedded', 'Which broker to use'),
+  brokerSync: v(
+    'MAGNETAR_BROKER_SYNC',
+    oneOf('FULL', 'NORMAL'),
+    'FULL',
+    'Embedded broker durability: FULL survives power loss, NORMAL a process crash (faster)',
+  ),
   dataDir: v(
     'MAGNETAR_DATA_DIR',
     text(),

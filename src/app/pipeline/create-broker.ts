@@ -12,6 +12,7 @@ export class BrokerModeUnavailableError extends Error {
 }
 
 export async function createBroker(config: Config, dataDir: string): Promise<Broker> {
-  if (config.broker === 'embedded') return createEmbeddedBroker({ dataDir });
+  if (config.broker === 'embedded')
+    return createEmbeddedBroker({ dataDir, synchronous: config.brokerSync });
   throw new BrokerModeUnavailableError(config.broker);
 }
