@@ -39,7 +39,7 @@ async function ours(serviceUrl: string): Promise<Result> {
   const client = new PulsarClient({ serviceUrl });
   try {
     const producer = await client.createProducer({
-      topic: freshTopic('bench-ours'),
+      topic: benchTopic('bench-ours'),
       batchingEnabled: true,
       batchingMaxMessages: BATCH_MAX_MESSAGES,
       batchingMaxBytes: BATCH_MAX_BYTES,
@@ -97,7 +97,7 @@ async function perf(): Promise<Result> {
     ...['-r', '10000000', '-s', String(SIZE)],
     ...['-o', String(MAX_OUTSTANDING), '-bm', String(BATCH_MAX_MESSAGES)],
     ...['-bb', String(BATCH_MAX_BYTES), '-b', String(BATCH_DELAY_MS)],
-    freshTopic('bench-perf'),
+    benchTopic('bench-perf'),
   ];
   const { stdout, stderr } = await promisify(execFile)(PERF, args, {
     maxBuffer: 64 << 20,
@@ -122,7 +122,19 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-const { serviceUrl } = await ensurePulsar();
+const { serviceUrl, adminUrl } = await ensurePulsar();
+// Every run writes gigabytes: its topics are deleted at the end so the bookie can reclaim them.
+const topics: string[] = [];
+function benchTopic(prefix: string): string {
+  const t = freshTopic(prefix);
+  topics.push(t);
+  return t;
+}
+async function deleteTopics(): Promise<void> {
+  for (const t of topics) {
+    await fetch(`${adminUrl}/admin/v2/${t.replace('://', '/')}?force=true`, { method: 'DELETE' });
+  }
+}
 const fmt = (r: Result) =>
   `${r.messages} msgs in ${r.seconds.toFixed(1)} s = ${Math.round(r.msgPerSec)} msg/s (${r.mbitPerSec.toFixed(0)} Mbit/s)`;
 console.log(
@@ -131,15 +143,19 @@ console.log(
 );
 // Rounds alternate the two tools so that load from other processes hits both alike.
 const rounds: Array<{ ours: Result; perf: Result; ratio: number }> = [];
-for (let i = 1; i <= ROUNDS; i++) {
-  const o = await ours(serviceUrl);
-  const p = await perf();
-  rounds.push({ ours: o, perf: p, ratio: o.msgPerSec / p.msgPerSec });
-  console.log(`round ${i}: magnetar (TypeScript): ${fmt(o)}`);
-  console.log(`round ${i}: pulsar-perf (Java):    ${fmt(p)}`);
-  console.log(
-    `round ${i}: ratio magnetar / pulsar-perf: ${(o.msgPerSec / p.msgPerSec).toFixed(2)}`,
-  );
+try {
+  for (let i = 1; i <= ROUNDS; i++) {
+    const o = await ours(serviceUrl);
+    const p = await perf();
+    rounds.push({ ours: o, perf: p, ratio: o.msgPerSec / p.msgPerSec });
+    console.log(`round ${i}: magnetar (TypeScript): ${fmt(o)}`);
+    console.log(`round ${i}: pulsar-perf (Java):    ${fmt(p)}`);
+    console.log(
+      `round ${i}: ratio magnetar / pulsar-perf: ${(o.msgPerSec / p.msgPerSec).toFixed(2)}`,
+    );
+  }
+} finally {
+  await deleteTopics();
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 console.log(
