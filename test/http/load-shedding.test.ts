@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness } from '../app/app-harness.js';
 
 test('a lagging event loop sheds load with a 503 OVERLOADED envelope, then recovers', async (t) => {
-  const h = await startHarness(t, { env: { MAGNETAR_MAX_EVENT_LOOP_DELAY_MS: '50' } });
+  const h = await startHarness(t, { env: { MAGNETAR_MAX_EVENT_LOOP_DELAY_MS: '200' } });
   assert.equal((await h.app.inject({ url: '/api/v1/users' })).statusCode, 200);
   // Block the loop the way a runaway synchronous handler would.
   const until = Date.now() + 1500;
