@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { BatchAckTracker, TimedIds } from './ack-trackers.js';
+import { ChunkAssembler, type Chunk } from './chunk-assembler.js';
 import { toKeyValues } from './batch-payload.js';
 import { BaseCommand_Type as T } from './commands.js';
 import { CompressionError } from './compression/index.js';
 import type { Connection, ConsumerHandler } from './connection.js';
 import { PulsarClientError } from './errors.js';
-import { unpackEntry } from './entry-unpacker.js';
+import { singleMessage, unpackEntry } from './entry-unpacker.js';
 import type { PayloadSection } from './frame-decoder.js';
 import type { Message } from './message.js';
 import { MessageId } from './message-id.js';
@@ -62,6 +63,9 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   private readonly queue: Message[] = [];
   private readonly waiters: Waiter[] = [];
   private readonly batches = new BatchAckTracker();
+  private readonly chunks = new ChunkAssembler();
+  /** Id of a reassembled chunked message -> the entries of all its chunks (acked together). */
+  private readonly chunkEntries = new Map<string, MessageId[]>();
   private readonly unacked = new TimedIds();
   private readonly nacked = new TimedIds();
   private permitsToReturn = 0;
@@ -226,6 +230,12 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   async acknowledgeId(id: MessageId): Promise<void> {
     this.assertOpen();
     this.unacked.remove(id);
+    const chunkEntries = this.chunkEntries.get(id.toString());
+    if (chunkEntries) {
+      this.chunkEntries.delete(id.toString());
+      this.sendAck(AckType.Individual, chunkEntries);
+      return;
+    }
     if (id.batchIndex >= 0 && !this.batches.ack(id)) return;
     this.sendAck(AckType.Individual, [id.entry()]);
   }
@@ -242,6 +252,9 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     }
     const id = message.getMessageId();
     this.unacked.removeUpTo(id);
+    for (const [key, entries] of this.chunkEntries) {
+      if (entries[entries.length - 1].compare(id) <= 0) this.chunkEntries.delete(key);
+    }
     this.batches.ackUpTo(id);
     if (id.batchIndex >= 0 && id.batchIndex < id.batchSize - 1) {
       // Part of a batch: the entry stays unacked; everything before it can go.
@@ -311,9 +324,30 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     for (const m of messages) this.enqueue(m);
   }
 
+  /**
+   * Collects the chunks of a chunked message; delivers it when the last arrives, with the
+   * id of the last chunk (as the Java client does). Chunks that cannot complete are reported
+   * and left unacked, so the broker redelivers them.
+   */
+  private addChunk(chunk: Chunk, redeliveryCount: number): Message[] {
+    const r = this.chunks.add(chunk);
+    if (r.kind !== 'complete') {
+      this.returnPermits(1);
+      if (r.kind === 'dropped') {
+        for (const id of r.ids) this.emit('discarded', { id, reason: 'IncompleteChunkedMessage' });
+      }
+      return [];
+    }
+    const last = r.ids[r.ids.length - 1];
+    const message = singleMessage(r.meta, r.payload, last, redeliveryCount, this.internals.topic);
+    this.chunkEntries.set(last.toString(), r.ids);
+    return [message];
+  }
+
   private unpack(cmd: CommandMessage, section: PayloadSection): Message[] {
     const { topic, partition } = this.internals;
-    const { messages, batched, skipped } = unpackEntry(cmd, section, topic, partition);
+    const { messages, batched, skipped, chunk } = unpackEntry(cmd, section, topic, partition);
+    if (chunk) return this.addChunk(chunk, cmd.redeliveryCount);
     this.returnPermits(skipped);
     if (!batched) return messages;
     const entry = new MessageId(cmd.messageId!.ledgerId, cmd.messageId!.entryId, partition);
@@ -411,7 +445,11 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     const consumerId = this.internals.consumerId;
     if (t === 'Shared' || t === 'KeyShared') {
       const entries = new Map<string, MessageId>();
-      for (const id of ids) entries.set(id.entryKey(), id.entry());
+      for (const id of ids) {
+        const chunkEntries = this.chunkEntries.get(id.toString());
+        this.chunkEntries.delete(id.toString());
+        for (const e of chunkEntries ?? [id]) entries.set(e.entryKey(), e.entry());
+      }
       for (const key of entries.keys()) this.batches.forget(key);
       this.connection.send({
         type: T.REDELIVER_UNACKNOWLEDGED_MESSAGES,
@@ -423,6 +461,8 @@ export class Consumer extends EventEmitter implements ConsumerApi {
       return;
     }
     const dropped = this.queue.splice(0).length;
+    this.chunks.clear();
+    this.chunkEntries.clear();
     this.unacked.clear();
     this.batches.clear();
     this.connection.send({

@@ -9,7 +9,9 @@ import {
   MessageMetadataSchema,
   SingleMessageMetadataSchema,
   type CommandMessage,
+  type MessageMetadata,
 } from './proto/generated/PulsarApi_pb.js';
+import type { Chunk } from './chunk-assembler.js';
 
 export interface UnpackedEntry {
   /** Messages for the application, in entry order. */
@@ -18,11 +20,13 @@ export interface UnpackedEntry {
   batched: boolean;
   /** Batch messages not delivered (compacted out, or already acked per the broker's ack_set). */
   skipped: number;
+  /** Set when the entry is one chunk of a larger message: `messages` is empty then. */
+  chunk?: Chunk;
 }
 
 /**
  * Turns one MESSAGE (command + verified payload section) into application messages:
- * decompresses, and splits a batch into its messages. Throws CompressionError or
+ * decompresses, and splits a batch into its messages. A chunk is handed back as it is. Throws CompressionError or
  * PulsarClientError InvalidMessage for an entry that cannot be read.
  */
 export function unpackEntry(
@@ -33,6 +37,15 @@ export function unpackEntry(
 ): UnpackedEntry {
   const base = cmd.messageId!;
   const meta = decodeMetadata(section.metadata);
+  const id = new MessageId(base.ledgerId, base.entryId, partition);
+  if (meta.numChunksFromMsg > 1) {
+    const chunk = { meta, id, payload: section.payload };
+    return { messages: [], batched: false, skipped: 0, chunk };
+  }
+  if (!isFieldSet(meta, MessageMetadataSchema.field.numMessagesInBatch)) {
+    const message = singleMessage(meta, section.payload, id, cmd.redeliveryCount, topic);
+    return { messages: [message], batched: false, skipped: 0 };
+  }
   const payload = codecForWire(meta.compression).decode(section.payload, meta.uncompressedSize);
   const common = {
     topic,
@@ -40,19 +53,6 @@ export function unpackEntry(
     redeliveryCount: cmd.redeliveryCount,
     producerName: meta.producerName,
   };
-  if (!isFieldSet(meta, MessageMetadataSchema.field.numMessagesInBatch)) {
-    const message = new Message({
-      ...common,
-      data: payload,
-      id: new MessageId(base.ledgerId, base.entryId, partition),
-      properties: fromKeyValues(meta.properties),
-      partitionKey: meta.partitionKey || undefined,
-      orderingKey: keyText(meta.orderingKey),
-      eventTimestamp: Number(meta.eventTime),
-      sequenceId: meta.sequenceId,
-    });
-    return { messages: [message], batched: false, skipped: 0 };
-  }
   const n = meta.numMessagesInBatch;
   const singles = decodeBatch(payload, n);
   const messages: Message[] = [];
@@ -74,6 +74,29 @@ export function unpackEntry(
     );
   });
   return { messages, batched: true, skipped: n - messages.length };
+}
+
+/** A message that is a whole entry (or a reassembled chunked message). */
+export function singleMessage(
+  meta: MessageMetadata,
+  payload: Buffer,
+  id: MessageId,
+  redeliveryCount: number,
+  topic: string,
+): Message {
+  return new Message({
+    topic,
+    publishTimestamp: Number(meta.publishTime),
+    redeliveryCount,
+    producerName: meta.producerName,
+    data: codecForWire(meta.compression).decode(payload, meta.uncompressedSize),
+    id,
+    properties: fromKeyValues(meta.properties),
+    partitionKey: meta.partitionKey || undefined,
+    orderingKey: keyText(meta.orderingKey),
+    eventTimestamp: Number(meta.eventTime),
+    sequenceId: meta.sequenceId,
+  });
 }
 
 function keyText(bytes: Uint8Array): string | undefined {
