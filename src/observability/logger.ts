@@ -8,8 +8,6 @@ export interface LoggerOptions {
   format: 'json' | 'pretty';
   /** Also write JSON lines to this file. */
   file?: string;
-  /** Where stdout-bound lines go; tests pass a capture stream. Default process.stdout. */
-  stdout?: DestinationStream;
 }
 
 export interface AppLogger {
@@ -23,7 +21,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
   const console: DestinationStream =
     opts.format === 'pretty'
       ? pretty({ destination: 1, colorize: process.stdout.isTTY === true, sync: true })
-      : (opts.stdout ?? pino.destination({ dest: 1, sync: false }));
+      : pino.destination({ dest: 1, sync: false });
   const streams: pino.StreamEntry[] = [{ level: 'trace', stream: console }];
   let fileStream: ReturnType<typeof pino.destination> | undefined;
   if (opts.file) {
