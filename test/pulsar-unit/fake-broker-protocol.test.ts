@@ -169,3 +169,36 @@ test('PING is answered with PONG; a silent broker is dropped after two keepalive
   assert.ok(b.of(T.PONG).length >= 1, 'answered the broker PING');
   assert.ok(b.of(T.PING).length >= 1, 'sent keepalive PINGs');
 });
+
+test('a request with no answer times out; a dropped connection fails its pending requests', async (t) => {
+  const silent = await started(t, (cmd) => cmd.type === T.LOOKUP);
+  const client = clientOf(t, silent.url, { operationTimeoutMs: 300 });
+  await assert.rejects(
+    client.createProducer({ topic: 'nobody-answers' }),
+    (e: unknown) => e instanceof PulsarClientError && e.result === 'Timeout',
+  );
+  const dropping = await started(t, (cmd, conn) => {
+    if (cmd.type !== T.LOOKUP) return false;
+    conn.socket.destroy();
+    return true;
+  });
+  await assert.rejects(
+    clientOf(t, dropping.url).createProducer({ topic: 'hang-up' }),
+    (e: unknown) => e instanceof PulsarClientError && e.result === 'ConnectionClosed',
+  );
+});
+
+test('a broker that refuses CONNECT fails the client with the mapped error', async (t) => {
+  const b = await started(t, (cmd, conn) => {
+    if (cmd.type !== T.CONNECT) return false;
+    conn.send({
+      type: T.ERROR,
+      error: { requestId: 0n, error: ServerError.AuthenticationError, message: 'bad token' },
+    });
+    return true;
+  });
+  await assert.rejects(
+    clientOf(t, b.url).createProducer({ topic: 'x' }),
+    (e: unknown) => e instanceof PulsarClientError && e.result === 'AuthenticationError',
+  );
+});
