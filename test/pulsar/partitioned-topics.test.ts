@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { deadLetterTopicName } from '../../src/broker/index.js';
+import { createPulsarBroker } from '../../src/broker/pulsar/index.js';
 import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
+import { javaStringHash } from '../../src/pulsar/routing/index.js';
 import { PulsarClient, partitionTopicName, type Message } from '../../src/pulsar/index.js';
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
 import { PartitionedProducer } from '../../src/pulsar/partitioned-producer.js';
@@ -10,8 +13,8 @@ const PARTITIONS = 5;
 // ASCII, non-ASCII and a surrogate pair: JavaStringHash runs over UTF-16 code units.
 const KEYS = ['user-1', 'user-42', 'order-7', 'Magnetar', 'clé-ü', '😀key'];
 
-async function receiveAll(c: { receive(ms: number): Promise<Message> }, n: number) {
-  const out: Message[] = [];
+async function receiveAll<M>(c: { receive(ms: number): Promise<M> }, n: number) {
+  const out: M[] = [];
   while (out.length < n) out.push(await c.receive(20_000));
   return out;
 }
@@ -105,4 +108,46 @@ test('unkeyed messages spread over every partition, round robin', async (t) => {
   for (let i = 1; i < ids.length; i++) {
     assert.equal(ids[i].partition, (ids[i - 1].partition + 1) % 3);
   }
+});
+
+test('the Broker contract over a partitioned topic: routing, consuming, stats, dead letters', async (t) => {
+  const env = await ensurePulsar();
+  const admin = new PulsarAdmin({ baseUrl: env.adminUrl });
+  const broker = await createPulsarBroker({ serviceUrl: env.serviceUrl, adminUrl: env.adminUrl });
+  t.after(() => broker.close());
+  const topic = freshTopic('broker-partitioned');
+  await admin.createPartitionedTopic(topic, 3);
+  const dlq = await broker.subscribe({
+    topic: deadLetterTopicName(topic, 'sub'),
+    subscription: 'inspect',
+    subscriptionInitialPosition: 'Earliest',
+  });
+  const consumer = await broker.subscribe({
+    topic,
+    subscription: 'sub',
+    subscriptionType: 'Shared',
+    nAckRedeliverTimeoutMs: 200,
+    deadLetterPolicy: { maxRedeliverCount: 1 },
+  });
+  const producer = await broker.createProducer({ topic });
+  const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const ids = await Promise.all(
+    keys.map((k) => producer.send({ data: Buffer.from(`v-${k}`), partitionKey: k })),
+  );
+  keys.forEach((k, i) => assert.equal(ids[i].partition, javaStringHash(k) % 3, `key ${k}`));
+  const got = await receiveAll(consumer, keys.length);
+  const poison = got.find((m) => m.getPartitionKey() === 'c')!;
+  for (const m of got) if (m !== poison) await consumer.acknowledgeId(m.getMessageId());
+  consumer.negativeAcknowledge(poison);
+  const again = await consumer.receive(10_000);
+  assert.equal(again.getRedeliveryCount(), 1);
+  consumer.negativeAcknowledge(again);
+  const dead = await dlq.receive(10_000);
+  assert.equal(dead.getData().toString(), 'v-c');
+  assert.equal(dead.getProperties().REAL_TOPIC, topic);
+  assert.ok((await broker.admin.listTopics()).includes(topic));
+  assert.ok(!(await broker.admin.listTopics()).some((x) => x.startsWith(`${topic}-partition-`)));
+  const stats = await broker.admin.topicStats(topic);
+  // One logical consumer (one per partition underneath, under one name).
+  assert.equal(stats.subscriptions.find((s) => s.name === 'sub')?.consumers, 1);
 });
