@@ -6,12 +6,13 @@
  *     activity consumer recorded the event, both by the service's clock, read from its
  *     database; under the autocannon load, and at a light load (5 clients).
  * Each server runs in its own process; autocannon runs here. Usage: npm run bench:events
- * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, 2).
+ * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, 2),
+ * BENCH_SYNC (broker durability modes to measure, default FULL,NORMAL).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -24,6 +25,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const USERS = 64;
+const SYNC_MODES = (process.env.BENCH_SYNC ?? 'FULL,NORMAL').split(',');
 
 const children: ChildProcess[] = [];
 
@@ -120,31 +122,34 @@ async function latencies(dbFile: string, prefix: string, expected: number): Prom
   }
 }
 
-async function main(): Promise<void> {
+interface ServiceRun {
+  sync: string;
+  result: Result;
+  underLoad: number[];
+  light: number[];
+}
+
+/** One service (`magnetar start`) with the given broker durability: load, then latency. */
+async function benchService(sync: string): Promise<ServiceRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-events-'));
+  const env = {
+    PATH: process.env.PATH,
+    MAGNETAR_DATA_DIR: dataDir,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    MAGNETAR_RATE_LIMIT_MAX: '1000000000',
+    MAGNETAR_BROKER_SYNC: sync,
+  };
+  // At LOG_LEVEL=warn the service does not log its address: give it a free port and poll.
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const api = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   try {
-    const bareUrl = await startServer(['--import', 'tsx', 'bench/events-bare-server.ts'], {
-      PATH: process.env.PATH,
-    });
-    const env = {
-      PATH: process.env.PATH,
-      MAGNETAR_DATA_DIR: dataDir,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      MAGNETAR_RATE_LIMIT_MAX: '1000000000',
-    };
-    // At LOG_LEVEL=warn the service does not log its address: give it a free port and poll.
-    const port = await freePort();
-    const apiUrl = `http://127.0.0.1:${port}`;
-    const api = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
-      cwd: ROOT,
-      env: { ...env, PORT: String(port) },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    children.push(api);
     await waitReady(apiUrl);
-    process.stderr.write(`bench: bare Fastify at ${bareUrl}, Magnetar at ${apiUrl}\n`);
     const minted = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', 'token', '--sub', 'bench', '--scope', 'events:write'],
@@ -152,65 +157,76 @@ async function main(): Promise<void> {
     );
     if (minted.status !== 0) throw new Error(`token: ${minted.stderr}`);
     const auth = `Bearer ${minted.stdout.trim()}`;
-
-    const results: [string, Result][] = [];
-    results.push(
-      await run(
-        'POST /events (bare Fastify, same validation)',
-        postEvents(bareUrl, '/events', undefined, 'bare'),
-      ),
-    );
-    // Warm-up requests of the service use another user prefix so latency counts only the run.
-    const opts = postEvents(apiUrl, '/api/v1/events', auth, 'load');
-    process.stderr.write('bench: POST /api/v1/events\n');
+    process.stderr.write(`bench: POST /api/v1/events, MAGNETAR_BROKER_SYNC=${sync}\n`);
+    // Warm-up events use another user prefix so the latency counts only the measured run.
     if (WARMUP > 0)
       await autocannon({
         ...postEvents(apiUrl, '/api/v1/events', auth, 'warm'),
         duration: WARMUP,
         connections: CONNECTIONS,
       });
-    const loaded = await autocannon({ ...opts, duration: DURATION, connections: CONNECTIONS });
-    results.push(['POST /api/v1/events (Magnetar)', loaded]);
-
+    const result = await autocannon({
+      ...postEvents(apiUrl, '/api/v1/events', auth, 'load'),
+      duration: DURATION,
+      connections: CONNECTIONS,
+    });
     const dbFile = join(dataDir, 'magnetar.db');
-    const underLoad = await latencies(dbFile, 'load', loaded['2xx']);
-    // Light load: 5 clients, 2000 events, after the backlog drained.
-    const light = await autocannon({
+    const underLoad = await latencies(dbFile, 'load', result['2xx']);
+    // Light load after the backlog drained: 5 clients, 2000 events.
+    const lightRun = await autocannon({
       ...postEvents(apiUrl, '/api/v1/events', auth, 'light'),
       connections: 5,
       amount: 2000,
     });
-    const lightLat = await latencies(dbFile, 'light', light['2xx']);
+    const light = await latencies(dbFile, 'light', lightRun['2xx']);
+    return { sync, result, underLoad, light };
+  } finally {
+    if (api.exitCode === null) {
+      api.kill('SIGTERM');
+      await once(api, 'exit');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
 
-    const base = results[0][1].requests.average;
+async function main(): Promise<void> {
+  try {
+    const bareUrl = await startServer(['--import', 'tsx', 'bench/events-bare-server.ts'], {
+      PATH: process.env.PATH,
+    });
+    const [, bare] = await run(
+      'POST /events (bare Fastify, same validation)',
+      postEvents(bareUrl, '/events', undefined, 'bare'),
+    );
+    const runs: ServiceRun[] = [];
+    for (const sync of SYNC_MODES) runs.push(await benchService(sync));
+
+    const base = bare.requests.average;
     console.log(
       `\nautocannon: ${CONNECTIONS} connections, ${DURATION}s per route after ${WARMUP}s warm-up; ` +
-        `${cpus().length} CPUs, Node ${process.version}; servers in separate processes; ` +
-        `the service also runs both consumers on the same 2 cores\n`,
+        `${cpus().length} CPUs, Node ${process.version}, load average ${loadavg()[0].toFixed(1)}; ` +
+        `servers in separate processes; the service also runs both consumers on the same cores\n`,
     );
-    console.log('| route | req/s | p50 ms | p99 ms | non-2xx | errors | vs bare |');
+    console.log('| route | req/s | p50 ms | p99 ms | non-2xx | errors | req/s vs bare |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
-    for (const [name, r] of results) {
+    const row = (name: string, r: Result) =>
       console.log(
         `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ` +
           `${r.non2xx} | ${r.errors} | ${(r.requests.average / base).toFixed(2)} |`,
       );
-    }
-    const [, svc] = results[1];
-    console.log(
-      `\nratio POST /api/v1/events vs bare: req/s ${(svc.requests.average / base).toFixed(2)}, ` +
-        `p50 ${results[0][1].latency.p50} -> ${svc.latency.p50} ms, p99 ${results[0][1].latency.p99} -> ${svc.latency.p99} ms`,
-    );
+    row('POST /events (bare Fastify, same validation)', bare);
+    for (const r of runs) row(`POST /api/v1/events, MAGNETAR_BROKER_SYNC=${r.sync}`, r.result);
+
     console.log('\n| publish-to-activity | events | p50 ms | p99 ms | max ms |');
     console.log('|---|---:|---:|---:|---:|');
-    for (const [name, l] of [
-      [`under the load above (${CONNECTIONS} connections)`, underLoad],
-      ['light load (5 clients, 2000 events)', lightLat],
-    ] as const) {
-      console.log(
-        `| ${name} | ${l.length} | ${percentile(l, 50)} | ${percentile(l, 99)} | ${l[l.length - 1]} |`,
-      );
-    }
+    for (const r of runs)
+      for (const [name, l] of [
+        [`${r.sync}, under the load above`, r.underLoad],
+        [`${r.sync}, light load (5 clients, 2000 events)`, r.light],
+      ] as const)
+        console.log(
+          `| ${name} | ${l.length} | ${percentile(l, 50)} | ${percentile(l, 99)} | ${l[l.length - 1]} |`,
+        );
   } finally {
     for (const c of children) {
       if (c.exitCode === null) {
@@ -218,7 +234,6 @@ async function main(): Promise<void> {
         await once(c, 'exit');
       }
     }
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

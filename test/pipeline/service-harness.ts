@@ -28,7 +28,7 @@ export interface ServiceUnderTest {
     status: number;
     headers: Headers;
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies of many shapes
-    body: { code: number; message: string; data: any };
+    body: any; // an envelope {code, message, data} under /api; /readyz has {status, checks}
   }>;
 }
 

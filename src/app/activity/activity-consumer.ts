@@ -6,6 +6,7 @@ import {
   type DomainEvent,
 } from '../../messaging/index.js';
 import { USER_EVENTS_TOPIC } from '../events/event-publisher.js';
+import { GroupWriter } from '../db/group-writer.js';
 import { ActivityStore } from './activity-store.js';
 
 export function activityConsumer(
@@ -14,16 +15,18 @@ export function activityConsumer(
   decode: (data: Buffer) => DomainEvent = decodeEvent,
 ): ConsumerDefinitionInput {
   const store = new ActivityStore(db);
+  // Handlers running at once share one commit per event-loop turn.
+  const writer = new GroupWriter(db, (event: DomainEvent) => store.record(event));
   return {
     topic: USER_EVENTS_TOPIC,
     subscription: 'activity',
     type: 'KeyShared',
-    concurrency: 8,
+    concurrency: 32,
     retry: { maxAttempts: 5, backoff: { initialMs: 1000, multiplier: 2, maxMs: 60_000 } },
     // The store's unique event id is the durable record of what was handled.
     dedupe: { has: (_scope, eventId) => store.has(eventId), add: () => undefined },
     handler: async (message) => {
-      store.record(decode(message.getData()));
+      await writer.write(decode(message.getData()));
     },
     ...overrides,
   };

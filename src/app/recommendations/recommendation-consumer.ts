@@ -6,6 +6,7 @@ import {
   type DomainEvent,
 } from '../../messaging/index.js';
 import { USER_EVENTS_TOPIC } from '../events/event-publisher.js';
+import { GroupWriter } from '../db/group-writer.js';
 import { RecommendationStore } from './recommendation-store.js';
 
 export function recommendationConsumer(
@@ -14,16 +15,17 @@ export function recommendationConsumer(
   decode: (data: Buffer) => DomainEvent = decodeEvent,
 ): ConsumerDefinitionInput {
   const store = new RecommendationStore(db);
+  const writer = new GroupWriter(db, (event: DomainEvent) => store.record(event));
   return {
     topic: USER_EVENTS_TOPIC,
     subscription: 'recommendations',
     type: 'KeyShared',
-    concurrency: 8,
+    concurrency: 32,
     retry: { maxAttempts: 5, backoff: { initialMs: 1000, multiplier: 2, maxMs: 60_000 } },
     // record() ignores an event id it has seen, inside the same transaction as the counts.
     dedupe: false,
     handler: async (message) => {
-      store.record(decode(message.getData()));
+      await writer.write(decode(message.getData()));
     },
     ...overrides,
   };
