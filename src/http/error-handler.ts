@@ -35,7 +35,7 @@ export function toAppError(err: unknown): AppError {
 }
 
 /**
- * Installs the error and not-found handlers: every failure leaves as the envelope with the
+ * Installs the error handler: every failure leaves as the envelope with the
  * catalogue's status. Internal errors carry only the request id; their stack goes to the log.
  */
 export function installErrorHandlers(app: FastifyInstance): void {
@@ -48,12 +48,13 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (appErr.statusCode >= 500) request.log.warn({ err: appErr }, appErr.message);
     return sendError(reply, appErr, appErr.data);
   });
+}
 
-  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    return sendError(reply, new AppError('ROUTE_NOT_FOUND'), {
-      method: request.method,
-      url: request.url.split('?')[0],
-    });
+/** The 404 envelope for a URL no route matches. */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(reply, new AppError('ROUTE_NOT_FOUND'), {
+    method: request.method,
+    url: request.url.split('?')[0],
   });
 }
 

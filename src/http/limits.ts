@@ -13,9 +13,13 @@ export interface RateLimitOptions {
 /**
  * Per-client rate limit: a client is its token subject when it sends a valid token, else its
  * IP. Routes opt out with `config: { rateLimit: false }` (health, readiness, metrics do).
+ * Resolves false when rate limiting is turned off.
  */
-export async function registerRateLimit(app: FastifyInstance, opts: RateLimitOptions) {
-  if (opts.max === 0) return;
+export async function registerRateLimit(
+  app: FastifyInstance,
+  opts: RateLimitOptions,
+): Promise<boolean> {
+  if (opts.max === 0) return false;
   await app.register(rateLimit, {
     global: true,
     max: opts.max,
@@ -27,6 +31,7 @@ export async function registerRateLimit(app: FastifyInstance, opts: RateLimitOpt
     errorResponseBuilder: (_request, ctx) =>
       new AppError('RATE_LIMITED', { limit: ctx.max, retryAfterMs: ctx.ttl }),
   });
+  return true;
 }
 
 class OverloadedError extends AppError {

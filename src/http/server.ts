@@ -5,7 +5,7 @@ import cors from '@fastify/cors';
 import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
-import { installErrorHandlers } from './error-handler.js';
+import { installErrorHandlers, notFoundHandler } from './error-handler.js';
 import { genRequestId, installRequestIdHeader } from './request-id.js';
 import { createValidatorCompiler } from './validation.js';
 import { registerAuth } from './auth.js';
@@ -70,7 +70,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   });
   await registerLoadShedding(app, opts.maxEventLoopDelayMs);
   await registerAuth(app, opts.jwtSecret);
-  await registerRateLimit(app, opts.rateLimit);
+  const rateLimited = await registerRateLimit(app, opts.rateLimit);
+  // Unknown URLs count against the limit too, so probing for routes costs a scanner its budget.
+  app.setNotFoundHandler(rateLimited ? { preHandler: app.rateLimit() } : {}, notFoundHandler);
   installHttpMetrics(app, opts.registry);
   await registerOpenApi(app, opts.openApi);
   return app as unknown as HttpServer;

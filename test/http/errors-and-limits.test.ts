@@ -160,3 +160,12 @@ test('behind a trusted proxy, anonymous clients are told apart by X-Forwarded-Fo
   assert.equal((await from('203.0.113.1')).statusCode, 429);
   assert.equal((await from('203.0.113.2')).statusCode, 200);
 });
+
+test('requests for unknown URLs count against the rate limit', async (t) => {
+  const h = await startHarness(t, { env: { MAGNETAR_RATE_LIMIT_MAX: '2' } });
+  const statuses = [];
+  for (const path of ['/admin.php', '/.env', '/wp-login.php']) {
+    statuses.push((await h.app.inject({ url: path })).statusCode);
+  }
+  assert.deepEqual(statuses, [404, 404, 429]);
+});
