@@ -233,11 +233,10 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     const chunkEntries = this.chunkEntries.get(id.toString());
     if (chunkEntries) {
       this.chunkEntries.delete(id.toString());
-      this.sendAck(AckType.Individual, chunkEntries);
-      return;
+      return this.ackWithReceipt(AckType.Individual, chunkEntries);
     }
     if (id.batchIndex >= 0 && !this.batches.ack(id)) return;
-    this.sendAck(AckType.Individual, [id.entry()]);
+    return this.ackWithReceipt(AckType.Individual, [id.entry()]);
   }
 
   /** Acks this message and every earlier one (Exclusive and Failover only). */
@@ -259,13 +258,36 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     if (id.batchIndex >= 0 && id.batchIndex < id.batchSize - 1) {
       // Part of a batch: the entry stays unacked; everything before it can go.
       if (id.entryId > 0n) {
-        this.sendAck(AckType.Cumulative, [
+        return this.ackWithReceipt(AckType.Cumulative, [
           new MessageId(id.ledgerId, id.entryId - 1n, id.partition),
         ]);
       }
       return;
     }
-    this.sendAck(AckType.Cumulative, [id.entry()]);
+    return this.ackWithReceipt(AckType.Cumulative, [id.entry()]);
+  }
+
+  /**
+   * Sends an ACK; with ackReceiptEnabled, resolves only once the broker confirmed it
+   * (ACK_RESPONSE), so what follows (stats, a restart) sees the ack.
+   */
+  private async ackWithReceipt(ackType: AckType, ids: MessageId[]): Promise<void> {
+    if (!this.opts.ackReceiptEnabled) return this.sendAck(ackType, ids);
+    // Disconnected: the broker redelivers the message, as for a lost fire-and-forget ack.
+    if (this.state !== 'ready' || this.connection.isClosed) return;
+    const requestId = this.connection.newRequestId();
+    await this.connection.request(
+      {
+        type: T.ACK,
+        ack: {
+          consumerId: this.internals.consumerId,
+          ackType,
+          messageId: ids.map(toIdData),
+          requestId,
+        },
+      },
+      requestId,
+    );
   }
 
   /** Asks for redelivery of this message after nAckRedeliverTimeoutMs. */

@@ -113,6 +113,8 @@ export interface ConsumerOptions {
   ackTimeoutMs?: number;
   /** Delay before a negatively acked message is redelivered. Default 60000. */
   nAckRedeliverTimeoutMs?: number;
+  /** Acks resolve once the broker confirmed them (Java's ackReceiptEnabled). Default false. */
+  ackReceiptEnabled?: boolean;
   /** Failover: lower value wins the active role. Default 0. */
   priorityLevel?: number;
   /** Called with each message instead of queuing it for `receive`; one at a time. */
@@ -126,6 +128,7 @@ export const CONSUMER_DEFAULTS = {
   subscriptionInitialPosition: 'Latest',
   receiverQueueSize: 1000,
   ackTimeoutMs: 0,
+  ackReceiptEnabled: false,
   nAckRedeliverTimeoutMs: 60_000,
   priorityLevel: 0,
 } as const;
