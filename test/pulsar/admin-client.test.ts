@@ -80,3 +80,23 @@ test('namespace deduplication policy can be read back', async (t) => {
     return err instanceof PulsarAdminError && (err.code === 'NotFound' || err.code === 'Forbidden');
   });
 });
+
+test('with ackReceiptEnabled an awaited ack is already in the backlog the admin API reports', async (t) => {
+  const { admin, client } = await setup(t);
+  const topic = freshTopic('ack-receipt');
+  const consumer = await client.subscribe({
+    topic,
+    subscription: 's',
+    subscriptionType: 'Shared',
+    ackReceiptEnabled: true,
+  });
+  const producer = await client.createProducer({ topic, batchingEnabled: false });
+  for (let i = 0; i < 20; i++) await producer.send({ data: Buffer.from(`m${i}`) });
+  for (let i = 0; i < 20; i++) {
+    await consumer.acknowledge(await consumer.receive(10_000));
+    if (i % 5 === 4) {
+      const s = (await admin.topicStats(topic)).subscriptions[0];
+      assert.equal(s.msgBacklog, 20 - (i + 1));
+    }
+  }
+});

@@ -55,6 +55,8 @@ export class PulsarBrokerConsumer implements Consumer {
         receiverQueueSize: config.receiverQueueSize,
         ackTimeoutMs: config.ackTimeoutMs,
         nAckRedeliverTimeoutMs: config.nAckRedeliverTimeoutMs,
+        // acknowledge() resolves once the broker has the ack, as on the embedded broker.
+        ackReceiptEnabled: true,
       }),
     );
     const consumer = new PulsarBrokerConsumer(inner, config, letters, onClose);
