@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, ERROR_CATALOGUE, type ErrorName } from './errors.js';
 import { failure } from './envelope.js';
 import { toFieldErrors } from './validation.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 /** Fastify's own error codes and the catalogue entries they become. */
 const FASTIFY_CODES: Record<string, ErrorName> = {
@@ -12,6 +13,7 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
   FST_ERR_CTP_INVALID_TYPE: 'BAD_REQUEST',
   FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  FST_ERR_BAD_URL: 'BAD_REQUEST',
 };
 
 /** Maps anything thrown into an AppError; unknown errors become INTERNAL. */
@@ -30,6 +32,10 @@ export function toAppError(err: unknown): AppError {
   // Fastify's JSON parser reports a syntax error as a plain 400 SyntaxError.
   if (err instanceof SyntaxError && fe.statusCode === 400) {
     return new AppError('MALFORMED_JSON', null, { cause: err });
+  }
+  // Any other client error Fastify or a plugin reports keeps its 4xx meaning, not a 500.
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError('BAD_REQUEST', { reason: fe.message }, { cause: err });
   }
   return new AppError('INTERNAL', null, { cause: err });
 }
@@ -56,6 +62,21 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): F
     method: request.method,
     url: request.url.split('?')[0],
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` hook: errors raised before routing (a URL that is not valid
+ * percent-encoding) would otherwise bypass the error handler and its envelope.
+ */
+export function frameworkErrorHandler(
+  err: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  // No hook has run yet, so the request id header is set here.
+  reply.header(REQUEST_ID_HEADER, request.id);
+  const appErr = toAppError(err);
+  return sendError(reply, appErr, appErr.data);
 }
 
 function sendError(reply: FastifyReply, err: AppError, data: unknown): FastifyReply {

@@ -5,7 +5,7 @@ import cors from '@fastify/cors';
 import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
-import { installErrorHandlers, notFoundHandler } from './error-handler.js';
+import { frameworkErrorHandler, installErrorHandlers, notFoundHandler } from './error-handler.js';
 import { genRequestId, installRequestIdHeader } from './request-id.js';
 import { createValidatorCompiler } from './validation.js';
 import { registerAuth } from './auth.js';
@@ -50,6 +50,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     // Requests arriving while closing get our SHUTTING_DOWN envelope instead.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());

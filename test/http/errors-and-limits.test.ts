@@ -169,3 +169,15 @@ test('requests for unknown URLs count against the rate limit', async (t) => {
   }
   assert.deepEqual(statuses, [404, 404, 429]);
 });
+
+test('a URL that is not valid percent-encoding gets a 400 envelope', async (t) => {
+  const h = await startHarness(t);
+  const res = await h.app.inject({
+    url: '/api/v1/users/%zz',
+    headers: { 'x-request-id': 'bad-url' },
+  });
+  assert.equal(res.statusCode, 400);
+  assert.equal(res.json().code, 40003);
+  assert.equal(res.json().message, 'Bad request');
+  assert.equal(res.headers['x-request-id'], 'bad-url');
+});
