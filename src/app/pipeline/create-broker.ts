@@ -1,18 +1,15 @@
-/** The broker of the configured mode. */
+/** The broker of the configured mode: embedded (SQLite in the data dir) or a Pulsar cluster. */
 import type { Broker } from '../../broker/index.js';
 import { createEmbeddedBroker } from '../../broker/index.js';
+import { createPulsarBroker } from '../../broker/pulsar/index.js';
 import type { Config } from '../../config/index.js';
 
-export class BrokerModeUnavailableError extends Error {
-  readonly code = 'BROKER_MODE_UNAVAILABLE';
-  constructor(mode: string) {
-    super(`MAGNETAR_BROKER=${mode} is not available in this build; use MAGNETAR_BROKER=embedded`);
-    this.name = 'BrokerModeUnavailableError';
-  }
-}
-
 export async function createBroker(config: Config, dataDir: string): Promise<Broker> {
-  if (config.broker === 'embedded')
-    return createEmbeddedBroker({ dataDir, synchronous: config.brokerSync });
-  throw new BrokerModeUnavailableError(config.broker);
+  if (config.broker === 'pulsar')
+    return createPulsarBroker({
+      serviceUrl: config.pulsarServiceUrl,
+      adminUrl: config.pulsarAdminUrl,
+      ...(config.pulsarToken === undefined ? {} : { token: config.pulsarToken }),
+    });
+  return createEmbeddedBroker({ dataDir, synchronous: config.brokerSync });
 }

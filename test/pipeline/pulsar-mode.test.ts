@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createPulsarBroker } from '../../src/broker/pulsar/index.js';
+import type { Middleware } from '../../src/messaging/index.js';
+import { ensurePulsar } from '../helpers/pulsar.js';
+import { eventually, startServiceUnderTest } from './service-harness.js';
+
+test('on a real Pulsar standalone: 202 events reach activity once; a poison message is dead-lettered and replayed', async (t) => {
+  const env = await ensurePulsar();
+  const run = randomBytes(4).toString('hex');
+  const broker = await createPulsarBroker({ serviceUrl: env.serviceUrl, adminUrl: env.adminUrl });
+  let fixed = false;
+  // A consumer bug that the "deploy" below fixes: events of this item fail.
+  const buggy: Middleware = (next) => async (message, ctx) => {
+    if (!fixed && message.getProperties().eventId === `poison-${run}`) throw new Error('bug');
+    return next(message, ctx);
+  };
+  const s = await startServiceUnderTest(
+    t,
+    {
+      broker,
+      consumers: {
+        retry: { maxAttempts: 3, backoff: { initialMs: 200, multiplier: 2 } },
+        middleware: [buggy],
+      },
+    },
+    {
+      MAGNETAR_BROKER: 'pulsar',
+      PULSAR_SERVICE_URL: env.serviceUrl,
+      PULSAR_ADMIN_URL: env.adminUrl,
+    },
+  );
+  const user = `pulsar-user-${run}`;
+  const accepted: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const res = await s.request('POST', '/api/v1/events', {
+      type: 'item.viewed',
+      userId: user,
+      itemId: `i${i}`,
+    });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    accepted.push(res.body.data.eventId);
+  }
+  const batch = await s.request('POST', '/api/v1/events/batch', {
+    events: Array.from({ length: 20 }, (_, i) => ({
+      type: 'item.liked',
+      userId: user,
+      itemId: `b${i}`,
+    })),
+  });
+  assert.equal(batch.status, 202);
+  accepted.push(...batch.body.data.items.map((x: { eventId: string }) => x.eventId));
+  const page = await eventually(
+    () => s.request('GET', `/api/v1/users/${user}/activity?limit=100`),
+    (r) => r.body.data.items.length >= accepted.length,
+    30_000,
+  );
+  const ids = page.body.data.items.map((x: { eventId: string }) => x.eventId);
+  assert.deepEqual([...ids].sort(), [...accepted].sort());
+  const ready = await s.request('GET', '/readyz');
+  assert.equal(ready.status, 200, JSON.stringify(ready.body));
+
+  // The poison message: retried, dead-lettered with its reason, replayed once fixed.
+  const producer = await broker.createProducer({ topic: 'user-events' });
+  await producer.send({
+    data: Buffer.from(
+      JSON.stringify({
+        eventId: `poison-${run}`,
+        type: 'x',
+        userId: user,
+        occurredAt: new Date().toISOString(),
+      }),
+    ),
+    partitionKey: user,
+    properties: { eventId: `poison-${run}` },
+  });
+  await producer.close();
+  const mine = (r: { body: { data: { items: Array<{ properties: Record<string, string> }> } } }) =>
+    r.body.data.items.filter((d) => d.properties.eventId === `poison-${run}`);
+  const listed = await eventually(
+    () => s.request('GET', '/api/v1/admin/dlq?topic=user-events&subscription=activity&limit=500'),
+    (r) => mine(r).length === 1,
+    30_000,
+  );
+  const [dead] = mine(listed) as unknown as Array<{
+    messageId: string;
+    reason: Record<string, unknown>;
+  }>;
+  assert.equal(dead.reason.attempts, 3);
+  assert.equal(dead.reason.error, 'bug');
+  fixed = true;
+  const replay = await s.request('POST', '/api/v1/admin/dlq/replay', {
+    topic: 'user-events',
+    subscription: 'activity',
+    ids: [dead.messageId],
+  });
+  assert.equal(replay.body.data.replayed, 1);
+  await eventually(
+    () => s.request('GET', `/api/v1/users/${user}/activity?limit=100`),
+    (r) => r.body.data.items.some((x: { eventId: string }) => x.eventId === `poison-${run}`),
+    30_000,
+  );
+});
