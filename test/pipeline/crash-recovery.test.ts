@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,12 @@ async function activityIds(url: string, userId: string): Promise<string[]> {
   return ids;
 }
 
-test('SIGKILL under load, restart on the same data dir: every 202 event is in activity exactly once', async (t) => {
+/**
+ * Runs the service as a child under load from 16 clients, stops it with `signal` mid-load,
+ * restarts it on the same data dir, and checks every event that got a 202 is in activity
+ * exactly once.
+ */
+async function stopUnderLoadAndRestart(t: TestContext, signal: 'SIGKILL' | 'SIGTERM') {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-crash-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const first = await startChildService(t, dataDir);
@@ -65,14 +70,16 @@ test('SIGKILL under load, restart on the same data dir: every 202 event is in ac
   const clients = Array.from({ length: 16 }, (_, n) => client(n));
   // Let the load run and the consumers get behind, then kill without warning.
   while (accepted.size < 1500) await new Promise((r) => setTimeout(r, 20));
-  first.child.kill('SIGKILL');
+  first.child.kill(signal);
   const exit = await exitOf(first.child);
   stop = true;
   await Promise.all(clients);
-  assert.equal(exit.signal, 'SIGKILL');
+  if (signal === 'SIGKILL') assert.equal(exit.signal, 'SIGKILL');
+  // SIGTERM: stop taking requests (503), drain the consumers, flush, close, exit 0.
+  else assert.equal(exit.code, 0, first.output().slice(-2000));
   assert.ok(accepted.size >= 1500, `accepted ${accepted.size}`);
 
-  // How far the consumers had got when the process died (the rest must come on restart).
+  // How far the consumers had got when the process stopped (the rest must come on restart).
   const db = new Database(join(dataDir, 'magnetar.db'), { readonly: true });
   const before = (db.prepare('SELECT count(*) AS n FROM activity').get() as { n: number }).n;
   db.close();
@@ -108,12 +115,18 @@ test('SIGKILL under load, restart on the same data dir: every 202 event is in ac
   // fewer than accepted, never twice.
   assert.ok(total >= accepted.size);
   t.diagnostic(
-    `accepted ${accepted.size}, in activity before the kill ${before}, after restart ${total}, ` +
+    `accepted ${accepted.size}, in activity before the stop ${before}, after restart ${total}, ` +
       `refused ${refused}, cut off ${failed}`,
   );
 
-  // A clean stop now: SIGTERM drains and exits 0.
+  // A clean stop of the restarted service: SIGTERM drains and exits 0.
   second.child.kill('SIGTERM');
   const stopped = await exitOf(second.child);
   assert.equal(stopped.code, 0, second.output().slice(-2000));
-});
+}
+
+test('SIGKILL under load, restart on the same data dir: every 202 event is in activity exactly once', (t) =>
+  stopUnderLoadAndRestart(t, 'SIGKILL'));
+
+test('SIGTERM under load drains cleanly: after a restart every 202 event is in activity exactly once', (t) =>
+  stopUnderLoadAndRestart(t, 'SIGTERM'));
