@@ -4,6 +4,7 @@
  * on stop (no new messages, in-flight ones finish and are acked within a deadline, then the
  * subscription is closed so anything unfinished is redelivered).
  */
+import { setMaxListeners } from 'node:events';
 import type { Broker, Consumer, Message } from '../broker/index.js';
 import { isBrokerError } from '../broker/index.js';
 import type { ConsumerDefinition } from './consumer-definition.js';
@@ -64,6 +65,13 @@ export class ConsumerRunner {
     this.logger = deps.logger ?? silentLogger;
     this.now = deps.now ?? Date.now;
     this.scheduler = new KeyedScheduler(definition.concurrency, definition.concurrency * 2);
+    // Every running handler listens on these (through the timeout middleware): as many
+    // listeners as messages in flight is expected, not a leak.
+    setMaxListeners(
+      definition.concurrency * 2 + 10,
+      this.stopController.signal,
+      this.handlerAbort.signal,
+    );
     const d = definition;
     const store = d.dedupe === undefined ? new MemoryDedupeStore() : d.dedupe;
     this.chain = compose(

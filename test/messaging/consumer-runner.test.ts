@@ -154,3 +154,25 @@ test('a throwing dead-letter publish nacks; the message comes back and is not lo
   broker.connected = true;
   await until(() => runs === 2);
 });
+
+test('many handlers in flight raise no listener-leak warning', async (t) => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  let done = 0;
+  const { broker, runner } = setup(
+    t,
+    async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      done++;
+    },
+    { concurrency: 32 },
+  );
+  await runner.start();
+  for (let i = 0; i < 64; i++)
+    await broker.store(TOPIC, { data: Buffer.from(String(i)), partitionKey: `k${i}` });
+  await until(() => done === 64);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(warnings, []);
+});
