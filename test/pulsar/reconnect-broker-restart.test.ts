@@ -83,6 +83,8 @@ test(
     await waitFor('traffic before the restart', () => received.size >= 100, 30_000);
     const stoppedAt = Date.now();
     await harness(['stop'], env);
+    // Readiness follows the connection: the broker reports itself down while it is away.
+    await waitFor('isConnected() false', () => !broker.isConnected(), 10_000);
     const sentWhileDown = sends.length;
     await harness(['start'], env);
     const downMs = Date.now() - stoppedAt;
@@ -102,5 +104,6 @@ test(
     assert.deepEqual(missing, []);
     assert.deepEqual(twice, []);
     assert.ok(producer.isConnected());
+    assert.ok(broker.isConnected());
   },
 );

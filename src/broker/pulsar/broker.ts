@@ -41,7 +41,7 @@ export function defaultAdminUrl(serviceUrl: string): string {
 export class PulsarBroker implements Broker {
   readonly kind = 'pulsar' as const;
   readonly admin: BrokerAdmin;
-  private readonly open = new Set<{ close(): Promise<void> }>();
+  private readonly open = new Set<{ close(): Promise<void>; isConnected(): boolean }>();
   private closed = false;
   private connected = false;
 
@@ -117,8 +117,14 @@ export class PulsarBroker implements Broker {
     return consumer;
   }
 
+  /**
+   * False while any producer or consumer is away (broker restarting, topic moving), so
+   * readiness turns 503 and publishers refuse at once instead of queueing.
+   */
   isConnected(): boolean {
-    return !this.closed && this.connected;
+    if (this.closed || !this.connected) return false;
+    for (const x of this.open) if (!x.isConnected()) return false;
+    return true;
   }
 
   async close(): Promise<void> {
