@@ -23,7 +23,7 @@ function setup(t: { after(fn: () => Promise<void>): void }, handler: Handler, ex
       subscription: 'sub',
       concurrency: 4,
       handler,
-      retry: { maxAttempts: 3, backoff: { initialMs: 20, multiplier: 2, jitter: 0 } },
+      retry: { maxAttempts: 3, backoff: { initialMs: 50, multiplier: 2, jitter: 0 } },
       ...extra,
     }),
     {
@@ -69,7 +69,7 @@ test('a message that always fails is retried maxAttempts times with growing dela
   await until(() => (broker.topics.get(DLQ)?.length ?? 0) === 1);
   assert.equal(times.length, 3);
   const gaps = [times[1] - times[0], times[2] - times[1]];
-  assert.ok(gaps[0] >= 18 && gaps[1] >= 38 && gaps[1] > gaps[0], `gaps ${gaps}`);
+  assert.ok(gaps[0] >= 45 && gaps[1] >= 95 && gaps[1] > gaps[0], `gaps ${gaps}`);
   const [dead] = broker.topics.get(DLQ)!;
   assert.equal(dead.data.toString(), 'poison');
   assert.equal(dead.partitionKey, 'u1');
