@@ -37,7 +37,7 @@ test('a malformed message is retried maxAttempts times with growing delays, dead
     return next(message, ctx);
   };
   const consumers = {
-    retry: { maxAttempts: 4, backoff: { initialMs: 100, multiplier: 2, jitter: 0.2 } },
+    retry: { maxAttempts: 4, backoff: { initialMs: 150, multiplier: 2, jitter: 0.2 } },
     middleware: [recordAttempts],
   };
   const broker = await createEmbeddedBroker({ dataDir });
@@ -64,8 +64,8 @@ test('a malformed message is retried maxAttempts times with growing delays, dead
       `${subscription} attempts`,
     );
     const gaps = mine.slice(1).map((a, i) => a.at - mine[i].at);
-    // Backoff 100, 200, 400 ms less up to 20% jitter: each gap at least the last one.
-    assert.ok(gaps[0] >= 75, `gaps ${gaps}`);
+    // Backoff 150, 300, 600 ms less up to 20% jitter: each gap at least the last one.
+    assert.ok(gaps[0] >= 110, `gaps ${gaps}`);
     for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i] > gaps[i - 1], `gaps ${gaps}`);
   }
   for (const dead of listed.body.data.items) {
