@@ -19,6 +19,7 @@ import { metrics as metricsMiddleware } from './middleware/metrics.js';
 import { recover } from './middleware/recover.js';
 import { retry } from './middleware/retry.js';
 import { timeout } from './middleware/timeout.js';
+import { tracing } from './middleware/tracing.js';
 
 export type ConsumerState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -76,6 +77,7 @@ export class ConsumerRunner {
     const store = d.dedupe === undefined ? new MemoryDedupeStore() : d.dedupe;
     this.chain = compose(
       metricsMiddleware(deps.metrics ?? noopMetrics),
+      tracing(),
       recover(),
       deadLetter({ topic: d.deadLetterTopic, sink: deps.deadLetterSink }),
       retry({ maxAttempts: d.maxAttempts, backoff: d.backoff, random: deps.random }),

@@ -56,6 +56,7 @@ export {
 } from './middleware/dead-letter.js';
 export { dedupe, type DedupeOptions } from './middleware/dedupe.js';
 export { metrics as metricsMiddleware } from './middleware/metrics.js';
+export { tracing, parentContext } from './middleware/tracing.js';
 export {
   DeadLetterAdmin,
   InvalidCursorError,
