@@ -7,7 +7,7 @@ import { SERVICE_EXTENSIONS } from '../../app/extensions.js';
 export function addStartCommands(program: Command): void {
   program
     .command('start', { isDefault: true })
-    .description('run the service: HTTP API and, in embedded mode, the event pipeline')
+    .description('run the service: the HTTP API and the event consumers in one process')
     .action(async () => {
       await startService(loadConfig(), { extensions: SERVICE_EXTENSIONS.start });
     });
