@@ -5,7 +5,8 @@ import { createHttpMetrics } from '../observability/metrics.js';
 /** Counts and times every response by method, route pattern (not raw URL) and status. */
 export function installHttpMetrics(app: FastifyInstance, registry: Registry): void {
   const metrics = createHttpMetrics(registry);
-  app.addHook('onResponse', async (request, reply) => {
+  // Synchronous: an async hook would cost a promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const labels = {
       method: request.method,
       // Unmatched URLs share one label so scanners cannot blow up the series count.
@@ -14,5 +15,6 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
     };
     metrics.requests.inc(labels);
     metrics.duration.observe(labels, reply.elapsedTime / 1000);
+    done();
   });
 }

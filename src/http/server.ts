@@ -1,12 +1,12 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
 import { frameworkErrorHandler, installErrorHandlers, notFoundHandler } from './error-handler.js';
-import { genRequestId, installRequestIdHeader } from './request-id.js';
+import { genRequestId, REQUEST_ID_HEADER } from './request-id.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { createValidatorCompiler } from './validation.js';
 import { registerAuth } from './auth.js';
 import { registerLoadShedding, registerRateLimit, type RateLimitOptions } from './limits.js';
@@ -55,12 +55,12 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
 
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandlers(app);
-  installRequestIdHeader(app);
+  // Runs first: the request id header and the shutdown gate come before any other hook.
   installShutdownGate(app);
   // Only JSON bodies are accepted; anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
-  await app.register(helmet);
+  installSecurityHeaders(app);
   await app.register(cors, { origin: opts.corsOrigin });
   await app.register(compress, {
     global: true,
@@ -80,20 +80,25 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
 }
 
 /**
- * Once close() starts, requests still arriving on open connections get a 503 envelope and
- * every response closes its connection.
+ * Returns the request id on every response, errors included. Once close() starts, requests
+ * still arriving on open connections get a 503 envelope and every response closes its
+ * connection. Synchronous hooks: an async one costs a promise per request for nothing.
  */
 function installShutdownGate(app: { addHook: HttpServer['addHook'] }): void {
   let closing = false;
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
-  app.addHook('onRequest', async () => {
-    if (closing) throw new AppError('SHUTTING_DOWN', null, { headers: { 'retry-after': '5' } });
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) done(new AppError('SHUTTING_DOWN', null, { headers: { 'retry-after': '5' } }));
+    else done();
   });
   // A keep-alive connection that finishes its request while closing would otherwise stay
   // open until the keep-alive timeout and hold the shutdown up.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 }
