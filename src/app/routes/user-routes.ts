@@ -29,7 +29,7 @@ export const userRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const user = ctx.users.create(request.body);
+      const user = await ctx.users.add(request.body);
       return reply.code(201).header('location', `/api/v1/users/${user.id}`).send(ok(user));
     },
   );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { AppError } from '../../http/errors.js';
+import { GroupWriter } from '../db/group-writer.js';
 
 export interface User {
   id: string;
@@ -36,6 +37,7 @@ export class UserStore {
   private readonly insertStmt: Statement<[string, string, string, number | null, string]>;
   private readonly byIdStmt: Statement<[string], UserRow>;
   private readonly pageStmt: Statement<[number, number], UserRow>;
+  private readonly writer: GroupWriter<NewUser, User>;
 
   constructor(
     db: Database,
@@ -46,6 +48,17 @@ export class UserStore {
     );
     this.byIdStmt = db.prepare('SELECT * FROM users WHERE id = ?');
     this.pageStmt = db.prepare('SELECT * FROM users WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.writer = new GroupWriter(db, (input: NewUser) => this.create(input));
+  }
+
+  /**
+   * `create`, committed together with the other users added in the same event-loop turn:
+   * one commit per insert costs about five times as much as the insert itself. Resolves once
+   * the user is committed; rejects with EMAIL_TAKEN as `create` throws it (the inserts of a
+   * failed batch are retried one by one, in arrival order).
+   */
+  add(input: NewUser): Promise<User> {
+    return this.writer.write(input);
   }
 
   /** Throws EMAIL_TAKEN when the email (case-insensitively) belongs to another user. */
