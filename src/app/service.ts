@@ -8,7 +8,7 @@ import type { HttpServer } from '../http/types.js';
 import { createLogger, type AppLogger } from '../observability/logger.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
 import { buildApp } from './build-app.js';
-import { openServiceDatabase, SERVICE_DB_FILE } from './db/database.js';
+import { openServiceDatabase, SERVICE_DB_FILE, startCheckpoints } from './db/database.js';
 import type { AppDeps } from './deps.js';
 import { resolveJwtSecret } from './jwt-secret.js';
 import { Readiness } from './readiness.js';
@@ -67,6 +67,8 @@ export async function startService(
     shutdown.register('database', 'service-db', () => {
       db.close();
     });
+    // Registered after the close, so it runs before it (a phase runs its hooks in reverse).
+    shutdown.register('database', 'service-db-checkpoints', startCheckpoints(db));
     readiness.add('database', () => {
       db.prepare('SELECT 1').get();
       return { ok: true };

@@ -23,7 +23,7 @@ import {
 } from '../../messaging/index.js';
 import { createMessagingMetrics } from '../../observability/metrics.js';
 import { activityConsumer } from '../activity/activity-consumer.js';
-import { openServiceDatabase, SERVICE_DB_FILE } from '../db/database.js';
+import { openServiceDatabase, SERVICE_DB_FILE, startCheckpoints } from '../db/database.js';
 import { AppEventPublisher } from '../events/event-publisher.js';
 import type { Readiness } from '../readiness.js';
 import { recommendationConsumer } from '../recommendations/recommendation-consumer.js';
@@ -92,6 +92,7 @@ export async function startEventPipeline(
     shutdown.register('database', 'consumer-db', () => {
       db.close();
     });
+    shutdown.register('database', 'consumer-db-checkpoints', startCheckpoints(db));
     for (const input of [
       activityConsumer(db, options.consumers, options.decode),
       recommendationConsumer(db, options.consumers, options.decode),
