@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { BrokerError } from '../broker/index.js';
 import { TokenRequestError } from '../http/tokens.js';
 import { JwtSecretError } from '../app/jwt-secret.js';
 import { addStartCommands } from './commands/start-command.js';
@@ -10,6 +11,8 @@ import { addPipelineCommands, CliArgumentError } from './commands/pipeline-comma
 /** Exit status for a bad configuration or bad arguments (sysexits EX_USAGE / EX_CONFIG). */
 const EXIT_USAGE = 64;
 const EXIT_CONFIG = 78;
+/** The broker could not be reached at start (sysexits EX_UNAVAILABLE). */
+const EXIT_UNAVAILABLE = 69;
 
 /** Failures of listen() a user causes and can fix, reported without a stack trace. */
 const LISTEN_ERRORS: Record<string, string> = {
@@ -43,6 +46,10 @@ try {
   if (err instanceof TokenRequestError) {
     process.stderr.write(`magnetar token: ${err.message}\n`);
     process.exit(EXIT_USAGE);
+  }
+  if (err instanceof BrokerError) {
+    process.stderr.write(`magnetar: broker unavailable (${err.code}): ${err.message}\n`);
+    process.exit(EXIT_UNAVAILABLE);
   }
   const listenProblem = LISTEN_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
   if (listenProblem) {

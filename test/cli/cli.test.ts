@@ -166,6 +166,31 @@ test('a bad configuration value exits non-zero naming the variable', (t) => {
   assert.match(res.stderr, /MAGNETAR_BROKER must be one of embedded, pulsar \(got "kafka"\)/);
 });
 
+test('an unreachable Pulsar broker at start is reported plainly and exits 69', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-cli-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  // A port that was just free: nothing listens there.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const res = spawnSync(process.execPath, [CLI, 'start'], {
+    cwd: dataDir,
+    env: env(dataDir, {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      MAGNETAR_BROKER: 'pulsar',
+      PULSAR_SERVICE_URL: `pulsar://127.0.0.1:${port}`,
+      PULSAR_ADMIN_URL: `http://127.0.0.1:${port}`,
+    }),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(res.status, 69, res.stderr);
+  assert.match(res.stderr, /^magnetar: broker unavailable \(\w+\): .*127\.0\.0\.1/m);
+  assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+});
+
 test('magnetar token rejects unknown scopes and bad durations', (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-cli-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
