@@ -166,19 +166,18 @@ export class ConsumerRunner {
 
   private async receiveLoop(consumer: Consumer): Promise<void> {
     const stop = this.stopController.signal;
-    const stopped = new Promise<undefined>((resolve) =>
-      stop.addEventListener('abort', () => resolve(undefined), { once: true }),
-    );
     const ordered = this.definition.type !== 'Shared';
     let failures = 0;
     while (!stop.aborted) {
-      await Promise.race([this.scheduler.whenRoom(), stopped]);
+      // Waits only when the scheduler is full: most messages find room at once.
+      if (this.scheduler.pending >= this.scheduler.maxPending)
+        await untilAborted(this.scheduler.whenRoom(), stop);
       if (stop.aborted) break;
       let message: Message | undefined;
       try {
         const receiving = consumer.receive(this.deps.receiveTimeoutMs ?? 500);
         receiving.catch(() => undefined);
-        message = await Promise.race([receiving, stopped]);
+        message = await untilAborted(receiving, stop);
         failures = 0;
       } catch (err) {
         if (isBrokerError(err, 'Timeout')) continue;
@@ -216,6 +215,30 @@ export class ConsumerRunner {
       }
     }
   }
+}
+
+/**
+ * `work`'s outcome, or undefined as soon as `signal` aborts. Unlike racing one long-lived
+ * "stopped" promise, it leaves nothing behind once settled: a race adds a reaction to each
+ * of its promises, and one added per message to a promise that stays pending until shutdown
+ * is never freed.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
