@@ -1,19 +1,24 @@
 /**
  * Event pipeline benchmark, in one run with autocannon:
- *  1. POST /api/v1/events of the service (`magnetar start`: API, embedded broker and both
- *     consumers in one process) next to a bare Fastify POST route validating the same body;
+ *  1. POST /api/v1/events of the built service next to a bare Fastify POST route validating
+ *     the same body, with the same autocannon settings and warm-up. The bare route is measured
+ *     again right before each service run and each ratio uses that neighbouring bare run, as
+ *     the shared machine's load drifts. The service runs in two layouts: `magnetar start` (API,
+ *     embedded broker and both consumers in one process) and `magnetar api` + `magnetar
+ *     worker` (publishing and consuming in two processes on one data dir);
  *  2. publish-to-activity latency: `occurredAt` is stamped at publish, `processedAt` when the
  *     activity consumer recorded the event, both by the service's clock, read from its
  *     database; under the autocannon load, and at a light load (5 clients).
  * Each server runs in its own process; autocannon runs here. Usage: npm run bench:events
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, 2),
- * BENCH_SYNC (broker durability modes to measure, default FULL,NORMAL).
+ * BENCH_SYNC (broker durability modes to measure, default FULL,NORMAL), BENCH_LAYOUTS
+ * (default start,api+worker), BENCH_ROOT (checkout whose dist/ is measured, default this one).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +26,10 @@ import autocannon, { type Options, type Result } from 'autocannon';
 import Database from 'better-sqlite3';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The checkout whose built service is measured (another one to compare before/after). */
+const SERVICE_ROOT = resolve(process.env.BENCH_ROOT ?? ROOT);
+const LAYOUTS = (process.env.BENCH_LAYOUTS ?? 'start,api+worker').split(',') as Layout[];
+type Layout = 'start' | 'api+worker';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
@@ -123,14 +132,37 @@ async function latencies(dbFile: string, prefix: string, expected: number): Prom
 }
 
 interface ServiceRun {
-  sync: string;
+  name: string;
+  bare: Result;
   result: Result;
   underLoad: number[];
   light: number[];
 }
 
-/** One service (`magnetar start`) with the given broker durability: load, then latency. */
-async function benchService(sync: string): Promise<ServiceRun> {
+function spawnService(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['dist/cli/main.js', ...args], {
+    cwd: SERVICE_ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+/**
+ * One service layout with the given broker durability: the bare route right before it, then
+ * the service under load, then the latencies.
+ */
+async function benchService(layout: Layout, sync: string, bareUrl: string): Promise<ServiceRun> {
+  const name = `POST /api/v1/events, ${layout}, MAGNETAR_BROKER_SYNC=${sync}`;
+  const [, bare] = await run(
+    'POST /events (bare Fastify, same validation)',
+    postEvents(bareUrl, '/events', undefined, 'bare'),
+  );
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-events-'));
   const env = {
     PATH: process.env.PATH,
@@ -143,21 +175,23 @@ async function benchService(sync: string): Promise<ServiceRun> {
   // At LOG_LEVEL=warn the service does not log its address: give it a free port and poll.
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
-  const api = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start'], {
-    cwd: ROOT,
-    env: { ...env, PORT: String(port) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const processes: ChildProcess[] = [];
   try {
+    if (layout === 'start') processes.push(spawnService(['start'], { ...env, PORT: String(port) }));
+    else {
+      processes.push(spawnService(['api'], { ...env, PORT: String(port) }));
+      await waitReady(apiUrl);
+      processes.push(spawnService(['worker'], env));
+    }
     await waitReady(apiUrl);
     const minted = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', 'token', '--sub', 'bench', '--scope', 'events:write'],
-      { cwd: ROOT, env, encoding: 'utf8' },
+      ['dist/cli/main.js', 'token', '--sub', 'bench', '--scope', 'events:write'],
+      { cwd: SERVICE_ROOT, env, encoding: 'utf8' },
     );
     if (minted.status !== 0) throw new Error(`token: ${minted.stderr}`);
     const auth = `Bearer ${minted.stdout.trim()}`;
-    process.stderr.write(`bench: POST /api/v1/events, MAGNETAR_BROKER_SYNC=${sync}\n`);
+    process.stderr.write(`bench: ${name}\n`);
     // Warm-up events use another user prefix so the latency counts only the measured run.
     if (WARMUP > 0)
       await autocannon({
@@ -179,61 +213,54 @@ async function benchService(sync: string): Promise<ServiceRun> {
       amount: 2000,
     });
     const light = await latencies(dbFile, 'light', lightRun['2xx']);
-    return { sync, result, underLoad, light };
+    return { name, bare, result, underLoad, light };
   } finally {
-    if (api.exitCode === null) {
-      api.kill('SIGTERM');
-      await once(api, 'exit');
-    }
+    for (const p of processes.reverse()) await stop(p);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0];
   try {
     const bareUrl = await startServer(['--import', 'tsx', 'bench/events-bare-server.ts'], {
       PATH: process.env.PATH,
     });
-    const [, bare] = await run(
-      'POST /events (bare Fastify, same validation)',
-      postEvents(bareUrl, '/events', undefined, 'bare'),
-    );
     const runs: ServiceRun[] = [];
-    for (const sync of SYNC_MODES) runs.push(await benchService(sync));
+    for (const layout of LAYOUTS)
+      for (const sync of SYNC_MODES) runs.push(await benchService(layout, sync, bareUrl));
 
-    const base = bare.requests.average;
     console.log(
-      `\nautocannon: ${CONNECTIONS} connections, ${DURATION}s per route after ${WARMUP}s warm-up; ` +
-        `${cpus().length} CPUs, Node ${process.version}, load average ${loadavg()[0].toFixed(1)}; ` +
-        `servers in separate processes; the service also runs both consumers on the same cores\n`,
+      `\nautocannon: ${CONNECTIONS} connections, ${DURATION}s per route after ${WARMUP}s warm-up, ` +
+        `the same for both sides; ${cpus().length} CPUs, Node ${process.version}, load average ` +
+        `${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after; servers in separate ` +
+        `processes on this machine; service from ${SERVICE_ROOT}/dist. Each service row is ` +
+        `compared with the bare run just before it.\n`,
     );
     console.log('| route | req/s | p50 ms | p99 ms | non-2xx | errors | req/s vs bare |');
     console.log('|---|---:|---:|---:|---:|---:|---:|');
-    const row = (name: string, r: Result) =>
+    const row = (name: string, r: Result, base: Result) =>
       console.log(
         `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ` +
-          `${r.non2xx} | ${r.errors} | ${(r.requests.average / base).toFixed(2)} |`,
+          `${r.non2xx} | ${r.errors} | ${(r.requests.average / base.requests.average).toFixed(2)} |`,
       );
-    row('POST /events (bare Fastify, same validation)', bare);
-    for (const r of runs) row(`POST /api/v1/events, MAGNETAR_BROKER_SYNC=${r.sync}`, r.result);
+    for (const r of runs) {
+      row('POST /events (bare Fastify, same validation)', r.bare, r.bare);
+      row(r.name, r.result, r.bare);
+    }
 
     console.log('\n| publish-to-activity | events | p50 ms | p99 ms | max ms |');
     console.log('|---|---:|---:|---:|---:|');
     for (const r of runs)
       for (const [name, l] of [
-        [`${r.sync}, under the load above`, r.underLoad],
-        [`${r.sync}, light load (5 clients, 2000 events)`, r.light],
+        [`${r.name.replace('POST /api/v1/events, ', '')}, under the load above`, r.underLoad],
+        [`${r.name.replace('POST /api/v1/events, ', '')}, light load (5 clients)`, r.light],
       ] as const)
         console.log(
           `| ${name} | ${l.length} | ${percentile(l, 50)} | ${percentile(l, 99)} | ${l[l.length - 1]} |`,
         );
   } finally {
-    for (const c of children) {
-      if (c.exitCode === null) {
-        c.kill('SIGTERM');
-        await once(c, 'exit');
-      }
-    }
+    for (const c of children) await stop(c);
   }
 }
 
