@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PulsarScriptError, PulsarScriptErrorCode } from './errors.mjs';
 import { processAlive } from './lock.mjs';
+import { clientSecurityConfig, securityConfig } from './security.mjs';
 import { SCRIPT_DIR } from './settings.mjs';
 
 export const LOG4J_CONF = join(SCRIPT_DIR, 'log4j2.xml');
@@ -21,8 +22,13 @@ export function writeFileAtomic(path, text) {
 
 export function writeBrokerConfig(s) {
   const template = readFileSync(join(SCRIPT_DIR, 'standalone.conf.template'), 'utf8');
-  const values = { BROKER_PORT: s.brokerPort, WEB_PORT: s.webPort };
-  const conf = template.replace(/@@([A-Z_]+)@@/g, (_, k) => String(values[k]));
+  const values = {
+    BROKER_PORT: s.brokerPort,
+    WEB_PORT: s.webPort,
+    // Off unless PULSAR_AUTH_TOKEN_SECRET_KEY is set; securityConfig adds the rest.
+    AUTHENTICATION_ENABLED: s.auth ? 'true' : 'false',
+  };
+  const conf = template.replace(/@@([A-Z_]+)@@/g, (_, k) => String(values[k])) + securityConfig(s);
   mkdirSync(s.runDir, { recursive: true });
   writeFileAtomic(s.confFile, conf);
 }
@@ -32,7 +38,8 @@ export function writeClientConfig(s) {
   writeFileAtomic(
     s.clientConf,
     `# Written by scripts/pulsar: Pulsar's Java tools talk to the project's standalone broker.\n` +
-      `webServiceUrl=${s.adminUrl}/\nbrokerServiceUrl=${s.serviceUrl}/\n`,
+      `webServiceUrl=${s.adminUrl}/\nbrokerServiceUrl=${s.serviceUrl}/\n` +
+      clientSecurityConfig(s),
   );
 }
 

@@ -42,7 +42,8 @@ async function main(argv) {
       // For the test helper: where the ready broker is, as one JSON line on stdout.
       if (rest.includes('--json')) {
         const { serviceUrl, adminUrl, brokerPort, webPort } = s;
-        console.log(JSON.stringify({ serviceUrl, adminUrl, brokerPort, webPort }));
+        const tlsServiceUrl = s.tls?.serviceUrl;
+        console.log(JSON.stringify({ serviceUrl, adminUrl, brokerPort, webPort, tlsServiceUrl }));
       }
       return 0;
     case 'stop':

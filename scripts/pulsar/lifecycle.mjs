@@ -41,6 +41,7 @@ async function busyPorts(s) {
     ['PULSAR_BROKER_PORT', s.brokerPort],
     ['PULSAR_WEB_PORT', s.webPort],
     ['PULSAR_BOOKIE_PORT', s.bookiePort],
+    ...(s.tls ? [['PULSAR_TLS_PORT', s.tls.port]] : []),
   ]) {
     if (!(await portFree(port, s.host))) busy.push(`${name}=${port}`);
   }
@@ -59,7 +60,7 @@ async function waitUntilReady(s, pid, log) {
         `the Pulsar broker (pid ${pid}) exited during start; see ${s.logFile}\n${logTail(s)}`,
       );
     }
-    last = await probeBroker(s.adminUrl);
+    last = await probeBroker(s.adminUrl, s.auth?.superUserToken);
     if (last.ready) return Date.now() - started;
     await sleep(500);
   }
@@ -97,7 +98,7 @@ export async function startPulsar(s, { lease } = {}, log = console.error) {
 
 async function startLocked(s, log) {
   const pid = runningBrokerPid(s);
-  const probe = await probeBroker(s.adminUrl);
+  const probe = await probeBroker(s.adminUrl, s.auth?.superUserToken);
   if (probe.ready) {
     log(
       pid
@@ -175,6 +176,6 @@ async function stopLocked(s, wipe, log) {
 /** Whether a ready broker answers on the configured ports, and whether we started it. */
 export async function pulsarStatus(s) {
   const pid = runningBrokerPid(s);
-  const probe = await probeBroker(s.adminUrl);
+  const probe = await probeBroker(s.adminUrl, s.auth?.superUserToken);
   return { ...probe, pid, serviceUrl: s.serviceUrl, adminUrl: s.adminUrl, logFile: s.logFile };
 }

@@ -8,12 +8,14 @@
 //   PULSAR_DIRECT_MEMORY  broker -XX:MaxDirectMemorySize    (1g)
 //   PULSAR_START_TIMEOUT  seconds to wait for readiness     (180)
 //   PULSAR_MAVEN_REPO     Maven local repository            (Maven's default, ~/.m2/repository)
+// Token authentication and a TLS port are opt-in: see security.mjs (PULSAR_AUTH_*, PULSAR_TLS_*).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PulsarScriptError, PulsarScriptErrorCode } from './errors.mjs';
+import { authSettings, tlsSettings } from './security.mjs';
 
 /** The broker: newest 4.0.x LTS whose full dependency tree is on Maven Central (see pom.xml). */
 export const BROKER_VERSION = '4.0.7';
@@ -107,5 +109,7 @@ export function pulsarSettings(env = process.env) {
     pidFile: join(runDir, 'broker.pid'),
     logFile: join(runDir, 'broker.log'),
     runLock: join(cacheRoot, `pulsar-standalone-${brokerPort}.lock`),
+    auth: authSettings(env),
+    tls: tlsSettings(env, port(env, 'PULSAR_TLS_PORT', 6651)),
   };
 }
