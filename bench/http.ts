@@ -7,20 +7,22 @@
  * On a shared machine the load changes from second to second, so the routes are measured in
  * interleaved rounds (each route once per round) and each row reports the median round.
  * Env: BENCH_ROUNDS (3), BENCH_DURATION (s per route per round, 5), BENCH_CONNECTIONS (50),
- * BENCH_WARMUP (s per route before the first round, 2).
+ * BENCH_WARMUP (s per route before the first round, 2), BENCH_ROOT (checkout whose built
+ * service is measured, default this one: compares two versions with the same benchmark).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Options, type Result } from 'autocannon';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SERVICE_ROOT = resolve(process.env.BENCH_ROOT ?? ROOT);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -52,7 +54,7 @@ async function startService(env: NodeJS.ProcessEnv): Promise<string> {
   const port = (probe.address() as AddressInfo).port;
   await new Promise((resolve) => probe.close(resolve));
   const child = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
-    cwd: ROOT,
+    cwd: SERVICE_ROOT,
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -121,6 +123,7 @@ async function measure(targets: Target[]): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0];
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-'));
   try {
     const helloUrl = await startHello();
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
     const minted = spawnSync(
       process.execPath,
       ['dist/cli/main.js', 'token', '--sub', 'bench', '--scope', 'users:write'],
-      { cwd: ROOT, env, encoding: 'utf8' },
+      { cwd: SERVICE_ROOT, env, encoding: 'utf8' },
     );
     if (minted.status !== 0) throw new Error(`token: ${minted.stderr}`);
     const auth = `Bearer ${minted.stdout.trim()}`;
@@ -184,7 +187,9 @@ async function main(): Promise<void> {
     console.log(
       `\nautocannon: ${CONNECTIONS} connections; ${ROUNDS} interleaved rounds of ${DURATION}s per ` +
         `route after ${WARMUP}s warm-up; medians of the rounds; ` +
-        `${cpus().length} CPUs, Node ${process.version}; each server in its own process\n`,
+        `${cpus().length} CPUs, Node ${process.version}, load average ${loadBefore.toFixed(1)} ` +
+        `before, ${loadavg()[0].toFixed(1)} after; each server in its own process; service ` +
+        `from ${SERVICE_ROOT}/dist\n`,
     );
     console.log('| route | req/s | req/s range | p50 ms | p99 ms | non-2xx | errors | vs bare |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
