@@ -6,6 +6,8 @@
 //                                 turns on token authentication
 //   PULSAR_AUTH_SUPERUSER         role of the superuser the scripts and the broker's own
 //                                 internal clients act as                  (magnetar-admin)
+//   PULSAR_AUTH_REFRESH_CHECK_SECONDS  how often the broker looks for expired tokens and
+//                                 challenges the client for a fresh one       (broker's, 60)
 //   PULSAR_TLS_CERT               PEM server certificate; with PULSAR_TLS_KEY opens a TLS port
 //   PULSAR_TLS_KEY                PEM private key of that certificate (PKCS#8)
 //   PULSAR_TLS_PORT               the broker's pulsar+ssl:// port           (6651)
@@ -39,6 +41,19 @@ function existingFile(env, name) {
   return path;
 }
 
+function refreshSeconds(env) {
+  const raw = env.PULSAR_AUTH_REFRESH_CHECK_SECONDS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new PulsarScriptError(
+      PulsarScriptErrorCode.BAD_ENV,
+      `PULSAR_AUTH_REFRESH_CHECK_SECONDS=${raw} is not a positive whole number of seconds`,
+    );
+  }
+  return n;
+}
+
 /** The `auth` part of the settings, or undefined when token authentication is off. */
 export function authSettings(env) {
   if (!env.PULSAR_AUTH_TOKEN_SECRET_KEY) return undefined;
@@ -49,6 +64,7 @@ export function authSettings(env) {
     superUser,
     // Never expires: the broker's internal clients hold it for the broker's whole life.
     superUserToken: hs256Token(readFileSync(secretKeyFile), superUser),
+    refreshCheckSeconds: refreshSeconds(env),
   };
 }
 
@@ -86,6 +102,9 @@ export function securityConfig(s) {
       'brokerClientAuthenticationPlugin=org.apache.pulsar.client.impl.auth.AuthenticationToken',
       `brokerClientAuthenticationParameters=token:${s.auth.superUserToken}`,
     );
+    if (s.auth.refreshCheckSeconds !== undefined) {
+      lines.push(`authenticationRefreshCheckSeconds=${s.auth.refreshCheckSeconds}`);
+    }
   }
   if (s.tls) {
     lines.push(
