@@ -17,6 +17,11 @@ export interface TlsOptions {
   validateHostname?: boolean;
 }
 
+/** The handshake failure in words, with OpenSSL's code (e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE). */
+function reason(err: NodeJS.ErrnoException): string {
+  return err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;
+}
+
 /**
  * Opens `pulsar+ssl://` connections: TLS over TCP, resolved once the handshake (and the
  * certificate check) has completed, so a bad certificate is a ConnectError, never a
@@ -54,9 +59,13 @@ export function tlsTransport(options: TlsOptions = {}): TransportFactory {
         clearTimeout(timer);
         socket.destroy();
         reject(
-          new PulsarClientError('ConnectError', `TLS connect to ${target.url} failed`, {
-            cause: err,
-          }),
+          new PulsarClientError(
+            'ConnectError',
+            `TLS connect to ${target.url} failed: ${reason(err)}`,
+            {
+              cause: err,
+            },
+          ),
         );
       });
     });
