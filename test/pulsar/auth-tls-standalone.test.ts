@@ -187,26 +187,17 @@ test('pulsar+ssl:// without the CA: a ConnectError naming the certificate proble
     'ConnectError',
     8000,
   );
-  const cause = err.cause as NodeJS.ErrnoException | undefined;
-  assert.match(`${err.message} ${cause?.code} ${cause?.message}`, /certificate|CERT/i);
+  // The reason is in the message itself, not only in `cause`.
+  assert.match(err.message, /unable to verify the first certificate \(UNABLE_TO_VERIFY_LEAF/);
 });
 
-test("Pulsar's Java client with a token reads what ours produced", async (t) => {
-  const c = client(t, { authentication: new AuthenticationToken(token('app')) });
-  const topic = freshTopic('auth-java');
-  const producer = await c.createProducer({ topic });
-  await producer.send({ data: Buffer.from('from typescript') });
-  const stdout = await run(
+const javaClient = (args: string[]) =>
+  run(
     join(SCRIPTS, 'java-client'),
     [
-      `--url=${SERVICE_URL}`,
       '--auth-plugin=org.apache.pulsar.client.impl.auth.AuthenticationToken',
       `--auth-params=token:${token('java-app')}`,
-      'consume',
-      '-s=java',
-      '-n=1',
-      '-p=Earliest',
-      topic,
+      ...args,
     ],
     // Only the ports: the credentials are the ones on the command line, not the harness's.
     {
@@ -217,5 +208,39 @@ test("Pulsar's Java client with a token reads what ours produced", async (t) => 
     },
     60_000,
   );
+
+test("Pulsar's Java client with a token, over TLS, to ours over TLS", async (t) => {
+  const c = client(t, {
+    serviceUrl: TLS_SERVICE_URL,
+    transport: tlsTransport({ ca: pki.caPem }),
+    authentication: new AuthenticationToken(token('app')),
+  });
+  const topic = freshTopic('auth-tls-java');
+  const consumer = await c.subscribe({ topic, subscription: 's' });
+  await javaClient([
+    `--url=${TLS_SERVICE_URL}`,
+    `--tlsTrustCertsFilePath=${pki.caPath}`,
+    'produce',
+    '-m=from java over tls',
+    '-n=1',
+    topic,
+  ]);
+  const m = await consumer.receive(10_000);
+  assert.equal(m.getData().toString(), 'from java over tls');
+});
+
+test("Pulsar's Java client with a token reads what ours produced", async (t) => {
+  const c = client(t, { authentication: new AuthenticationToken(token('app')) });
+  const topic = freshTopic('auth-java');
+  const producer = await c.createProducer({ topic });
+  await producer.send({ data: Buffer.from('from typescript') });
+  const stdout = await javaClient([
+    `--url=${SERVICE_URL}`,
+    'consume',
+    '-s=java',
+    '-n=1',
+    '-p=Earliest',
+    topic,
+  ]);
   assert.match(stdout, /content:from typescript/);
 });
