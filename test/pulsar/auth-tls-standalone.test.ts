@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +107,16 @@ test('a valid token: produce and consume through the authenticated broker', asyn
 test('a token from a function source is read at connect time', async (t) => {
   const c = client(t, { authentication: new AuthenticationToken(async () => token('app')) });
   assert.equal(await roundTrip(c, 'rotating'), 'rotating');
+});
+
+test('a token read from a file, trailing newline included, authenticates', async (t) => {
+  // What `pulsar tokens create > token.txt` and most secret mounts leave behind.
+  const tokenFile = join(pki.dir, 'app.token');
+  writeFileSync(tokenFile, `${token('app')}\n`);
+  const c = client(t, {
+    authentication: new AuthenticationToken(() => readFileSync(tokenFile, 'utf8')),
+  });
+  assert.equal(await roundTrip(c, 'from a token file'), 'from a token file');
 });
 
 test('a short-lived token is refreshed through AUTH_CHALLENGE without reconnecting', async (t) => {

@@ -1,5 +1,6 @@
-// Token authentication on the wire. The harness's standalone runs without authentication,
-// so a real socket server of the test's own plays the broker's side of the handshake.
+// Token authentication on the wire, byte for byte: a real socket server of the test's own
+// plays the broker's side of the handshake. Against a real broker with authentication on:
+// auth-tls-standalone.test.ts.
 import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';

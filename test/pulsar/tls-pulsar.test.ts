@@ -1,6 +1,7 @@
-// Our client over TLS with a custom CA, end to end to the real broker. The harness's
-// standalone has no TLS port, so a TLS-terminating proxy of the test's own (the certificate
-// of a throwaway CA) sits in front of it, as a TLS proxy would in a deployment.
+// Our client over TLS with a custom CA, end to end to the real broker. The shared standalone
+// has no TLS port, so a TLS-terminating proxy of the test's own (the certificate of a
+// throwaway CA) sits in front of it, as a TLS proxy would in a deployment. The broker's own
+// TLS port is exercised in auth-tls-standalone.test.ts.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
