@@ -151,6 +151,37 @@ test('a short-lived token is refreshed through AUTH_CHALLENGE without reconnecti
   assert.equal((await stats()).publishers[0].connectedSince, before, 'the producer reconnected');
 });
 
+/** Polls `cond` (a ref'd timer: the client's reconnect backoff does not hold the process). */
+async function waitFor(what: string, cond: () => boolean, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('a refreshed token the broker rejects drops the connection; a valid one brings it back', async (t) => {
+  let current = token('app', Math.floor(Date.now() / 1000) + 2);
+  const c = client(t, { authentication: new AuthenticationToken(() => current) });
+  const topic = freshTopic('auth-rotate');
+  const producer = await c.createProducer({ topic, batchingEnabled: false });
+  const failures: unknown[] = [];
+  let reconnected = false;
+  producer.on('reconnectFailed', (err: unknown) => failures.push(err));
+  producer.on('reconnected', () => (reconnected = true));
+  // Once the 2-second token expires the broker challenges; the answer is signed with a key
+  // the broker does not know, so it closes the connection and new CONNECTs are refused.
+  current = token('app', undefined, randomBytes(32));
+  await waitFor('a rejected reconnection', () => failures.length > 0, 15_000);
+  const first = failures[0];
+  assert.ok(first instanceof PulsarClientError, String(first));
+  assert.equal(first.result, 'AuthenticationError', first.message);
+  assert.ok(!reconnected);
+  current = token('app');
+  await waitFor('the reconnection with a valid token', () => reconnected, 15_000);
+  await producer.send({ data: Buffer.from('after rotation') });
+});
+
 test('no token: AuthenticationError, not a hang', async (t) => {
   const c = client(t, {});
   const err = await failsWith(
