@@ -11,6 +11,9 @@ import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
 
 const CLI = fileURLToPath(new URL('../../scripts/pulsar/cli.mjs', import.meta.url));
 export const PORTS = { broker: 6750, web: 8180, bookie: 3281 };
+
+/** The subscription that holds every message of a traffic topic for `storedCounts`. */
+const AUDIT_SUBSCRIPTION = 'audit';
 export const PRIVATE_ENV: NodeJS.ProcessEnv = {
   ...process.env,
   PULSAR_BROKER_PORT: String(PORTS.broker),
@@ -84,6 +87,14 @@ export async function trafficThrough(
     },
   });
   t.after(() => consumer.close());
+  // Without retention Pulsar deletes ledgers that every subscription has acked, so the audit
+  // after the test could start past them. A subscription that never acks keeps them stored.
+  const audit = await broker.subscribe({
+    topic,
+    subscription: AUDIT_SUBSCRIPTION,
+    subscriptionInitialPosition: 'Earliest',
+  });
+  await audit.close();
   const producer = await broker.createProducer({
     topic,
     producerName: 'restart-test',
@@ -122,14 +133,14 @@ export async function trafficThrough(
   };
 }
 
-/** How many times each payload is stored in the topic, read from the start by a new subscription. */
+/** How many times each payload is stored in the topic, read through the audit subscription. */
 export async function storedCounts(topic: string): Promise<Map<string, number>> {
   const { PulsarClient } = await import('../../src/pulsar/index.js');
   const client = new PulsarClient({ serviceUrl: SERVICE_URL });
   try {
     const audit = await client.subscribe({
       topic,
-      subscription: `audit-${Date.now()}`,
+      subscription: AUDIT_SUBSCRIPTION,
       subscriptionInitialPosition: 'Earliest',
     });
     const counts = new Map<string, number>();
