@@ -2,30 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T, encodePayloadFrame } from '../../src/pulsar/commands.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
-import {
-  CommandAck_ValidationError,
-  CommandLookupTopicResponse_LookupType,
-} from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
-import { FakeBroker } from './fake-broker.js';
+import { CommandAck_ValidationError } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
+import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
 
 // No real Pulsar sends a corrupt frame on demand: this broker delivers one MESSAGE whose
 // checksum is wrong and one that is fine.
 test('a message with a bad checksum is reported and acked as ChecksumMismatch, never delivered', async (t) => {
   const broker = await FakeBroker.start((cmd, conn) => {
-    if (cmd.type === T.LOOKUP) {
-      conn.send({
-        type: T.LOOKUP_RESPONSE,
-        lookupTopicResponse: {
-          requestId: cmd.lookupTopic!.requestId,
-          response: CommandLookupTopicResponse_LookupType.Connect,
-          brokerServiceUrl: broker.url,
-        },
-      });
-    } else if (cmd.type === T.SUBSCRIBE) {
-      conn.send({ type: T.SUCCESS, success: { requestId: cmd.subscribe!.requestId } });
-    } else if (cmd.type === T.CLOSE_CONSUMER) {
-      conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeConsumer!.requestId } });
-    } else if (cmd.type === T.FLOW) {
+    if (answerConsumerSetup(broker.url, cmd, conn)) return true;
+    if (cmd.type === T.FLOW) {
       const consumerId = cmd.flow!.consumerId;
       const message = (entryId: bigint, data: string) =>
         encodePayloadFrame(

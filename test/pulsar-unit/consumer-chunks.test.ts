@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T, encodePayloadFrame } from '../../src/pulsar/commands.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
-import { CommandLookupTopicResponse_LookupType as Lookup } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
-import { FakeBroker } from './fake-broker.js';
+import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
 
 // A message split into chunks the way Pulsar's Java producer does it (uuid, chunk_id,
 // num_chunks_from_msg, total_chunk_msg_size on every chunk), interleaved with a plain one.
@@ -12,20 +11,8 @@ test('chunks are reassembled into one message, acked together, and a lone chunk 
   const whole = Buffer.from('0123456789abcdefghij');
   const parts = [whole.subarray(0, 8), whole.subarray(8, 16), whole.subarray(16)];
   const broker = await FakeBroker.start((cmd, conn) => {
-    if (cmd.type === T.LOOKUP) {
-      conn.send({
-        type: T.LOOKUP_RESPONSE,
-        lookupTopicResponse: {
-          requestId: cmd.lookupTopic!.requestId,
-          response: Lookup.Connect,
-          brokerServiceUrl: broker.url,
-        },
-      });
-    } else if (cmd.type === T.SUBSCRIBE) {
-      conn.send({ type: T.SUCCESS, success: { requestId: cmd.subscribe!.requestId } });
-    } else if (cmd.type === T.CLOSE_CONSUMER) {
-      conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeConsumer!.requestId } });
-    } else if (cmd.type === T.FLOW) {
+    if (answerConsumerSetup(broker.url, cmd, conn)) return true;
+    if (cmd.type === T.FLOW) {
       const consumerId = cmd.flow!.consumerId;
       const entry = (entryId: bigint, data: Buffer, chunk?: { uuid: string; chunkId: number }) =>
         encodePayloadFrame(

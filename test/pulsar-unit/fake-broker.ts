@@ -6,7 +6,10 @@ import {
   type BaseCommandInit,
 } from '../../src/pulsar/commands.js';
 import { FrameDecoder, type Frame } from '../../src/pulsar/frame-decoder.js';
-import type { BaseCommand } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
+import {
+  CommandLookupTopicResponse_LookupType,
+  type BaseCommand,
+} from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
 
 export interface FakeConnection {
   socket: net.Socket;
@@ -69,4 +72,30 @@ export class FakeBroker {
       }
     });
   }
+}
+
+/**
+ * Answers what a consumer needs before messages flow, as the broker at `ownUrl`: LOOKUP
+ * (connect here), SUBSCRIBE and CLOSE_CONSUMER (success). Returns true when it answered.
+ */
+export function answerConsumerSetup(
+  ownUrl: string,
+  cmd: BaseCommand,
+  conn: FakeConnection,
+): boolean {
+  if (cmd.type === T.LOOKUP) {
+    conn.send({
+      type: T.LOOKUP_RESPONSE,
+      lookupTopicResponse: {
+        requestId: cmd.lookupTopic!.requestId,
+        response: CommandLookupTopicResponse_LookupType.Connect,
+        brokerServiceUrl: ownUrl,
+      },
+    });
+  } else if (cmd.type === T.SUBSCRIBE) {
+    conn.send({ type: T.SUCCESS, success: { requestId: cmd.subscribe!.requestId } });
+  } else if (cmd.type === T.CLOSE_CONSUMER) {
+    conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeConsumer!.requestId } });
+  } else return false;
+  return true;
 }
