@@ -1,40 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ROOT_CONTEXT,
-  context,
-  trace,
-  type Context,
-  type ContextManager,
-} from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { tracing } from '../../src/messaging/index.js';
 import { fakeMessage } from './fake-broker.js';
 import { fakeContext } from './fake-context.js';
-
-function useSyncContextManager(t: { after(fn: () => void): void }) {
-  let active: Context = ROOT_CONTEXT;
-  const manager: ContextManager = {
-    active: () => active,
-    with(ctx, fn, thisArg, ...args) {
-      const prev = active;
-      active = ctx;
-      try {
-        return fn.call(thisArg, ...args);
-      } finally {
-        active = prev;
-      }
-    },
-    bind: (_ctx, target) => target,
-    enable() {
-      return this;
-    },
-    disable() {
-      return this;
-    },
-  };
-  context.setGlobalContextManager(manager);
-  t.after(() => context.disable());
-}
+import { useSyncContextManager } from './sync-context.js';
 
 test('the handler runs in the trace context of the message', async (t) => {
   useSyncContextManager(t);

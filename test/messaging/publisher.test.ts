@@ -1,13 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  context,
-  trace,
-  TraceFlags,
-  ROOT_CONTEXT,
-  type Context,
-  type ContextManager,
-} from '@opentelemetry/api';
+import { context, trace, TraceFlags, ROOT_CONTEXT } from '@opentelemetry/api';
 import {
   Publisher,
   PublishRejectedError,
@@ -15,6 +8,7 @@ import {
   type MessagingMetrics,
 } from '../../src/messaging/index.js';
 import { FakeBroker } from './fake-broker.js';
+import { useSyncContextManager } from './sync-context.js';
 
 const event = (n: number) => ({
   eventId: `e${n}`,
@@ -52,29 +46,7 @@ test('events are keyed by userId and carry id, type and request id', async () =>
 });
 
 test('the active span becomes a W3C traceparent property', async (t) => {
-  // A minimal synchronous context manager: the SDK's async-hooks one is not a dependency.
-  let active: Context = ROOT_CONTEXT;
-  const manager: ContextManager = {
-    active: () => active,
-    with(ctx, fn, thisArg, ...args) {
-      const prev = active;
-      active = ctx;
-      try {
-        return fn.call(thisArg, ...args);
-      } finally {
-        active = prev;
-      }
-    },
-    bind: (_ctx, target) => target,
-    enable() {
-      return this;
-    },
-    disable() {
-      return this;
-    },
-  };
-  context.setGlobalContextManager(manager);
-  t.after(() => context.disable());
+  useSyncContextManager(t);
   const broker = new FakeBroker();
   const pub = new Publisher(broker);
   const span = trace.wrapSpanContext({
