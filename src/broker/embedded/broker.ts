@@ -23,6 +23,7 @@ import { databaseFile, openDatabase } from './schema.js';
 import type { StoredMessage } from './stored-message.js';
 import { Subscription } from './subscription.js';
 import { CacheBudget, Topic } from './topic.js';
+import { WalWatcher } from './wal-watcher.js';
 
 const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
   'Exclusive',
@@ -34,7 +35,8 @@ const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
 /**
  * The embedded broker: one SQLite file (WAL) under the data dir, dispatch in this process.
  * Another process may open the same file to publish and to use the admin surface; this one
- * notices its rows by polling the topics' sequences while idle.
+ * notices its rows when the WAL file changes (wal-watcher.ts) and, as a fallback, by polling
+ * the topics' sequences.
  */
 export class EmbeddedBroker implements Broker {
   readonly kind = 'embedded' as const;
@@ -50,6 +52,9 @@ export class EmbeddedBroker implements Broker {
   private readonly cacheBudget: CacheBudget;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly pollTimer: NodeJS.Timeout;
+  private readonly walWatcher: WalWatcher;
+  private readonly dataVersion: Database.Statement<[], number>;
+  private lastDataVersion = -1;
   private readonly checkpointer: Checkpointer;
   private closed = false;
   private nextId = 0;
@@ -73,7 +78,16 @@ export class EmbeddedBroker implements Broker {
       flushed: () => this.writer.flushed(),
       assertOpen: () => this.assertOpen(),
     });
-    this.pollTimer = this.every(options.externalPollIntervalMs, () => this.pollExternalWrites());
+    // data_version changes only when another connection commits: our own commits (which also
+    // touch the WAL) cost the watch one cheap pragma, not a scan of the topics.
+    this.dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+    this.walWatcher = new WalWatcher(`${databaseFile(options)}-wal`, () =>
+      this.checkExternalWrites(),
+    );
+    this.pollTimer = this.every(options.externalPollIntervalMs, () => {
+      if (this.consumers.size > 0) this.walWatcher.ensure();
+      this.pollExternalWrites();
+    });
     this.every(options.retentionIntervalMs, () => this.runRetention());
     this.checkpointer = new Checkpointer(databaseFile(options), options.synchronous, 100);
   }
@@ -157,6 +171,7 @@ export class EmbeddedBroker implements Broker {
     this.consumers.add(consumer);
     // Like a client's connection, open consumers keep the process alive.
     this.pollTimer.ref();
+    this.walWatcher.ensure();
     return consumer;
   }
 
@@ -171,7 +186,10 @@ export class EmbeddedBroker implements Broker {
 
   onConsumerClosed(consumer: EmbeddedConsumer): void {
     this.consumers.delete(consumer);
-    if (this.consumers.size === 0) this.pollTimer.unref();
+    if (this.consumers.size === 0) {
+      this.pollTimer.unref();
+      this.walWatcher.stop();
+    }
     if (!consumer.unsubscribeRequested) return;
     for (const sub of consumer.subscriptions()) {
       if (sub.consumerCount > 0) continue;
@@ -191,6 +209,7 @@ export class EmbeddedBroker implements Broker {
     for (const p of [...this.producers]) await p.close();
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
+    this.walWatcher.stop();
     // Commit what is queued (acks included) before the subscriptions stop.
     this.writer.close();
     for (const topic of this.topics.values()) {
@@ -268,6 +287,16 @@ export class EmbeddedBroker implements Broker {
     t.unref();
     this.timers.push(t);
     return t;
+  }
+
+  /** Another connection committed since the last look: find its rows. */
+  private checkExternalWrites(): boolean {
+    if (this.closed) return false;
+    const version = this.dataVersion.get()!;
+    if (version === this.lastDataVersion) return false;
+    this.pollExternalWrites();
+    this.lastDataVersion = version;
+    return true;
   }
 
   private pollExternalWrites(): void {

@@ -99,3 +99,28 @@ test('admin deletes from another process are seen by the running broker', async 
     ['0', '2'],
   );
 });
+
+test('a running broker notices another process’s commit through the WAL watch, not the poll', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-second-'));
+  // A poll this slow cannot explain a delivery within milliseconds: only the watch can.
+  const broker = await createEmbeddedBroker({ dataDir, externalPollIntervalMs: 10_000 });
+  t.after(async () => {
+    await broker.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const consumer = await broker.subscribe({ topic: 'watched', subscription: 's' });
+  const count = 20;
+  const publishing = second('trickle', dataDir, 'watched', String(count), '30');
+  const delays: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const m = await consumer.receive(5000);
+    delays.push(Date.now() - m.getPublishTimestamp());
+    assert.equal(m.getData().toString(), `trickle-${i}`);
+    await consumer.acknowledge(m);
+  }
+  await publishing;
+  delays.sort((a, b) => a - b);
+  const median = delays[Math.floor(count / 2)];
+  t.diagnostic(`publish-to-receive across processes: median ${median} ms, max ${delays.at(-1)} ms`);
+  assert.ok(median < 50, `median ${median} ms: the WAL watch did not wake the broker`);
+});
