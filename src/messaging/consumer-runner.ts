@@ -11,7 +11,7 @@ import type { ConsumerDefinition } from './consumer-definition.js';
 import { MemoryDedupeStore } from './dedupe-store.js';
 import { compose, silentLogger, type Handler, type HandlerLogger } from './handler.js';
 import { KeyedScheduler } from './keyed-scheduler.js';
-import { createMessageContext } from './message-context.js';
+import { deliveryContext, type ConsumerScope } from './message-context.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { deadLetter, type DeadLetterSink } from './middleware/dead-letter.js';
 import { dedupe } from './middleware/dedupe.js';
@@ -55,6 +55,8 @@ export class ConsumerRunner {
   /** Aborted when the drain deadline passes: handlers still running should give up. */
   private readonly handlerAbort = new AbortController();
   private loop: Promise<void> | undefined;
+  /** Acks sent and not yet confirmed by the broker; stop waits for them. */
+  private readonly acking = new Set<Promise<void>>();
   private lastError: string | undefined;
   private readonly logger: HandlerLogger;
   private readonly now: () => number;
@@ -136,6 +138,7 @@ export class ConsumerRunner {
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
     ]);
     clearTimeout(timer);
+    await Promise.all(this.acking);
     if (!finished) this.handlerAbort.abort();
     if (!finished)
       this.logger.warn(
@@ -167,17 +170,25 @@ export class ConsumerRunner {
   private async receiveLoop(consumer: Consumer): Promise<void> {
     const stop = this.stopController.signal;
     const ordered = this.definition.type !== 'Shared';
+    const scope: ConsumerScope = {
+      consumer,
+      topic: this.definition.topic,
+      subscription: this.definition.subscription,
+      logger: this.logger,
+      now: this.now,
+    };
+    const stopped = new StopRace(stop);
     let failures = 0;
     while (!stop.aborted) {
       // Waits only when the scheduler is full: most messages find room at once.
       if (this.scheduler.pending >= this.scheduler.maxPending)
-        await untilAborted(this.scheduler.whenRoom(), stop);
+        await stopped.race(this.scheduler.whenRoom());
       if (stop.aborted) break;
       let message: Message | undefined;
       try {
         const receiving = consumer.receive(this.deps.receiveTimeoutMs ?? 500);
         receiving.catch(() => undefined);
-        message = await untilAborted(receiving, stop);
+        message = await stopped.race(receiving);
         failures = 0;
       } catch (err) {
         if (isBrokerError(err, 'Timeout')) continue;
@@ -191,54 +202,57 @@ export class ConsumerRunner {
       if (message === undefined) break;
       const m = message;
       const key = ordered ? (m.getOrderingKey() ?? m.getPartitionKey()) : undefined;
-      this.scheduler.submit(key || undefined, () => this.handle(consumer, m));
+      this.scheduler.submit(key || undefined, () => this.handle(scope, m));
     }
   }
 
-  private async handle(consumer: Consumer, message: Message): Promise<void> {
-    const ctx = createMessageContext({
-      consumer,
-      message,
-      topic: this.definition.topic,
-      subscription: this.definition.subscription,
-      signal: this.handlerAbort.signal,
-      logger: this.logger,
-      now: this.now,
-    });
+  private async handle(scope: ConsumerScope, message: Message): Promise<void> {
+    const ctx = deliveryContext(scope, message, this.handlerAbort.signal);
     await this.chain(message, ctx);
-    if (ctx.outcome === undefined) {
-      try {
-        await consumer.acknowledge(message);
-      } catch (err) {
+    if (ctx.outcome === undefined) this.ack(scope.consumer, message);
+  }
+
+  /**
+   * Acks without holding the message's slot until the broker confirms: the next message of
+   * the key may start at once (as with Pulsar's clients, whose acks are not awaited). The
+   * ack itself is already made; only its durable commit is pending, and stop waits for it.
+   */
+  private ack(consumer: Consumer, message: Message): void {
+    const acking = consumer.acknowledge(message).then(
+      () => {
+        this.acking.delete(acking);
+      },
+      (err: unknown) => {
+        this.acking.delete(acking);
         // Not acked means redelivered; the dedupe store keeps the handler from running twice.
         this.logger.warn({ err, consumer: this.definition.name }, 'ack failed');
-      }
-    }
+      },
+    );
+    this.acking.add(acking);
   }
 }
 
 /**
- * `work`'s outcome, or undefined as soon as `signal` aborts. Unlike racing one long-lived
- * "stopped" promise, it leaves nothing behind once settled: a race adds a reaction to each
- * of its promises, and one added per message to a promise that stays pending until shutdown
- * is never freed.
+ * Races each awaited step of the receive loop against stop, with one abort listener for the
+ * whole loop rather than one per message. Unlike racing one long-lived "stopped" promise, it
+ * leaves nothing behind once a step settles: a race adds a reaction to each of its promises,
+ * and one added per message to a promise that stays pending until shutdown is never freed.
  */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) return Promise.resolve(undefined);
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+class StopRace {
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly signal: AbortSignal) {
+    signal.addEventListener('abort', () => this.wake?.(), { once: true });
+  }
+
+  /** `work`'s outcome, or undefined as soon as the signal aborts. */
+  race<T>(work: Promise<T>): Promise<T | undefined> {
+    if (this.signal.aborted) return Promise.resolve(undefined);
+    return new Promise<T | undefined>((resolve, reject) => {
+      this.wake = () => resolve(undefined);
+      work.then(resolve, reject);
+    });
+  }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -32,8 +32,11 @@ export interface MessageContext {
   nack(): void;
   /** Acks without running the handler (for duplicates). */
   skip(): Promise<void>;
-  /** The same context (same settlement state) with another abort signal. */
-  withSignal(signal: AbortSignal): MessageContext;
+  /**
+   * The same context (same settlement state) with another abort signal; a function is called
+   * the first time the signal is read, so a signal nobody reads is never created.
+   */
+  withSignal(signal: AbortSignal | (() => AbortSignal)): MessageContext;
 }
 
 export type Handler = (message: Message, ctx: MessageContext) => Promise<void>;

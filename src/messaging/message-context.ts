@@ -4,54 +4,101 @@ import type { HandlerLogger, MessageContext } from './handler.js';
 import type { MessageOutcome } from './metrics.js';
 import { reconsumeTimes } from './properties.js';
 
-interface Settlement {
-  outcome: MessageOutcome | undefined;
-}
-
-export interface ContextInit {
+/** What every delivery of one consumer shares. */
+export interface ConsumerScope {
   consumer: Consumer;
-  message: Message;
   topic: string;
   subscription: string;
-  signal: AbortSignal;
   logger: HandlerLogger;
   now: () => number;
 }
 
-export function createMessageContext(init: ContextInit): MessageContext {
-  return build(init, { outcome: undefined }, init.signal);
+export interface ContextInit extends ConsumerScope {
+  message: Message;
+  signal: AbortSignal;
 }
 
-function build(init: ContextInit, state: Settlement, signal: AbortSignal): MessageContext {
-  const { consumer, message } = init;
-  return {
-    topic: init.topic,
-    subscription: init.subscription,
-    attempt: reconsumeTimes(message.getProperties()) + 1,
-    signal,
-    logger: init.logger,
-    now: init.now,
-    get outcome() {
-      return state.outcome;
-    },
-    async retryLater(delayMs, properties) {
-      await consumer.reconsumeLater(message, delayMs, properties);
-      state.outcome = 'retried';
-    },
-    async deadLettered() {
-      await consumer.acknowledge(message);
-      state.outcome = 'dead-lettered';
-    },
-    nack() {
-      state.outcome = 'nacked';
-      consumer.negativeAcknowledge(message);
-    },
-    async skip() {
-      await consumer.acknowledge(message);
-      state.outcome = 'skipped';
-    },
-    withSignal(other) {
-      return build(init, state, other);
-    },
-  };
+interface Settlement {
+  outcome: MessageOutcome | undefined;
+  attempt: number;
+}
+
+export function createMessageContext(init: ContextInit): MessageContext {
+  return deliveryContext(init, init.message, init.signal);
+}
+
+/** A fresh context for one delivery of `scope`'s consumer. */
+export function deliveryContext(
+  scope: ConsumerScope,
+  message: Message,
+  signal: AbortSignal,
+): MessageContext {
+  return new DeliveryContext(scope, message, { outcome: undefined, attempt: 0 }, signal);
+}
+
+/** One per message, so its methods live on the prototype instead of in fresh closures. */
+class DeliveryContext implements MessageContext {
+  private signalValue: AbortSignal | undefined;
+  readonly now: () => number;
+
+  constructor(
+    private readonly scope: ConsumerScope,
+    private readonly message: Message,
+    private readonly state: Settlement,
+    private readonly source: AbortSignal | (() => AbortSignal),
+  ) {
+    this.now = scope.now;
+  }
+
+  get topic(): string {
+    return this.scope.topic;
+  }
+
+  get subscription(): string {
+    return this.scope.subscription;
+  }
+
+  get logger(): HandlerLogger {
+    return this.scope.logger;
+  }
+
+  get attempt(): number {
+    if (this.state.attempt === 0)
+      this.state.attempt = reconsumeTimes(this.message.getProperties()) + 1;
+    return this.state.attempt;
+  }
+
+  get signal(): AbortSignal {
+    const source = this.source;
+    this.signalValue ??= typeof source === 'function' ? source() : source;
+    return this.signalValue;
+  }
+
+  get outcome(): MessageOutcome | undefined {
+    return this.state.outcome;
+  }
+
+  async retryLater(delayMs: number, properties?: Record<string, string>): Promise<void> {
+    await this.scope.consumer.reconsumeLater(this.message, delayMs, properties);
+    this.state.outcome = 'retried';
+  }
+
+  async deadLettered(): Promise<void> {
+    await this.scope.consumer.acknowledge(this.message);
+    this.state.outcome = 'dead-lettered';
+  }
+
+  nack(): void {
+    this.state.outcome = 'nacked';
+    this.scope.consumer.negativeAcknowledge(this.message);
+  }
+
+  async skip(): Promise<void> {
+    await this.scope.consumer.acknowledge(this.message);
+    this.state.outcome = 'skipped';
+  }
+
+  withSignal(signal: AbortSignal | (() => AbortSignal)): MessageContext {
+    return new DeliveryContext(this.scope, this.message, this.state, signal);
+  }
 }

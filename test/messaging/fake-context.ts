@@ -16,13 +16,17 @@ export function fakeContext(
 ): RecordingContext {
   const state: { outcome: MessageOutcome | undefined } = { outcome: undefined };
   const calls: RecordingContext['calls'] = [];
-  const make = (signal: AbortSignal): RecordingContext => {
+  const make = (source: AbortSignal | (() => AbortSignal)): RecordingContext => {
+    let signal: AbortSignal | undefined;
     const ctx: RecordingContext = {
       calls,
       topic: message.getTopicName(),
       subscription: init.subscription ?? 'sub',
       attempt: reconsumeTimes(message.getProperties()) + 1,
-      signal,
+      get signal() {
+        signal ??= typeof source === 'function' ? source() : source;
+        return signal;
+      },
       logger: silentLogger,
       now: init.now ?? Date.now,
       get outcome() {

@@ -57,3 +57,33 @@ test('timeout 0 means no limit', async () => {
     await new Promise((r) => setTimeout(r, 20));
   })(msg, fakeContext(msg));
 });
+
+test('a signal read after the deadline is already aborted with the timeout', async () => {
+  const msg = fakeMessage('x');
+  let late: AbortSignal | undefined;
+  const run = timeout(20)(async (_m, ctx) => {
+    await new Promise((r) => setTimeout(r, 60));
+    late = ctx.signal;
+  })(msg, fakeContext(msg));
+  await assert.rejects(run, HandlerTimeoutError);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(late?.aborted, true);
+  assert.ok(late?.reason instanceof HandlerTimeoutError);
+});
+
+test('many handlers at once each get their own deadline from one middleware', async () => {
+  const mw = timeout(40);
+  const msg = fakeMessage('x');
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 200 }, (_, i) =>
+      mw(async () => {
+        await new Promise((r) => setTimeout(r, i % 2 === 0 ? 1 : 120));
+      })(msg, fakeContext(msg)),
+    ),
+  );
+  const timedOut = outcomes.filter(
+    (o) => o.status === 'rejected' && o.reason instanceof HandlerTimeoutError,
+  ).length;
+  assert.equal(timedOut, 100);
+  assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 100);
+});

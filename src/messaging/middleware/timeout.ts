@@ -1,30 +1,59 @@
 /**
  * Bounds a handler's time. The handler gets an AbortSignal that fires at the deadline (or on
  * shutdown) so it can stop its work; the chain moves on with a retryable HandlerTimeoutError.
+ *
+ * Cheap per message: one timer serves every handler of the middleware (deadline-list.ts), and
+ * the handler's AbortController is created only if the handler reads `ctx.signal`.
  */
+import { DeadlineList } from '../deadline-list.js';
 import { HandlerTimeoutError } from '../errors.js';
 import type { Middleware } from '../handler.js';
 
 export function timeout(ms: number): Middleware {
-  return (next) => async (message, ctx) => {
-    if (!(ms > 0)) return next(message, ctx);
-    const controller = new AbortController();
-    const onOuterAbort = () => controller.abort(ctx.signal.reason);
-    if (ctx.signal.aborted) controller.abort(ctx.signal.reason);
-    else ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new HandlerTimeoutError(ms);
-        controller.abort(err);
+  if (!(ms > 0)) return (next) => next;
+  const deadlines = new DeadlineList(ms);
+  return (next) => (message, ctx) =>
+    new Promise<void>((resolve, reject) => {
+      const outer = ctx.signal;
+      let controller: AbortController | undefined;
+      let expired: HandlerTimeoutError | undefined;
+      const onOuterAbort = () => controller?.abort(outer.reason);
+      const signal = () => {
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (expired) controller.abort(expired);
+          else if (outer.aborted) controller.abort(outer.reason);
+          else outer.addEventListener('abort', onOuterAbort, { once: true });
+        }
+        return controller.signal;
+      };
+      const release = () => {
+        deadlines.remove(entry);
+        if (controller !== undefined) outer.removeEventListener('abort', onOuterAbort);
+      };
+      const entry = deadlines.add(() => {
+        expired = new HandlerTimeoutError(ms);
+        controller?.abort(expired);
+        release();
+        reject(expired);
+      });
+      let running: Promise<void>;
+      try {
+        running = next(message, ctx.withSignal(signal));
+      } catch (err) {
+        release();
         reject(err);
-      }, ms);
+        return;
+      }
+      running.then(
+        () => {
+          release();
+          resolve();
+        },
+        (err: unknown) => {
+          release();
+          reject(err);
+        },
+      );
     });
-    try {
-      await Promise.race([next(message, ctx.withSignal(controller.signal)), expired]);
-    } finally {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onOuterAbort);
-    }
-  };
 }
