@@ -23,10 +23,12 @@ export function activityConsumer(
     type: 'KeyShared',
     concurrency: 32,
     retry: { maxAttempts: 5, backoff: { initialMs: 1000, multiplier: 2, maxMs: 60_000 } },
-    // The store's unique event id is the durable record of what was handled.
-    dedupe: { has: (_scope, eventId) => store.has(eventId), add: () => undefined },
-    handler: async (message) => {
-      await writer.write(decode(message.getData()));
+    // The store's unique event id is the durable record of what was handled: recording an
+    // event it already holds changes nothing, and the message is settled as a duplicate.
+    // (A lookup before each insert would cost a statement per message to find the rare one.)
+    dedupe: false,
+    handler: async (message, ctx) => {
+      if (!(await writer.write(decode(message.getData())))) await ctx.skip();
     },
     ...overrides,
   };
