@@ -9,7 +9,7 @@
  * wall time from the worker's start, and the worker's CPU time per event (user + system from
  * /proc, startup included, both subscriptions: each event is consumed twice).
  * Usage: npm run bench:consume
- * Env: BENCH_EVENTS (default 50000), BENCH_RUNS (default 1), BENCH_SYNC (MAGNETAR_BROKER_SYNC
+ * Env: BENCH_EVENTS (default 50000), BENCH_USERS (distinct keys, default 64), BENCH_RUNS (default 1), BENCH_SYNC (MAGNETAR_BROKER_SYNC
  * of the worker, default FULL), BENCH_ROOT (checkout whose dist/ is measured, default this
  * one), BENCH_CPU_PROF (a directory: the worker writes a V8 CPU profile there).
  */
@@ -27,7 +27,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 50_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const SYNC = process.env.BENCH_SYNC ?? 'FULL';
 const CPU_PROF = process.env.BENCH_CPU_PROF;
-const USERS = 64;
+const USERS = Number(process.env.BENCH_USERS ?? 64);
 const ITEMS = 500;
 const BATCH = 500;
 

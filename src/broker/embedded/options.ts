@@ -14,7 +14,11 @@ export interface EmbeddedBrokerOptions {
   retentionMs?: number;
   /** How often acked messages are deleted. Default 1000 ms. */
   retentionIntervalMs?: number;
-  /** How often an idle broker looks for rows written by another process. Default 250 ms. */
+  /**
+   * How often the broker looks for rows written by another process when nothing woke it
+   * earlier. A watch on the WAL file (wal-watcher.ts) notices them within milliseconds; this
+   * poll covers platforms or moments where the watch is unavailable. Default 250 ms.
+   */
   externalPollIntervalMs?: number;
   /** Most operations in one group-commit transaction. Default 10000. */
   maxBatch?: number;
