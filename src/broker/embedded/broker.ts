@@ -15,6 +15,7 @@ import { Catalog } from './catalog.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { LetterRouter } from './dead-letter.js';
 import { GroupCommitWriter } from './group-commit-writer.js';
+import { WalSync } from './wal-sync.js';
 import { type EmbeddedBrokerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { EmbeddedProducer } from './producer.js';
 import { Retention } from './retention.js';
@@ -66,10 +67,20 @@ export class EmbeddedBroker implements Broker {
     this.maxMessageSize = options.maxMessageSize;
     this.cacheBudget = new CacheBudget(options.cacheBytes);
     this.catalog = new Catalog(db);
-    this.writer = new GroupCommitWriter(db, options.maxBatch, {
-      onCommitted: (topicId: number, recs: StoredMessage[]) =>
-        this.topicsById.get(topicId)?.onCommitted(recs),
-    });
+    // FULL: the connection commits with NORMAL and the WAL is synced off the event loop.
+    const walSync =
+      options.synchronous === 'FULL' ? new WalSync(`${databaseFile(options)}-wal`) : undefined;
+    this.writer = new GroupCommitWriter(
+      db,
+      options.maxBatch,
+      {
+        onWritten: (topicId: number, lastEntry: number) =>
+          this.topicsById.get(topicId)?.onWritten(lastEntry),
+        onCommitted: (topicId: number, recs: StoredMessage[]) =>
+          this.topicsById.get(topicId)?.onCommitted(recs),
+      },
+      walSync,
+    );
     this.retention = new Retention(db);
     this.admin = new EmbeddedAdmin(db, {
       catalog: this.catalog,
@@ -211,7 +222,7 @@ export class EmbeddedBroker implements Broker {
     for (const t of this.timers) clearInterval(t);
     this.walWatcher.stop();
     // Commit what is queued (acks included) before the subscriptions stop.
-    this.writer.close();
+    await this.writer.close();
     for (const topic of this.topics.values()) {
       for (const sub of topic.subscriptions.values()) sub.stop();
     }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { BrokerError } from '../errors.js';
 import type { StoredMessage } from './stored-message.js';
+import type { WalSync } from './wal-sync.js';
 
 const COLUMNS = 9;
 /** Rows per multi-row INSERT: fewer calls into SQLite per message. */
@@ -36,14 +37,18 @@ export interface AckSource {
 }
 
 export interface CommitListener {
-  /** Called after commit with one topic's new entries, in id order. */
+  /** Called right after COMMIT (before the WAL sync) with a topic's last written entry. */
+  onWritten(topicId: number, lastEntry: number): void;
+  /** Called once committed (and synced) with one topic's new entries, in id order. */
   onCommitted(topicId: number, recs: StoredMessage[]): void;
 }
 
 /**
  * Group commit: every publish and ack queued during one event-loop turn goes into one
  * IMMEDIATE transaction, flushed from setImmediate (or as soon as `maxBatch` operations are
- * queued). Publishes resolve only after COMMIT returned, so a resolved send is on disk.
+ * queued). Publishes resolve only after COMMIT returned, and with a `WalSync` only after the
+ * WAL was synced on the thread pool, so a resolved send is on disk; meanwhile the event loop
+ * goes on and the next turn's commit can already start.
  */
 export class GroupCommitWriter {
   private publishes: PendingPublish[] = [];
@@ -55,22 +60,24 @@ export class GroupCommitWriter {
   private closed = false;
   private readonly lastEntry: Database.Statement<[number], { last_entry: number }>;
   private readonly setLastEntry: Database.Statement<[number, number]>;
-  private readonly insert: Database.Statement<unknown[]>;
-  private readonly insertMany: Database.Statement<unknown[]>;
+  /** Multi-row INSERTs by row count (1..ROWS_PER_INSERT), prepared on first use. */
+  private readonly inserts: Database.Statement<unknown[]>[] = [];
   private readonly insertAck: Database.Statement<[number, number]>;
   private readonly setMarkDelete: Database.Statement<[number, number]>;
   private readonly trimAcks: Database.Statement<[number, number]>;
   private readonly commit: () => void;
 
+  private readonly db: Database.Database;
+
   constructor(
     db: Database.Database,
     private readonly maxBatch: number,
     private readonly listener: CommitListener,
+    private readonly walSync?: WalSync,
   ) {
     this.lastEntry = db.prepare('SELECT last_entry FROM topics WHERE id = ?');
     this.setLastEntry = db.prepare('UPDATE topics SET last_entry = ? WHERE id = ?');
-    this.insert = db.prepare(insertSql(1));
-    this.insertMany = db.prepare(insertSql(ROWS_PER_INSERT));
+    this.db = db;
     this.insertAck = db.prepare('INSERT OR IGNORE INTO acks (sub_id, entry_id) VALUES (?, ?)');
     this.setMarkDelete = db.prepare('UPDATE subscriptions SET mark_delete = ? WHERE id = ?');
     this.trimAcks = db.prepare('DELETE FROM acks WHERE sub_id = ? AND entry_id <= ?');
@@ -93,9 +100,10 @@ export class GroupCommitWriter {
     return this.closed;
   }
 
-  /** Resolves once everything queued so far is committed. */
+  /** Resolves once everything queued so far is committed (and synced). */
   flushed(): Promise<void> {
-    if (this.publishes.length === 0 && this.dirty.size === 0) return Promise.resolve();
+    if (this.publishes.length === 0 && this.dirty.size === 0)
+      return this.walSync?.idle() ?? Promise.resolve();
     return this.nextCommit();
   }
 
@@ -116,10 +124,11 @@ export class GroupCommitWriter {
     return this.commitWaiter.promise;
   }
 
-  /** Commits what is queued, then refuses new work. */
-  close(): void {
+  /** Commits what is queued, waits for its sync, then refuses new work. */
+  async close(): Promise<void> {
     this.flushNow();
     this.closed = true;
+    await this.walSync?.close();
   }
 
   private schedule(): void {
@@ -152,19 +161,53 @@ export class GroupCommitWriter {
     }
     this.dirty.clear();
     this.committedTopics = new Map();
+    const batch = this.batch;
+    const committed = this.committedTopics;
     try {
       this.commit();
     } catch (err) {
       const e = new BrokerError('Internal', 'could not store messages', { cause: err });
-      for (const p of this.batch) p.reject(e);
+      for (const p of batch) p.reject(e);
       waiter?.reject(e);
       this.batch = [];
       return;
     }
-    for (const [topicId, recs] of this.committedTopics) this.listener.onCommitted(topicId, recs);
-    for (const p of this.batch) p.resolve(p.rec);
     this.batch = [];
-    waiter?.resolve();
+    if (this.walSync === undefined) {
+      this.settle(committed, batch, null, waiter);
+      return;
+    }
+    for (const [topicId, recs] of committed)
+      this.listener.onWritten(topicId, recs[recs.length - 1].entryId);
+    this.walSync.after((err) => this.settle(committed, batch, err, waiter));
+  }
+
+  /**
+   * Hands the committed entries to the topics and answers the sends. When the sync failed the
+   * rows are stored but maybe not durable: the senders get an error (they may publish again),
+   * and the entries are still delivered, as they are in the database.
+   */
+  private settle(
+    committed: Map<number, StoredMessage[]>,
+    batch: PendingPublish[],
+    syncError: Error | null,
+    waiter: { resolve(): void; reject(err: Error): void } | undefined,
+  ): void {
+    for (const [topicId, recs] of committed) this.listener.onCommitted(topicId, recs);
+    if (syncError === null) {
+      for (const p of batch) p.resolve(p.rec);
+      waiter?.resolve();
+      return;
+    }
+    const e = new BrokerError('Internal', 'could not sync stored messages to disk', {
+      cause: syncError,
+    });
+    for (const p of batch) p.reject(e);
+    waiter?.reject(e);
+  }
+
+  private insertRows(rows: number): Database.Statement<unknown[]> {
+    return (this.inserts[rows] ??= this.db.prepare(insertSql(rows)));
   }
 
   /** Runs inside the transaction. */
@@ -195,14 +238,12 @@ export class GroupCommitWriter {
         rec.data,
       );
       if (params.length === ROWS_PER_INSERT * COLUMNS) {
-        this.insertMany.run(params);
+        this.insertRows(ROWS_PER_INSERT).run(params);
         params.length = 0;
       }
       known.get(rec.topicId)!.push(rec);
     }
-    for (let i = 0; i < params.length; i += COLUMNS) {
-      this.insert.run(params.slice(i, i + COLUMNS));
-    }
+    if (params.length > 0) this.insertRows(params.length / COLUMNS).run(params);
     for (const [topicId, last] of next) this.setLastEntry.run(last, topicId);
     for (const c of this.changes) {
       for (const entry of c.acks) {

@@ -22,7 +22,9 @@ export class Topic {
   private cache: StoredMessage[] = [];
   private head = 0;
   private cachedBytes = 0;
-  private readonly readRows: Database.Statement<[number, number, number], MessageRow>;
+  /** Last entry this process committed, possibly not synced and visible yet. */
+  private writtenEntry = 0;
+  private readonly readRows: Database.Statement<[number, number, number, number], MessageRow>;
 
   constructor(
     db: Database.Database,
@@ -32,12 +34,20 @@ export class Topic {
     private readonly budget: CacheBudget,
   ) {
     this.readRows = db.prepare(
-      'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? ORDER BY entry_id LIMIT ?',
+      'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? AND entry_id <= ?' +
+        ' ORDER BY entry_id LIMIT ?',
     );
+  }
+
+  /** This process committed up to `lastEntry`; its rows become visible at `onCommitted`. */
+  onWritten(lastEntry: number): void {
+    if (lastEntry > this.writtenEntry) this.writtenEntry = lastEntry;
   }
 
   onCommitted(recs: StoredMessage[]): void {
     if (recs.length === 0) return;
+    // Already visible: another process appended after these, and that append was read first.
+    if (recs[recs.length - 1].entryId <= this.lastEntry) return;
     if (recs[0].entryId !== this.lastEntry + 1) this.resetCache();
     let added = 0;
     for (const r of recs) {
@@ -53,7 +63,8 @@ export class Topic {
 
   /** Another process appended up to `lastEntry`. */
   onExternalAppend(lastEntry: number): void {
-    if (lastEntry <= this.lastEntry) return;
+    // Our own commits waiting for their sync are not another process's rows.
+    if (lastEntry <= this.lastEntry || lastEntry <= this.writtenEntry) return;
     this.resetCache();
     this.lastEntry = lastEntry;
     this.notify();
@@ -84,7 +95,9 @@ export class Topic {
         return this.cache.slice(start, start + limit);
       }
     }
-    return this.readRows.all(this.id, after, limit).map((row) => fromRow(row, this.name));
+    return this.readRows
+      .all(this.id, after, this.lastEntry, limit)
+      .map((row) => fromRow(row, this.name));
   }
 
   private trimCache(): void {
