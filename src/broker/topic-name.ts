@@ -33,8 +33,18 @@ export function parseTopicName(name: string): TopicName {
   return { domain, tenant, namespace, local, full: `${domain}://${tenant}/${namespace}/${local}` };
 }
 
+/** Full names of names seen lately: publishing resolves the same few names per message. */
+const fullNames = new Map<string, string>();
+const MAX_REMEMBERED = 1024;
+
 export function fullTopicName(name: string): string {
-  return parseTopicName(name).full;
+  let full = fullNames.get(name);
+  if (full === undefined) {
+    full = parseTopicName(name).full;
+    if (fullNames.size >= MAX_REMEMBERED) fullNames.clear();
+    fullNames.set(name, full);
+  }
+  return full;
 }
 
 /** `<topic>-<subscription>-RETRY`, as the Pulsar clients name it. */

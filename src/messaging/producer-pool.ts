@@ -9,6 +9,8 @@ export type ProducerDefaults = Omit<ProducerConfig, 'topic'>;
 
 export class ProducerPool {
   private readonly producers = new Map<string, Promise<Producer>>();
+  /** Producers already created, by full topic name: the hot path needs no await. */
+  private readonly created = new Map<string, Producer>();
   private closed = false;
 
   constructor(
@@ -20,13 +22,24 @@ export class ProducerPool {
     const full = fullTopicName(topic);
     let pending = this.producers.get(full);
     if (!pending) {
-      pending = this.broker.createProducer({ ...this.defaults, topic: full });
-      this.producers.set(full, pending);
-      pending.catch(() => {
-        if (this.producers.get(full) === pending) this.producers.delete(full);
-      });
+      const created = this.broker.createProducer({ ...this.defaults, topic: full });
+      pending = created;
+      this.producers.set(full, created);
+      created.then(
+        (producer) => {
+          if (this.producers.get(full) === created) this.created.set(full, producer);
+        },
+        () => {
+          if (this.producers.get(full) === created) this.producers.delete(full);
+        },
+      );
     }
     return pending;
+  }
+
+  /** The producer of this full topic name if it exists already, else undefined. */
+  ready(fullName: string): Producer | undefined {
+    return this.created.get(fullName);
   }
 
   get isClosed(): boolean {
@@ -49,6 +62,7 @@ export class ProducerPool {
     this.closed = true;
     const all = [...this.producers.values()];
     this.producers.clear();
+    this.created.clear();
     await Promise.all(
       all.map((p) => p.then((producer) => producer.close()).catch(() => undefined)),
     );

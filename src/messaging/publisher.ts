@@ -4,13 +4,13 @@
  * bound is reached or the broker is not connected, instead of queueing without limit.
  * Every message carries the request id and the W3C trace context of the caller.
  */
-import type { Broker, MessageId, ProducerMessage } from '../broker/index.js';
+import type { Broker, MessageId, Producer, ProducerMessage } from '../broker/index.js';
 import { fullTopicName, isBrokerError } from '../broker/index.js';
 import { PublishRejectedError } from './errors.js';
 import { EVENT_PROPERTIES, encodeEvent, type DomainEvent } from './event.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { ProducerPool, type ProducerDefaults } from './producer-pool.js';
-import { traceProperties } from './trace-context.js';
+import { traceProperties, type TraceProperties } from './trace-context.js';
 
 export interface PublisherOptions {
   /** `service` label of messaging_messages_sent_total. Default 'magnetar'. */
@@ -78,9 +78,29 @@ export class Publisher {
     return !this.closed && this.broker.isConnected() && this.inFlightCount < this.maxInFlight;
   }
 
-  async publish(topic: string, message: OutgoingMessage): Promise<MessageId> {
-    const [id] = await this.publishMany(topic, [message]);
-    return id;
+  /** One message: the path a route's single event takes, without the batch bookkeeping. */
+  async publish(name: string, message: OutgoingMessage): Promise<MessageId> {
+    const topic = fullTopicName(name);
+    const started = this.now();
+    // Read the caller's trace context before the first await.
+    const trace = traceProperties();
+    this.admit(topic, 1, started);
+    this.inFlightCount += 1;
+    this.metrics.publishInFlight(1);
+    try {
+      const producer = this.pool.ready(topic) ?? (await this.producerFor(topic));
+      let id: MessageId;
+      try {
+        id = await producer.send(this.toProducerMessage(message, trace));
+      } catch (err) {
+        this.metrics.publishDone(topic, this.service, 'error', (this.now() - started) / 1000);
+        throw this.rejection(err, 'BROKER_UNAVAILABLE', 'the broker did not store the message');
+      }
+      this.metrics.publishDone(topic, this.service, 'ok', (this.now() - started) / 1000);
+      return id;
+    } finally {
+      this.settle(1);
+    }
   }
 
   /** Publishes a domain event keyed by its userId. */
@@ -89,6 +109,8 @@ export class Publisher {
   }
 
   publishEvents(topic: string, events: DomainEvent[], requestId?: string): Promise<MessageId[]> {
+    if (events.length === 1)
+      return this.publish(topic, toOutgoing(events[0], requestId)).then((id) => [id]);
     return this.publishMany(
       topic,
       events.map((e) => toOutgoing(e, requestId)),
@@ -108,9 +130,7 @@ export class Publisher {
     this.inFlightCount += messages.length;
     this.metrics.publishInFlight(messages.length);
     try {
-      const producer = await this.pool.get(topic).catch((err: unknown) => {
-        throw this.rejection(err, 'BROKER_UNAVAILABLE', 'the broker is unavailable');
-      });
+      const producer = this.pool.ready(topic) ?? (await this.producerFor(topic));
       const results = await Promise.allSettled(
         messages.map((m) => producer.send(this.toProducerMessage(m, trace))),
       );
@@ -131,10 +151,20 @@ export class Publisher {
       }
       return ids;
     } finally {
-      this.inFlightCount -= messages.length;
-      this.metrics.publishInFlight(-messages.length);
-      if (this.inFlightCount === 0) for (const wake of this.idle) wake();
+      this.settle(messages.length);
     }
+  }
+
+  private producerFor(topic: string): Promise<Producer> {
+    return this.pool.get(topic).catch((err: unknown) => {
+      throw this.rejection(err, 'BROKER_UNAVAILABLE', 'the broker is unavailable');
+    });
+  }
+
+  private settle(count: number): void {
+    this.inFlightCount -= count;
+    this.metrics.publishInFlight(-count);
+    if (this.inFlightCount === 0) for (const wake of this.idle) wake();
   }
 
   /** Waits until no publish is waiting for a receipt, then flushes the producers. */
@@ -210,8 +240,12 @@ export class Publisher {
     return err;
   }
 
-  private toProducerMessage(m: OutgoingMessage, trace: Record<string, string>): ProducerMessage {
-    const properties: Record<string, string> = { ...m.properties, ...trace };
+  private toProducerMessage(m: OutgoingMessage, trace: TraceProperties): ProducerMessage {
+    // The producer copies the properties it stores, so this object is never shared.
+    const properties: Record<string, string> =
+      m.properties === undefined ? {} : { ...m.properties };
+    if (trace.traceparent !== undefined) properties.traceparent = trace.traceparent;
+    if (trace.tracestate !== undefined) properties.tracestate = trace.tracestate;
     if (m.requestId) properties[EVENT_PROPERTIES.requestId] = m.requestId;
     const out: ProducerMessage = { data: m.data, properties };
     if (m.key !== undefined) out.partitionKey = m.key;

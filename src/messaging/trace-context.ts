@@ -5,7 +5,14 @@
  */
 import { context, propagation, trace, isSpanContextValid } from '@opentelemetry/api';
 
-export function traceProperties(): Record<string, string> {
+const NO_TRACE: TraceProperties = Object.freeze({});
+
+export interface TraceProperties {
+  traceparent?: string;
+  tracestate?: string;
+}
+
+export function traceProperties(): TraceProperties {
   const carrier: Record<string, string> = {};
   const active = context.active();
   propagation.inject(active, carrier);
@@ -19,8 +26,8 @@ export function traceProperties(): Record<string, string> {
       if (state) carrier.tracestate = state;
     }
   }
-  const out: Record<string, string> = {};
-  if (carrier.traceparent) out.traceparent = carrier.traceparent;
+  if (carrier.traceparent === undefined) return NO_TRACE;
+  const out: TraceProperties = { traceparent: carrier.traceparent };
   if (carrier.tracestate) out.tracestate = carrier.tracestate;
   return out;
 }

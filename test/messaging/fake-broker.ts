@@ -164,7 +164,11 @@ export class FakeBroker implements Broker {
 
   async store(topic: string, m: ProducerMessage): Promise<BrokerMessageId> {
     if (!this.connected) throw new BrokerError('NotConnected', 'not connected');
-    if (this.gate) await this.gate;
+    if (this.gate) {
+      await this.gate;
+      // The connection may have dropped while the send was held.
+      if (!this.connected) throw new BrokerError('NotConnected', 'not connected');
+    }
     const full = fullTopicName(topic);
     const now = Date.now();
     const stored: StoredMessage = {

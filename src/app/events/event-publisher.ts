@@ -23,8 +23,13 @@ export class AppEventPublisher implements DomainEventPublisher {
   ) {}
 
   async publish(input: EventInput, requestId?: string): Promise<Accepted> {
-    const [accepted] = await this.publishBatch([input], requestId);
-    return accepted;
+    const event = this.toEvent(input);
+    try {
+      const id = await this.publisher.publishEvent(this.topic, event, requestId);
+      return { eventId: event.eventId, messageId: id.toString() };
+    } catch (err) {
+      throw toAppError(err);
+    }
   }
 
   /** All events are admitted or none; resolves once the broker stored every one. */

@@ -57,6 +57,8 @@ export const eventRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
+      if (request.headers['idempotency-key'] === undefined)
+        return reply.code(202).send(ok(await events().publish(request.body, request.id)));
       const result = await answer(request, 'events', async () => ({
         status: 202,
         body: ok(await events().publish(request.body, request.id)),
