@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
  * Helmet's headers, worked out once. Helmet rebuilds its middleware chain (and re-renders the
  * Content-Security-Policy) on every request, yet with a fixed configuration and no CSP nonces
  * its headers never change from one request to the next. So helmet runs once at startup
- * against a recording response, and one synchronous hook copies what it set onto each reply.
+ * against a recording response, and the request gate (request-gate.ts) copies what it set onto
+ * each reply.
  */
 export function helmetHeaders(options: Readonly<HelmetOptions> = {}): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -26,16 +26,4 @@ export function helmetHeaders(options: Readonly<HelmetOptions> = {}): Record<str
   );
   if (failure) throw failure;
   return headers;
-}
-
-/** Adds helmet's security headers to every response, errors included. */
-export function installSecurityHeaders(
-  app: Pick<FastifyInstance, 'addHook'>,
-  options: Readonly<HelmetOptions> = {},
-): void {
-  const headers = helmetHeaders(options);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
-  });
 }

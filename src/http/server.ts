@@ -5,14 +5,14 @@ import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
 import { frameworkErrorHandler, installErrorHandlers, notFoundHandler } from './error-handler.js';
-import { genRequestId, REQUEST_ID_HEADER } from './request-id.js';
-import { installSecurityHeaders } from './security-headers.js';
+import { genRequestId } from './request-id.js';
+import { helmetHeaders } from './security-headers.js';
+import { installRequestGate } from './request-gate.js';
 import { createValidatorCompiler } from './validation.js';
 import { registerAuth } from './auth.js';
 import { registerLoadShedding, registerRateLimit, type RateLimitOptions } from './limits.js';
 import { installHttpMetrics } from './http-metrics.js';
 import { registerOpenApi, type OpenApiInfo } from './openapi.js';
-import { AppError } from './errors.js';
 import type { HttpServer } from './types.js';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -55,12 +55,12 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
 
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandlers(app);
-  // Runs first: the request id header and the shutdown gate come before any other hook.
-  installShutdownGate(app);
+  // Runs first: the request id, the security headers and the shutdown gate come before any
+  // other hook.
+  installRequestGate(app, helmetHeaders());
   // Only JSON bodies are accepted; anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
-  installSecurityHeaders(app);
   await app.register(cors, { origin: opts.corsOrigin });
   await app.register(compress, {
     global: true,
@@ -77,28 +77,4 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   installHttpMetrics(app, opts.registry);
   await registerOpenApi(app, opts.openApi);
   return app as unknown as HttpServer;
-}
-
-/**
- * Returns the request id on every response, errors included. Once close() starts, requests
- * still arriving on open connections get a 503 envelope and every response closes its
- * connection. Synchronous hooks: an async one costs a promise per request for nothing.
- */
-function installShutdownGate(app: { addHook: HttpServer['addHook'] }): void {
-  let closing = false;
-  app.addHook('preClose', (done) => {
-    closing = true;
-    done();
-  });
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header(REQUEST_ID_HEADER, request.id);
-    if (closing) done(new AppError('SHUTTING_DOWN', null, { headers: { 'retry-after': '5' } }));
-    else done();
-  });
-  // A keep-alive connection that finishes its request while closing would otherwise stay
-  // open until the keep-alive timeout and hold the shutdown up.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
 }
