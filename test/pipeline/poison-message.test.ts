@@ -64,9 +64,9 @@ test('a malformed message is retried maxAttempts times with growing delays, dead
       `${subscription} attempts`,
     );
     const gaps = mine.slice(1).map((a, i) => a.at - mine[i].at);
-    // Backoff 150, 300, 600 ms less up to 20% jitter: each gap at least the last one.
-    assert.ok(gaps[0] >= 110, `gaps ${gaps}`);
-    for (let i = 1; i < gaps.length; i++) assert.ok(gaps[i] > gaps[i - 1], `gaps ${gaps}`);
+    // Backoff 150, 300, 600 ms less up to 20% jitter: each gap at least its growing floor (a
+    // busy machine may stretch a gap, never shorten it below the backoff).
+    gaps.forEach((gap, i) => assert.ok(gap >= 0.8 * 150 * 2 ** i - 10, `gaps ${gaps}`));
   }
   for (const dead of listed.body.data.items) {
     assert.equal(dead.reason.attempts, 4);
