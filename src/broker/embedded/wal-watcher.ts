@@ -2,12 +2,14 @@ import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 /**
- * Delays of the checks after a write to the WAL, ms. A commit's last WAL write comes before its
- * fsync and before SQLite publishes it in the shared-memory index (neither of which the file
- * watch sees), so a first look may come too early; the next ones catch it. Each check that
- * finds nothing waits longer; one that finds a commit starts over, as more may follow.
+ * After a write to the WAL the broker checks every CHECK_EVERY_MS for CHECK_FOR_MS. A commit's
+ * last WAL write comes before its fsync and before SQLite publishes it in the shared-memory
+ * index (neither of which the file watch sees), and that fsync can take tens of milliseconds
+ * on a busy disk, so one look right after the write is often too early. A check is one cheap
+ * pragma; finding a commit restarts the window, as more usually follow.
  */
-const CHECK_DELAYS_MS = [1, 2, 4, 8, 16, 32, 64, 128];
+const CHECK_EVERY_MS = 2;
+const CHECK_FOR_MS = 250;
 
 /**
  * Wakes the broker when the SQLite WAL file changes, so rows another process commits to the
@@ -23,7 +25,8 @@ export class WalWatcher {
   private watcher: FSWatcher | undefined;
   private watchingFile = false;
   private timer: NodeJS.Timeout | undefined;
-  private step = 0;
+  /** When the WAL last changed or a check last found a commit (performance.now()). */
+  private lastChange = 0;
   private active = false;
 
   constructor(
@@ -106,10 +109,8 @@ export class WalWatcher {
 
   private changed(): void {
     if (!this.active) return;
-    if (this.timer !== undefined && this.step === 0) return;
-    clearTimeout(this.timer);
-    this.step = 0;
-    this.timer = setTimeout(this.tick, CHECK_DELAYS_MS[0]).unref();
+    this.lastChange = performance.now();
+    if (this.timer === undefined) this.timer = setTimeout(this.tick, 1).unref();
   }
 
   private readonly tick = (): void => {
@@ -121,9 +122,10 @@ export class WalWatcher {
     } catch {
       // SQLITE_BUSY or similar: the next check (or the poll) tries again.
     }
-    this.step = found ? 0 : this.step + 1;
-    if (this.step < CHECK_DELAYS_MS.length) {
-      this.timer = setTimeout(this.tick, CHECK_DELAYS_MS[this.step]).unref();
+    const now = performance.now();
+    if (found) this.lastChange = now;
+    if (now - this.lastChange < CHECK_FOR_MS) {
+      this.timer = setTimeout(this.tick, CHECK_EVERY_MS).unref();
     }
   };
 }
