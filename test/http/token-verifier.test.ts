@@ -54,12 +54,19 @@ test('a forged token is refused every time, also after a good token was cached',
   const good = tokenFor('alice');
   verifier.verify(good);
   const forged = tokenFor('alice', 60_000, 'another-secret-another-secret-xx');
-  const [header, payload] = good.split('.');
+  const [header, payload, signature] = good.split('.');
   const spliced = `${header}.${payload}.${forged.split('.')[2]}`;
+  // The good token's signature on other claims: the same last characters as the cached token.
+  const otherClaims = Buffer.from(
+    JSON.stringify({ sub: 'mallory', scope: 'admin', exp: 9_999_999_999 }),
+  ).toString('base64url');
+  const resigned = `${header}.${otherClaims}.${signature}`;
   for (let i = 0; i < 3; i++) {
     assert.throws(() => verifier.verify(forged), refusedAs('TOKEN_INVALID'));
     assert.throws(() => verifier.verify(spliced), refusedAs('TOKEN_INVALID'));
+    assert.throws(() => verifier.verify(resigned), refusedAs('TOKEN_INVALID'));
     assert.throws(() => verifier.verify(`${good}x`), refusedAs('TOKEN_INVALID'));
+    assert.equal(verifier.verify(good).sub, 'alice');
   }
   assert.equal(verifier.size, 1, 'refused tokens are not kept');
   const noSubject = createSigner({ key: SECRET, expiresIn: 60_000 })({ scope: 'admin' });
@@ -151,9 +158,16 @@ test('over HTTP, a forged token is refused after the real one was served', async
     payload: { name: 'Alice', email: 'alice@example.com', age: 30 },
   });
   assert.equal(ok.statusCode, 201);
-  const [header, payload] = real.split('.');
+  const [header, payload, signature] = real.split('.');
   const forgedSignature = tokenFor('alice', 60_000, 'another-secret-another-secret-xx');
-  for (const forged of [`${header}.${payload}.${forgedSignature.split('.')[2]}`, `${real}A`]) {
+  const adminClaims = Buffer.from(
+    JSON.stringify({ sub: 'alice', scope: 'users:write admin', exp: 9_999_999_999 }),
+  ).toString('base64url');
+  for (const forged of [
+    `${header}.${payload}.${forgedSignature.split('.')[2]}`,
+    `${header}.${adminClaims}.${signature}`,
+    `${real}A`,
+  ]) {
     const res = await h.app.inject({
       method: 'POST',
       url: '/api/v1/users',
