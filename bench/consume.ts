@@ -1,5 +1,7 @@
 /**
- * Consumer drain benchmark: how fast `magnetar worker` works off a backlog, and what each
+ * Consumer benchmark, in two parts.
+ *
+ * 1. Drain: how fast `magnetar worker` works off a backlog, and what each
  * event costs it in CPU. It publishes BENCH_EVENTS events to `user-events` of a fresh data
  * dir with the service's own Publisher (as the API does: keyed by userId, 64 users, 500
  * items), then starts the built worker on that dir and watches the service database until
@@ -8,17 +10,24 @@
  * Prints events/s over the drain (first to last activity row, by the worker's clock), the
  * wall time from the worker's start, and the worker's CPU time per event (user + system from
  * /proc, startup included, both subscriptions: each event is consumed twice).
+ * 2. `magnetar start` at a fixed rate: autocannon posts BENCH_RATE events/s (default 2000) for
+ * BENCH_DURATION s to the API of one process that also runs both consumers; prints the
+ * process's CPU per accepted event (API, broker and both consumers together, warm-up
+ * excluded) and the publish-to-activity latency. A fixed rate keeps the work the same on both
+ * sides of a comparison, where a saturating load would not.
  * Usage: npm run bench:consume
  * Env: BENCH_EVENTS (default 50000), BENCH_USERS (distinct keys, default 64), BENCH_RUNS (default 1), BENCH_SYNC (MAGNETAR_BROKER_SYNC
  * of the worker, default FULL), BENCH_ROOT (checkout whose dist/ is measured, default this
- * one), BENCH_CPU_PROF (a directory: the worker writes a V8 CPU profile there).
+ * one), BENCH_CPU_PROF (a directory: the worker writes a V8 CPU profile there), BENCH_RATE
+ * (0 skips part 2), BENCH_DURATION (s, default 10).
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,6 +39,8 @@ const CPU_PROF = process.env.BENCH_CPU_PROF;
 const USERS = Number(process.env.BENCH_USERS ?? 64);
 const ITEMS = 500;
 const BATCH = 500;
+const RATE = Number(process.env.BENCH_RATE ?? 2000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 
 interface BrokerModule {
   createEmbeddedBroker(o: { dataDir: string; synchronous?: string }): Promise<{
@@ -143,6 +154,91 @@ async function drain(dataDir: string): Promise<Drain> {
   }
 }
 
+/** `magnetar start` under a fixed request rate: CPU per accepted event and latency. */
+async function atRate(dataDir: string): Promise<string> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const env = {
+    PATH: process.env.PATH,
+    MAGNETAR_DATA_DIR: dataDir,
+    MAGNETAR_BROKER_SYNC: SYNC,
+    MAGNETAR_RATE_LIMIT_MAX: '1000000000',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+  const child: ChildProcess = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
+    cwd: SERVICE_ROOT,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error('magnetar start exited');
+      if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
+      const ok = await fetch(`${url}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (ok) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const token = spawnSync(
+      process.execPath,
+      ['dist/cli/main.js', 'token', '--sub', 'bench', '--scope', 'events:write'],
+      { cwd: SERVICE_ROOT, env, encoding: 'utf8' },
+    ).stdout.trim();
+    let n = 0;
+    const options = {
+      url,
+      connections: 20,
+      overallRate: RATE,
+      requests: [
+        {
+          method: 'POST' as const,
+          path: '/api/v1/events',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          setupRequest: (req: object) => ({
+            ...req,
+            body: JSON.stringify({
+              type: 'item.viewed',
+              userId: `user-${n % USERS}`,
+              itemId: `item-${n++ % ITEMS}`,
+            }),
+          }),
+        },
+      ],
+    };
+    await autocannon({ ...options, duration: 2 });
+    const cpuBefore = cpuMs(child.pid!);
+    const startedAt = new Date().toISOString();
+    const result = await autocannon({ ...options, duration: DURATION });
+    const cpu = cpuMs(child.pid!) - cpuBefore;
+    const accepted = result['2xx'];
+    await new Promise((r) => setTimeout(r, 2000));
+    const db = new Database(join(dataDir, 'magnetar.db'), { readonly: true });
+    const lat = db
+      .prepare<[string], { o: string; p: string }>(
+        'SELECT occurred_at AS o, processed_at AS p FROM activity WHERE occurred_at >= ?',
+      )
+      .all(startedAt)
+      .map((r) => Date.parse(r.p) - Date.parse(r.o))
+      .sort((a, b) => a - b);
+    db.close();
+    const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+    return (
+      `start at ${RATE} req/s: ${fmt(result.requests.average)} req/s accepted (${accepted} 2xx,` +
+      ` ${result.non2xx} other), process CPU ${fmt((cpu * 1000) / Math.max(1, accepted))} µs/event` +
+      ` (${fmt((cpu / (DURATION * 1000)) * 100)}% of a core), publish-to-activity p50 ${q(0.5)}` +
+      ` p99 ${q(0.99)} ms (${lat.length} events)`
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 const fmt = (n: number, d = 0) => n.toFixed(d);
 process.stdout.write(
   `bench:consume  ${SERVICE_ROOT}  events=${EVENTS} sync=${SYNC} cpus=${cpus().length}` +
@@ -156,11 +252,19 @@ for (let run = 1; run <= RUNS; run++) {
     await fill(dataDir);
     const d = await drain(dataDir);
     process.stdout.write(
-      `run ${run}: ${fmt((EVENTS * 1000) / d.drainMs)} events/s over the drain` +
+      `run ${run}: worker drain ${fmt((EVENTS * 1000) / d.drainMs)} events/s` +
         ` (${fmt(d.drainMs)} ms), ${fmt(d.wallMs)} ms from worker start,` +
         ` worker CPU ${fmt((d.cpuMs * 1000) / EVENTS, 1)} µs/event (${fmt(d.cpuMs)} ms)\n`,
     );
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  if (RATE > 0) {
+    const startDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-start-'));
+    try {
+      process.stdout.write(`run ${run}: ${await atRate(startDir)}\n`);
+    } finally {
+      rmSync(startDir, { recursive: true, force: true });
+    }
   }
 }
