@@ -176,3 +176,30 @@ test('many handlers in flight raise no listener-leak warning', async (t) => {
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(warnings, []);
 });
+
+test('the next message of a key starts while the previous ack commits; stop waits for the ack', async (t) => {
+  const started: number[] = [];
+  const { broker, runner } = setup(t, async () => {
+    started.push(Date.now());
+  });
+  // Acks that take 150 ms to be confirmed, as a slow commit would.
+  const subscribe = broker.subscribe.bind(broker);
+  const confirmed: number[] = [];
+  broker.subscribe = async (config) => {
+    const consumer = await subscribe(config);
+    const acknowledge = consumer.acknowledge.bind(consumer);
+    consumer.acknowledge = async (m) => {
+      await new Promise((r) => setTimeout(r, 150));
+      await acknowledge(m);
+      confirmed.push(Date.now());
+    };
+    return consumer;
+  };
+  await runner.start();
+  for (let i = 0; i < 3; i++)
+    await broker.store(TOPIC, { data: Buffer.from(String(i)), partitionKey: 'one-key' });
+  await until(() => started.length === 3);
+  assert.equal(confirmed.length, 0, 'all three ran before the first ack was confirmed');
+  await runner.stop(2000);
+  assert.equal(confirmed.length, 3, 'stop returned before the acks were confirmed');
+});
