@@ -85,18 +85,18 @@ export class KeyedScheduler {
     } catch (err) {
       done = Promise.reject(err);
     }
-    done
-      .catch(() => undefined)
-      .then(() => {
-        this.running--;
-        this.pendingCount--;
-        if (key !== undefined) {
-          const queue = this.byKey.get(key)!;
-          if (queue.length === 0) this.byKey.delete(key);
-          else this.ready.push({ key });
-        }
-        this.pump();
-        this.waiters = this.waiters.filter((check) => !check());
-      });
+    // A failed task finishes like one that succeeded: the caller's chain handles its errors.
+    const finished = () => {
+      this.running--;
+      this.pendingCount--;
+      if (key !== undefined) {
+        const queue = this.byKey.get(key)!;
+        if (queue.length === 0) this.byKey.delete(key);
+        else this.ready.push({ key });
+      }
+      this.pump();
+      if (this.waiters.length > 0) this.waiters = this.waiters.filter((check) => !check());
+    };
+    done.then(finished, finished);
   }
 }
