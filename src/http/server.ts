@@ -14,7 +14,6 @@ import { registerLoadShedding, registerRateLimit, type RateLimitOptions } from '
 import { installHttpMetrics } from './http-metrics.js';
 import { registerOpenApi, type OpenApiInfo } from './openapi.js';
 import type { HttpServer } from './types.js';
-import { deferredChildLogger } from '../observability/request-logger.js';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -41,8 +40,6 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   const app = Fastify({
     loggerInstance: opts.logger,
     genReqId: genRequestId,
-    // The request's pino child is made when it first writes a line, not for every request.
-    childLoggerFactory: deferredChildLogger,
     logController: new LogController({
       requestIdLogLabel: 'requestId',
       // Probes and scrapes every few seconds would drown the request log.
