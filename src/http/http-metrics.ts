@@ -7,13 +7,14 @@ export function installHttpMetrics(app: FastifyInstance, registry: Registry): vo
   const metrics = createHttpMetrics(registry);
   // Synchronous: an async hook would cost a promise per request.
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.record(
-      request.method,
+    const labels = {
+      method: request.method,
       // Unmatched URLs share one label so scanners cannot blow up the series count.
-      request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched'),
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
+      route: request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched'),
+      status: String(reply.statusCode),
+    };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, reply.elapsedTime / 1000);
     done();
   });
 }
