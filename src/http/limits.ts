@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import underPressure from '@fastify/under-pressure';
 import { AppError } from './errors.js';
-import { verifiedClaims, type TokenClaims } from './auth.js';
-import { FixedWindowLimiter } from './fixed-window-limiter.js';
+import { verifiedClaims } from './auth.js';
 
 export interface RateLimitOptions {
   /** Requests per client per window; 0 turns rate limiting off. */
@@ -10,61 +10,28 @@ export interface RateLimitOptions {
   windowMs: number;
 }
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** `false` exempts the route from the rate limit (health, readiness, metrics). */
-    rateLimit?: false;
-  }
-}
-
-// The key of a token's subject, made once per cached token: the same string every request,
-// so its hash is computed once too.
-const subjectKeys = new WeakMap<object, string>();
-
-function clientKey(claims: Readonly<TokenClaims> | null, request: FastifyRequest): string {
-  if (claims === null) return `ip:${request.ip}`;
-  let key = subjectKeys.get(claims);
-  if (key === undefined) {
-    key = `sub:${claims.sub}`;
-    if (Object.isFrozen(claims)) subjectKeys.set(claims, key);
-  }
-  return key;
-}
-
 /**
  * Per-client rate limit: a client is its token subject when it sends a valid token, else its
- * IP. Every route added after this call is limited unless it says `config: { rateLimit: false }`
- * (health, readiness, metrics do). Answers carry x-ratelimit-limit, -remaining and -reset
- * (seconds); a refused request gets 429 RATE_LIMITED with Retry-After. Resolves with the hook
- * that limits a request (the 404 handler uses it), or null when rate limiting is turned off.
+ * IP. Routes opt out with `config: { rateLimit: false }` (health, readiness, metrics do).
+ * Resolves false when rate limiting is turned off.
  */
 export async function registerRateLimit(
   app: FastifyInstance,
   opts: RateLimitOptions,
-): Promise<onRequestHookHandler | null> {
-  if (opts.max === 0) return null;
-  const limiter = new FixedWindowLimiter({ max: opts.max, windowMs: opts.windowMs });
-  const max = opts.max;
-  const limit: onRequestHookHandler = (request, reply, done) => {
-    const { count, resetMs } = limiter.hit(clientKey(verifiedClaims(app, request), request));
-    const resetSeconds = Math.ceil(resetMs / 1000);
-    reply.header('x-ratelimit-limit', max);
-    reply.header('x-ratelimit-remaining', count > max ? 0 : max - count);
-    reply.header('x-ratelimit-reset', resetSeconds);
-    if (count <= max) {
-      done();
-      return;
-    }
-    reply.header('retry-after', resetSeconds);
-    done(new AppError('RATE_LIMITED', { limit: max, retryAfterMs: resetMs }));
-  };
-  app.addHook('onRoute', (route) => {
-    if (route.config?.rateLimit === false) return;
-    // After the route's own onRequest hooks, as @fastify/rate-limit added it.
-    const own = route.onRequest;
-    route.onRequest = own === undefined ? [limit] : [...(Array.isArray(own) ? own : [own]), limit];
+): Promise<boolean> {
+  if (opts.max === 0) return false;
+  await app.register(rateLimit, {
+    global: true,
+    max: opts.max,
+    timeWindow: opts.windowMs,
+    keyGenerator: (request) => {
+      const claims = verifiedClaims(app, request);
+      return claims ? `sub:${claims.sub}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, ctx) =>
+      new AppError('RATE_LIMITED', { limit: ctx.max, retryAfterMs: ctx.ttl }),
   });
-  return limit;
+  return true;
 }
 
 class OverloadedError extends AppError {

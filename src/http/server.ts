@@ -71,9 +71,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   });
   await registerLoadShedding(app, opts.maxEventLoopDelayMs);
   await registerAuth(app, opts.jwtSecret);
-  const rateLimit = await registerRateLimit(app, opts.rateLimit);
+  const rateLimited = await registerRateLimit(app, opts.rateLimit);
   // Unknown URLs count against the limit too, so probing for routes costs a scanner its budget.
-  app.setNotFoundHandler(rateLimit ? { preHandler: rateLimit } : {}, notFoundHandler);
+  app.setNotFoundHandler(rateLimited ? { preHandler: app.rateLimit() } : {}, notFoundHandler);
   installHttpMetrics(app, opts.registry);
   await registerOpenApi(app, opts.openApi);
   return app as unknown as HttpServer;
