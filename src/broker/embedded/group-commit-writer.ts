@@ -135,11 +135,27 @@ export class GroupCommitWriter {
     if (this.closed) throw new BrokerError('AlreadyClosed', 'broker is closed');
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flushNow();
-    });
+    setImmediate(this.turnEnded);
   }
+
+  /**
+   * While a WAL sync runs, what this turn queued could not be answered before the next sync
+   * anyway: it is committed when the running sync ends, together with whatever queues up
+   * meanwhile. So there is at most one commit per sync, and each writes its pages once.
+   */
+  private readonly turnEnded = (): void => {
+    if (this.walSync?.running) {
+      this.walSync.whenDone(this.syncEnded);
+      return;
+    }
+    this.scheduled = false;
+    this.flushNow();
+  };
+
+  private readonly syncEnded = (): void => {
+    this.scheduled = false;
+    if (!this.closed) this.flushNow();
+  };
 
   private batch: PendingPublish[] = [];
   private changes: AckChanges[] = [];

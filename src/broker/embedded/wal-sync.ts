@@ -16,7 +16,8 @@ type Done = (err: Error | null) => void;
  */
 export class WalSync {
   private fd: number | undefined;
-  private running = false;
+  private syncing = false;
+  private onDone: (() => void)[] = [];
   private waiting: Done[] = [];
   private idleWaiters: (() => void)[] = [];
 
@@ -25,12 +26,25 @@ export class WalSync {
   /** Calls `done` once every WAL write made before this call is on disk. */
   after(done: Done): void {
     this.waiting.push(done);
-    if (!this.running) this.start();
+    if (!this.syncing) this.start();
+  }
+
+  /** True while an fsync is under way. */
+  get running(): boolean {
+    return this.syncing;
+  }
+
+  /**
+   * Calls `fn` once the running sync answered its requests, before the next sync starts, so
+   * what `fn` commits and requests joins that next sync.
+   */
+  whenDone(fn: () => void): void {
+    this.onDone.push(fn);
   }
 
   /** Resolves when no sync is running or waiting. */
   idle(): Promise<void> {
-    if (!this.running && this.waiting.length === 0) return Promise.resolve();
+    if (!this.syncing && this.waiting.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -51,17 +65,18 @@ export class WalSync {
       this.finish(group, err as Error);
       return;
     }
-    this.running = true;
+    this.syncing = true;
     fdatasync(fd, (err) => {
-      this.running = false;
+      this.syncing = false;
       this.finish(group, err);
     });
   }
 
   private finish(group: Done[], err: Error | null): void {
     for (const done of group) done(err);
+    for (const fn of this.onDone.splice(0)) fn();
     if (this.waiting.length > 0) this.start();
-    else if (!this.running) for (const wake of this.idleWaiters.splice(0)) wake();
+    else if (!this.syncing) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /**

@@ -50,11 +50,19 @@ class HeldSync extends WalSync {
   constructor() {
     super('/nonexistent');
   }
+  private whenDoneFns: Array<() => void> = [];
   override after(done: (err: Error | null) => void): void {
     this.held.push(done);
   }
+  override get running(): boolean {
+    return this.held.length > 0;
+  }
+  override whenDone(fn: () => void): void {
+    this.whenDoneFns.push(fn);
+  }
   release(err: Error | null = null): void {
     for (const done of this.held.splice(0)) done(err);
+    for (const fn of this.whenDoneFns.splice(0)) fn();
   }
 }
 
@@ -115,6 +123,25 @@ test('with a WAL sync, sends resolve and consumers see the entries only after th
   sync.release();
   await Promise.all(sends);
   assert.deepEqual(events, ['written 3', 'committed 3']);
+});
+
+test('what is queued while a sync runs is committed once, when that sync ends', async (t) => {
+  const { sync, events, send, stored } = writerWithHeldSync(t);
+  const first = send(1);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(stored(), 1);
+  const later = [send(2)];
+  await new Promise((r) => setImmediate(r));
+  later.push(send(3));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(stored(), 1, 'no commit while the sync runs');
+  sync.release();
+  await first;
+  assert.equal(stored(), 3, 'both later turns in one commit');
+  assert.deepEqual(events, ['written 1', 'committed 1', 'written 3']);
+  sync.release();
+  await Promise.all(later);
+  assert.deepEqual(events, ['written 1', 'committed 1', 'written 3', 'committed 2']);
 });
 
 test('a failed WAL sync fails the sends with Internal, and still delivers the stored rows', async (t) => {
