@@ -1,21 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from './errors.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
+import type { SecurityHeaders } from './security-headers.js';
+
+/** URLs answered with HTML pages (Swagger UI), which get the browser-page headers. */
+const PAGES_PREFIX = '/docs';
 
 /**
  * The first hook of every request, in one synchronous function (each hook Fastify runs costs a
  * dispatch, an async one also a promise): the request id header, the fixed response headers
- * (helmet's, worked out once at startup), and the shutdown gate. So errors, 404s and refused
+ * (helmet's, worked out once at startup: the API set, or helmet's defaults for HTML pages), and the shutdown gate. So errors, 404s and refused
  * requests carry them too. Once close() starts, requests still arriving on open connections
  * get a 503 envelope and every response closes its connection.
  */
 export function installRequestGate(
   app: Pick<FastifyInstance, 'addHook'>,
-  fixedHeaders: Readonly<Record<string, string>>,
+  headers: SecurityHeaders,
 ): void {
-  const names = Object.keys(fixedHeaders);
-  const values = names.map((name) => fixedHeaders[name]);
-  const count = names.length;
+  const api = Object.entries(headers.api);
+  const pages = Object.entries(headers.pages);
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
@@ -23,7 +26,8 @@ export function installRequestGate(
   });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    for (let i = 0; i < count; i++) reply.header(names[i], values[i]);
+    const fixed = request.url.startsWith(PAGES_PREFIX) ? pages : api;
+    for (let i = 0; i < fixed.length; i++) reply.header(fixed[i][0], fixed[i][1]);
     if (closing) done(new AppError('SHUTTING_DOWN', null, { headers: { 'retry-after': '5' } }));
     else done();
   });

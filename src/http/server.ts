@@ -6,7 +6,7 @@ import { constants as zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
 import { frameworkErrorHandler, installErrorHandlers, notFoundHandler } from './error-handler.js';
 import { genRequestId } from './request-id.js';
-import { helmetHeaders } from './security-headers.js';
+import { securityHeaders } from './security-headers.js';
 import { installRequestGate } from './request-gate.js';
 import { createValidatorCompiler } from './validation.js';
 import { registerAuth } from './auth.js';
@@ -57,7 +57,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   installErrorHandlers(app);
   // Runs first: the request id, the security headers and the shutdown gate come before any
   // other hook.
-  installRequestGate(app, helmetHeaders());
+  installRequestGate(app, securityHeaders());
   // Only JSON bodies are accepted; anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 

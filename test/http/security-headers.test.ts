@@ -3,6 +3,25 @@ import { test } from 'node:test';
 import { bearer, startHarness } from '../app/app-harness.js';
 import { helmetHeaders } from '../../src/http/security-headers.js';
 
+// What a JSON answer carries (OWASP REST Security Cheat Sheet).
+const API = {
+  'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+};
+const PAGE_ONLY = [
+  'cross-origin-opener-policy',
+  'origin-agent-cluster',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-permitted-cross-domain-policies',
+  'x-xss-protection',
+];
+
 // Helmet's defaults, as a browser sees them.
 const EXPECTED = {
   'content-security-policy':
@@ -27,7 +46,7 @@ test("helmet's headers are worked out once, the same as helmet sets them", () =>
   assert.equal(helmetHeaders({ frameguard: { action: 'deny' } })['x-frame-options'], 'DENY');
 });
 
-test('every response carries the security headers, errors and preflights included', async (t) => {
+test('every JSON response carries the API security headers, errors and preflights included', async (t) => {
   const h = await startHarness(t);
   const responses = [
     await h.app.inject({ url: '/healthz' }),
@@ -51,8 +70,20 @@ test('every response carries the security headers, errors and preflights include
     [200, 404, 404, 401, 201, 204],
   );
   for (const r of responses) {
-    for (const [name, value] of Object.entries(EXPECTED))
+    for (const [name, value] of Object.entries(API))
       assert.equal(r.headers[name], value, `${name} on a ${r.statusCode}`);
+    for (const name of PAGE_ONLY) assert.equal(r.headers[name], undefined, name);
     assert.ok(r.headers['x-request-id'], `x-request-id on a ${r.statusCode}`);
   }
+});
+
+test("the Swagger UI pages get helmet's browser-page headers", async (t) => {
+  const h = await startHarness(t);
+  const r = await h.app.inject({ url: '/docs/' });
+  assert.equal(r.statusCode, 200);
+  assert.match(String(r.headers['content-type']), /text\/html/);
+  for (const name of PAGE_ONLY)
+    assert.equal(r.headers[name], (EXPECTED as Record<string, string>)[name], name);
+  assert.equal(r.headers['x-frame-options'], 'SAMEORIGIN');
+  assert.equal(r.headers['cache-control'], undefined);
 });
