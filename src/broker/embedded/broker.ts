@@ -58,6 +58,7 @@ export class EmbeddedBroker implements Broker {
   private lastDataVersion = -1;
   private readonly checkpointer: Checkpointer;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private nextId = 0;
 
   private constructor(
@@ -214,8 +215,13 @@ export class EmbeddedBroker implements Broker {
     this.producers.delete(producer);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Every caller of close() waits for the one shutdown, however many call it. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     for (const c of [...this.consumers]) await c.close();
     for (const p of [...this.producers]) await p.close();
     this.closed = true;

@@ -103,7 +103,7 @@ export class GroupCommitWriter {
   /** Resolves once everything queued so far is committed (and synced). */
   flushed(): Promise<void> {
     if (this.publishes.length === 0 && this.dirty.size === 0)
-      return this.walSync?.idle() ?? Promise.resolve();
+      return this.walSync?.settled() ?? Promise.resolve();
     return this.nextCommit();
   }
 

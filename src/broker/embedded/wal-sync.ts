@@ -19,12 +19,24 @@ export class WalSync {
   private syncing = false;
   private onDone: (() => void)[] = [];
   private waiting: Done[] = [];
+  /** The requests the running sync answers. */
+  private current: Done[] = [];
   private idleWaiters: (() => void)[] = [];
+  /**
+   * A failed fsync is final: Linux may mark the pages it could not write clean, so a later
+   * fsync could succeed without them, and recovery stops at the first bad WAL frame. Every
+   * later request gets the same error until the broker is reopened.
+   */
+  private failure: Error | undefined;
 
   constructor(private readonly walFile: string) {}
 
   /** Calls `done` once every WAL write made before this call is on disk. */
   after(done: Done): void {
+    if (this.failure !== undefined) {
+      done(this.failure);
+      return;
+    }
     this.waiting.push(done);
     if (!this.syncing) this.start();
   }
@@ -40,6 +52,16 @@ export class WalSync {
    */
   whenDone(fn: () => void): void {
     this.onDone.push(fn);
+  }
+
+  /**
+   * Resolves once the syncs already requested or running have ended; later requests (which
+   * keep coming under steady traffic) are not waited for.
+   */
+  settled(): Promise<void> {
+    const group = this.waiting.length > 0 ? this.waiting : this.syncing ? this.current : undefined;
+    if (group === undefined) return Promise.resolve();
+    return new Promise((resolve) => group.push(() => resolve()));
   }
 
   /** Resolves when no sync is running or waiting. */
@@ -66,8 +88,11 @@ export class WalSync {
       return;
     }
     this.syncing = true;
+    this.current = group;
     fdatasync(fd, (err) => {
       this.syncing = false;
+      this.current = [];
+      if (err) this.failure ??= err;
       this.finish(group, err);
     });
   }
