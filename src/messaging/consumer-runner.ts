@@ -133,13 +133,15 @@ export class ConsumerRunner {
     this.stopController.abort();
     await this.loop;
     let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      this.scheduler.whenIdle().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
-    ]);
-    clearTimeout(timer);
-    await Promise.all(this.acking);
+    const deadline = new Promise<false>(
+      (resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)),
+    );
+    const finished = await Promise.race([this.scheduler.whenIdle().then(() => true), deadline]);
     if (!finished) this.handlerAbort.abort();
+    // Acks of finished handlers get what is left of the deadline (a Pulsar ack on a dead
+    // connection would otherwise hold the shutdown for its operation timeout).
+    await Promise.race([Promise.all(this.acking), deadline]);
+    clearTimeout(timer);
     if (!finished)
       this.logger.warn(
         { consumer: this.definition.name, inFlight: this.scheduler.pending },

@@ -17,17 +17,21 @@ export function timeout(ms: number): Middleware {
       const outer = ctx.signal;
       let controller: AbortController | undefined;
       let expired: HandlerTimeoutError | undefined;
+      let released = false;
       const onOuterAbort = () => controller?.abort(outer.reason);
       const signal = () => {
         if (controller === undefined) {
           controller = new AbortController();
           if (expired) controller.abort(expired);
           else if (outer.aborted) controller.abort(outer.reason);
-          else outer.addEventListener('abort', onOuterAbort, { once: true });
+          // Read after the handler settled: nothing is left to abort, and nothing would
+          // remove a listener on the long-lived outer signal.
+          else if (!released) outer.addEventListener('abort', onOuterAbort, { once: true });
         }
         return controller.signal;
       };
       const release = () => {
+        released = true;
         deadlines.remove(entry);
         if (controller !== undefined) outer.removeEventListener('abort', onOuterAbort);
       };
