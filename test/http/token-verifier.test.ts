@@ -123,11 +123,11 @@ test('which tokens stay cached follows recency', () => {
 
 test('over HTTP, a token that expires between two requests gets 40103', async (t) => {
   const h = await startHarness(t);
-  // exp counts whole seconds from a rounded-down iat: this token lives 1 to 2 seconds.
+  // exp counts whole seconds from a rounded-down iat: this token lives 2 to 3 seconds.
   const token = signToken(TEST_SECRET, {
     subject: 'brief',
     scopes: ['users:write'],
-    ttlMs: 2000,
+    ttlMs: 3000,
   });
   const post = (email: string) =>
     h.app.inject({

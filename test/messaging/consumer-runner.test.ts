@@ -182,14 +182,14 @@ test('the next message of a key starts while the previous ack commits; stop wait
   const { broker, runner } = setup(t, async () => {
     started.push(Date.now());
   });
-  // Acks that take 150 ms to be confirmed, as a slow commit would.
+  // Acks that take 1 s to be confirmed, as a (very) slow commit would.
   const subscribe = broker.subscribe.bind(broker);
   const confirmed: number[] = [];
   broker.subscribe = async (config) => {
     const consumer = await subscribe(config);
     const acknowledge = consumer.acknowledge.bind(consumer);
     consumer.acknowledge = async (m) => {
-      await new Promise((r) => setTimeout(r, 150));
+      await new Promise((r) => setTimeout(r, 1000));
       await acknowledge(m);
       confirmed.push(Date.now());
     };

@@ -122,5 +122,5 @@ test('a running broker notices another process’s commit through the WAL watch,
   delays.sort((a, b) => a - b);
   const median = delays[Math.floor(count / 2)];
   t.diagnostic(`publish-to-receive across processes: median ${median} ms, max ${delays.at(-1)} ms`);
-  assert.ok(median < 50, `median ${median} ms: the WAL watch did not wake the broker`);
+  assert.ok(median < 200, `median ${median} ms: the WAL watch did not wake the broker`);
 });
