@@ -12,7 +12,7 @@
  * Each server runs in its own process; autocannon runs here. Usage: npm run bench:events
  * Env: BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (s, 2),
  * BENCH_SYNC (broker durability modes to measure, default FULL,NORMAL), BENCH_LAYOUTS
- * (default start,api+worker), BENCH_ROOT (checkout whose dist/ is measured, default this one).
+ * (default start,api,api+worker), BENCH_ROOT (checkout whose dist/ is measured, default this one).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,7 +28,7 @@ import Database from 'better-sqlite3';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The checkout whose built service is measured (another one to compare before/after). */
 const SERVICE_ROOT = resolve(process.env.BENCH_ROOT ?? ROOT);
-const LAYOUTS = (process.env.BENCH_LAYOUTS ?? 'start,api+worker').split(',') as Layout[];
+const LAYOUTS = (process.env.BENCH_LAYOUTS ?? 'start,api,api+worker').split(',') as Layout[];
 type Layout = 'start' | 'api+worker' | 'api';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
