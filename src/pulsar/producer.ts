@@ -17,7 +17,11 @@ import {
   type ProducerMessage,
   type ProducerOptions,
 } from './options.js';
-import type { CommandSendError, CommandSendReceipt } from './proto/generated/PulsarApi_pb.js';
+import {
+  ServerError,
+  type CommandSendError,
+  type CommandSendReceipt,
+} from './proto/generated/PulsarApi_pb.js';
 
 /** A frame written to the broker and waiting for its SEND_RECEIPT. */
 interface OpSend {
@@ -344,13 +348,28 @@ export class Producer extends EventEmitter {
     this.wakeDrainWaiters();
   }
 
+  /**
+   * As Pulsar's Java client: a terminated topic fails the send; any other SEND_ERROR (a topic
+   * fenced while its broker unloads or restarts it, a storage hiccup) is transient, so the
+   * connection is dropped and reconnection resends every pending message with its sequence id
+   * (broker dedup drops what was stored). The send timeout still bounds the wait.
+   */
   private onSendError(e: CommandSendError): void {
     const idx = this.inFlight.findIndex((op) => op.sequenceId === e.sequenceId);
     if (idx < 0) return;
-    const [op] = this.inFlight.splice(idx, 1);
     const err = serverError(e.error, e.message);
-    for (const cb of op.callbacks) cb.reject(err);
-    this.wakeDrainWaiters();
+    if (e.error === ServerError.TopicTerminatedError) {
+      const [op] = this.inFlight.splice(idx, 1);
+      for (const cb of op.callbacks) cb.reject(err);
+      this.wakeDrainWaiters();
+      return;
+    }
+    this.connection.close(
+      new PulsarClientError(
+        'ConnectionClosed',
+        `send error on ${this.internals.topic}, reconnecting: ${err.result}: ${err.message}`,
+      ),
+    );
   }
 
   private expireSends(): void {

@@ -113,22 +113,59 @@ test('a failed lookup rejects with the broker error mapped to its result', async
   );
 });
 
-test('SEND_ERROR and a missing receipt reject sends with typed errors', async (t) => {
+test('a transient SEND_ERROR reconnects and resends with the same sequence id; a terminated topic fails the send', async (t) => {
+  let firstTries = 0;
   const b = await started(t, (cmd, conn) => {
     if (cmd.type === T.LOOKUP) {
       lookupAnswer(cmd, conn, { response: Lookup.Connect, brokerServiceUrl: b.url });
       return true;
     }
-    if (cmd.type === T.SEND && cmd.send!.sequenceId === 42n) {
+    const send = cmd.type === T.SEND ? cmd.send! : undefined;
+    const refuse = (error: ServerError, message: string) =>
       conn.send({
         type: T.SEND_ERROR,
-        sendError: {
-          producerId: cmd.send!.producerId,
+        sendError: { producerId: send!.producerId, sequenceId: send!.sequenceId, error, message },
+      });
+    if (send?.sequenceId === 42n && ++firstTries === 1) {
+      refuse(ServerError.PersistenceError, 'fenced');
+      return true;
+    }
+    if (send?.sequenceId === 43n) {
+      refuse(ServerError.TopicTerminatedError, 'topic terminated');
+      return true;
+    }
+    if (send?.sequenceId === 42n) {
+      conn.send({
+        type: T.SEND_RECEIPT,
+        sendReceipt: {
+          producerId: send.producerId,
           sequenceId: 42n,
-          error: ServerError.PersistenceError,
-          message: 'disk full',
+          messageId: { ledgerId: 7n, entryId: 1n },
         },
       });
+      return true;
+    }
+    if (send) return true; // never answered
+    return acceptProducer(cmd, conn);
+  });
+  const producer = await clientOf(t, b.url).createProducer({
+    topic: 'errors',
+    batchingEnabled: false,
+    sendTimeoutMs: 3000,
+  });
+  const id = await producer.send({ data: Buffer.from('a') });
+  assert.equal(firstTries, 2, 'sent again after the connection was dropped');
+  assert.equal(id.entryId, 1n);
+  await assert.rejects(
+    producer.send({ data: Buffer.from('b') }),
+    (e: unknown) => e instanceof PulsarClientError && e.result === 'TopicTerminatedError',
+  );
+});
+
+test('a missing receipt rejects the send with Timeout', async (t) => {
+  const b = await started(t, (cmd, conn) => {
+    if (cmd.type === T.LOOKUP) {
+      lookupAnswer(cmd, conn, { response: Lookup.Connect, brokerServiceUrl: b.url });
       return true;
     }
     if (cmd.type === T.SEND) return true; // never answered
@@ -139,10 +176,6 @@ test('SEND_ERROR and a missing receipt reject sends with typed errors', async (t
     batchingEnabled: false,
     sendTimeoutMs: 300,
   });
-  await assert.rejects(
-    producer.send({ data: Buffer.from('a') }),
-    (e: unknown) => e instanceof PulsarClientError && e.result === 'PersistenceError',
-  );
   const started_ = Date.now();
   await assert.rejects(
     producer.send({ data: Buffer.from('b') }),
