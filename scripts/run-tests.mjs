@@ -45,9 +45,21 @@ if (usesPulsar && pulsar('start') !== 0) {
   console.error('could not start Apache Pulsar for the tests that need it (see above)');
   process.exit(1);
 }
+/** Longer than any test file takes on its own (the Pulsar suites take a few minutes). */
+const FILE_TIMEOUT_MS = 15 * 60_000;
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-reporter=spec',
+    // A file whose tests are done but whose process cannot exit (a handle left open after a
+    // failure) is cancelled, and so fails, instead of holding the run up forever.
+    `--test-timeout=${FILE_TIMEOUT_MS}`,
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 // Ctrl-C reaches the test process too; wait for it to end so the broker is still stopped.
