@@ -21,12 +21,13 @@
  * one), BENCH_CPU_PROF (a directory: the worker writes a V8 CPU profile there), BENCH_RATE
  * (0 skips part 2), BENCH_DURATION (s, default 10).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mintBearer } from './mint-token.js';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 
@@ -184,11 +185,7 @@ async function atRate(dataDir: string): Promise<string> {
       if (ok) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    const token = spawnSync(
-      process.execPath,
-      ['dist/cli/main.js', 'token', '--sub', 'bench', '--scope', 'events:write'],
-      { cwd: SERVICE_ROOT, env, encoding: 'utf8' },
-    ).stdout.trim();
+    const auth = mintBearer(SERVICE_ROOT, env, 'events:write');
     let n = 0;
     const options = {
       url,
@@ -198,7 +195,7 @@ async function atRate(dataDir: string): Promise<string> {
         {
           method: 'POST' as const,
           path: '/api/v1/events',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          headers: { 'content-type': 'application/json', authorization: auth },
           setupRequest: (req: object) => ({
             ...req,
             body: JSON.stringify({

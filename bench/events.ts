@@ -14,7 +14,7 @@
  * BENCH_SYNC (broker durability modes to measure, default FULL,NORMAL), BENCH_LAYOUTS
  * (default start,api,api+worker), BENCH_ROOT (checkout whose dist/ is measured, default this one).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { mintBearer } from './mint-token.js';
 import autocannon, { type Options, type Result } from 'autocannon';
 import Database from 'better-sqlite3';
 
@@ -186,13 +187,7 @@ async function benchService(layout: Layout, sync: string, bareUrl: string): Prom
       processes.push(spawnService(['worker'], env));
     }
     await waitReady(apiUrl);
-    const minted = spawnSync(
-      process.execPath,
-      ['dist/cli/main.js', 'token', '--sub', 'bench', '--scope', 'events:write'],
-      { cwd: SERVICE_ROOT, env, encoding: 'utf8' },
-    );
-    if (minted.status !== 0) throw new Error(`token: ${minted.stderr}`);
-    const auth = `Bearer ${minted.stdout.trim()}`;
+    const auth = mintBearer(SERVICE_ROOT, env, 'events:write');
     process.stderr.write(`bench: ${name}\n`);
     // Warm-up events use another user prefix so the latency counts only the measured run.
     if (WARMUP > 0)

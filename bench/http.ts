@@ -10,7 +10,7 @@
  * BENCH_WARMUP (s per route before the first round, 2), BENCH_ROOT (checkout whose built
  * service is measured, default this one: compares two versions with the same benchmark).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { mintBearer } from './mint-token.js';
 import autocannon, { type Options, type Result } from 'autocannon';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -137,13 +138,7 @@ async function main(): Promise<void> {
       MAGNETAR_RATE_LIMIT_MAX: '1000000000',
     };
     const apiUrl = await startService(env);
-    const minted = spawnSync(
-      process.execPath,
-      ['dist/cli/main.js', 'token', '--sub', 'bench', '--scope', 'users:write'],
-      { cwd: SERVICE_ROOT, env, encoding: 'utf8' },
-    );
-    if (minted.status !== 0) throw new Error(`token: ${minted.stderr}`);
-    const auth = `Bearer ${minted.stdout.trim()}`;
+    const auth = mintBearer(SERVICE_ROOT, env, 'users:write');
     const seeded = await fetch(`${apiUrl}/api/v1/users`, {
       method: 'POST',
       headers: { authorization: auth, 'content-type': 'application/json' },
