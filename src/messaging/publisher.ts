@@ -80,13 +80,7 @@ export class Publisher {
 
   /** One message: the path a route's single event takes, without the batch bookkeeping. */
   async publish(name: string, message: OutgoingMessage): Promise<MessageId> {
-    const topic = fullTopicName(name);
-    const started = this.now();
-    // Read the caller's trace context before the first await.
-    const trace = traceProperties();
-    this.admit(topic, 1, started);
-    this.inFlightCount += 1;
-    this.metrics.publishInFlight(1);
+    const { topic, started, trace } = this.reserve(name, 1);
     try {
       const producer = this.pool.ready(topic) ?? (await this.producerFor(topic));
       let id: MessageId;
@@ -122,13 +116,7 @@ export class Publisher {
    * concurrently so the broker can batch them into one commit.
    */
   async publishMany(name: string, messages: OutgoingMessage[]): Promise<MessageId[]> {
-    const topic = fullTopicName(name);
-    const started = this.now();
-    // Read the caller's trace context before the first await.
-    const trace = traceProperties();
-    this.admit(topic, messages.length, started);
-    this.inFlightCount += messages.length;
-    this.metrics.publishInFlight(messages.length);
+    const { topic, started, trace } = this.reserve(name, messages.length);
     try {
       const producer = this.pool.ready(topic) ?? (await this.producerFor(topic));
       const results = await Promise.allSettled(
@@ -153,6 +141,20 @@ export class Publisher {
     } finally {
       this.settle(messages.length);
     }
+  }
+
+  /**
+   * Admits `count` publishes (or throws the refusal) and counts them in flight. Synchronous, so
+   * the caller's trace context is read before any await.
+   */
+  private reserve(name: string, count: number) {
+    const topic = fullTopicName(name);
+    const started = this.now();
+    const trace = traceProperties();
+    this.admit(topic, count, started);
+    this.inFlightCount += count;
+    this.metrics.publishInFlight(count);
+    return { topic, started, trace };
   }
 
   private producerFor(topic: string): Promise<Producer> {
