@@ -3,13 +3,16 @@ import { basename, dirname } from 'node:path';
 
 /**
  * After a write to the WAL the broker checks every CHECK_EVERY_MS for CHECK_FOR_MS. A commit's
- * last WAL write comes before its fsync and before SQLite publishes it in the shared-memory
- * index (neither of which the file watch sees), and that fsync can take tens of milliseconds
- * on a busy disk, so one look right after the write is often too early. A check is one cheap
- * pragma; finding a commit restarts the window, as more usually follow.
+ * last WAL write comes before SQLite publishes it in the shared-memory index (which the file
+ * watch does not see), so one look right after the write can be too early. Our connections
+ * commit without an fsync inside COMMIT (the WAL is synced afterwards, wal-sync.ts), so the gap
+ * is short; a connection that syncs inside COMMIT (another tool with synchronous=FULL) can take
+ * longer on a busy disk, and the poll covers that. Every write to the WAL, this process's own
+ * commits included, opens the window, so it stays short. A check is one cheap pragma; finding
+ * a commit restarts the window, as more usually follow.
  */
 const CHECK_EVERY_MS = 2;
-const CHECK_FOR_MS = 250;
+const CHECK_FOR_MS = 50;
 
 /**
  * Wakes the broker when the SQLite WAL file changes, so rows another process commits to the
