@@ -5,3 +5,13 @@ export const RETRY_PROPERTIES = {
   reconsumeTimes: 'RECONSUMETIMES',
   delayTime: 'DELAY_TIME',
 } as const;
+
+/**
+ * The first property whose value is not a string, if any. Both brokers refuse such a message
+ * with InvalidArgument rather than store a value that consumers would read back changed.
+ */
+export function nonStringProperty(props: Record<string, unknown> | undefined): string | undefined {
+  if (props === undefined || props === null) return undefined;
+  for (const k in props) if (typeof props[k] !== 'string') return k;
+  return undefined;
+}

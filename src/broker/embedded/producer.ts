@@ -1,4 +1,5 @@
 import { BrokerError } from '../errors.js';
+import { nonStringProperty } from '../properties.js';
 import type { MessageId, Producer, ProducerConfig, ProducerMessage } from '../types.js';
 import type { GroupCommitWriter, PendingPublish } from './group-commit-writer.js';
 import { messageIdOf, type StoredMessage } from './stored-message.js';
@@ -55,12 +56,13 @@ export class EmbeddedProducer implements Producer {
     let propertiesJson: string | null = null;
     let properties: Record<string, string> | undefined;
     if (props !== undefined) {
-      for (const k in props) {
-        if (typeof props[k] !== 'string') {
-          return Promise.reject(
-            new BrokerError('InvalidArgument', `property ${k} must be a string`),
-          );
-        }
+      const bad = nonStringProperty(props);
+      if (bad !== undefined) {
+        return Promise.reject(
+          new BrokerError('InvalidArgument', `property ${bad} must be a string`),
+        );
+      }
+      for (const _ in props) {
         properties = { ...props };
         propertiesJson = JSON.stringify(properties);
         break;

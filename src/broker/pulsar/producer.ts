@@ -4,6 +4,7 @@ import type {
 } from '../../pulsar/index.js';
 import type { PartitionedProducer } from '../../pulsar/partitioned-producer.js';
 import { BrokerError } from '../errors.js';
+import { nonStringProperty } from '../properties.js';
 import type { MessageId, Producer, ProducerMessage } from '../types.js';
 import { mapped } from './errors.js';
 import { toBrokerId } from './message.js';
@@ -21,6 +22,10 @@ export class PulsarBrokerProducer implements Producer {
     if (this.closed) throw new BrokerError('AlreadyClosed', 'producer is closed');
     if (!Buffer.isBuffer(message?.data)) {
       throw new BrokerError('InvalidArgument', 'message data must be a Buffer');
+    }
+    const bad = nonStringProperty(message.properties);
+    if (bad !== undefined) {
+      throw new BrokerError('InvalidArgument', `property ${bad} must be a string`);
     }
     const m: PulsarProducerMessage = {
       data: message.data,

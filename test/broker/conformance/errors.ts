@@ -35,6 +35,18 @@ export function errorTests(h: Harness): void {
     await expectBrokerError(producer.send({ data: Buffer.from('x') }), 'AlreadyClosed');
   });
 
+  test('a message with a property value that is not a string is rejected with InvalidArgument', async (t) => {
+    const { broker } = await h.open(t);
+    const producer = await broker.createProducer({ topic: h.topic('bad-props') });
+    const bad = (properties: Record<string, unknown>) =>
+      producer.send({ data: Buffer.from('x'), properties: properties as Record<string, string> });
+    await expectBrokerError(bad({ n: 1 }), 'InvalidArgument');
+    // Every value is checked, not only the first one.
+    await expectBrokerError(bad({ ok: 'yes', n: 2, flag: true }), 'InvalidArgument');
+    await producer.send({ data: Buffer.from('y'), properties: { ok: 'yes', also: '' } });
+    await producer.close();
+  });
+
   test('receive on a closed consumer is rejected with AlreadyClosed', async (t) => {
     const { broker } = await h.open(t);
     const consumer = await broker.subscribe({
