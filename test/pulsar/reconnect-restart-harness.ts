@@ -106,10 +106,17 @@ export async function trafficThrough(
   let sending = true;
   const sender = (async () => {
     for (let i = 0; sending; i++) {
-      sends.push(producer.send({ data: Buffer.from(`m-${i}`) }));
+      const send = producer.send({ data: Buffer.from(`m-${i}`) });
+      // Awaited below on success; after a failed check nothing awaits them.
+      send.catch(() => undefined);
+      sends.push(send);
       await new Promise((r) => setTimeout(r, 20));
     }
   })();
+  // A failed check must not leave this loop's timer keeping the test process alive.
+  t.after(() => {
+    sending = false;
+  });
   await waitFor('traffic before the interruption', () => received.size >= 100, 30_000);
   const stoppedAt = Date.now();
   await interrupt(broker);
