@@ -1,12 +1,15 @@
 /**
  * Wraps a real broker to inject the faults a network broker has: going away (not connected,
- * sends refused) and slow receipts (sends held until released). Consumers pass through.
+ * sends refused), slow receipts (sends held until released) and lost receipts (the message is
+ * stored, the send fails with Timeout). Consumers pass through.
  */
 import type { Broker, Producer, ProducerConfig } from '../../src/broker/index.js';
 import { BrokerError } from '../../src/broker/index.js';
 
 export class FaultyBroker implements Broker {
   down = false;
+  /** The next this many sends store their message, then fail as if the receipt was lost. */
+  receiptsToLose = 0;
   private gate: Promise<void> | undefined;
   private release: (() => void) | undefined;
 
@@ -40,7 +43,10 @@ export class FaultyBroker implements Broker {
       send: async (m) => {
         if (this.down) throw new BrokerError('NotConnected', 'broker unreachable');
         if (this.gate) await this.gate;
-        return real.send(m);
+        if (this.receiptsToLose === 0) return real.send(m);
+        this.receiptsToLose--;
+        await real.send(m);
+        throw new BrokerError('Timeout', 'no receipt in time (the message was stored)');
       },
       flush: () => real.flush(),
       close: () => real.close(),

@@ -22,8 +22,9 @@ export class AppEventPublisher implements DomainEventPublisher {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async publish(input: EventInput, requestId?: string): Promise<Accepted> {
-    const event = this.toEvent(input);
+  /** `eventId` defaults to a random one. */
+  async publish(input: EventInput, requestId?: string, eventId?: string): Promise<Accepted> {
+    const event = this.toEvent(input, eventId ?? randomUUID());
     try {
       const id = await this.publisher.publishEvent(this.topic, event, requestId);
       return { eventId: event.eventId, messageId: id.toString() };
@@ -33,8 +34,12 @@ export class AppEventPublisher implements DomainEventPublisher {
   }
 
   /** All events are admitted or none; resolves once the broker stored every one. */
-  async publishBatch(inputs: EventInput[], requestId?: string): Promise<Accepted[]> {
-    const events = inputs.map((i) => this.toEvent(i));
+  async publishBatch(
+    inputs: EventInput[],
+    requestId?: string,
+    eventIdOf?: (index: number) => string,
+  ): Promise<Accepted[]> {
+    const events = inputs.map((input, i) => this.toEvent(input, eventIdOf?.(i) ?? randomUUID()));
     try {
       const ids = await this.publisher.publishEvents(this.topic, events, requestId);
       return ids.map((id, i) => ({ eventId: events[i].eventId, messageId: id.toString() }));
@@ -48,9 +53,9 @@ export class AppEventPublisher implements DomainEventPublisher {
     return this.publisher.isAvailable();
   }
 
-  private toEvent(input: EventInput): DomainEvent {
+  private toEvent(input: EventInput, eventId: string): DomainEvent {
     const event: DomainEvent = {
-      eventId: randomUUID(),
+      eventId,
       type: input.type,
       userId: input.userId,
       occurredAt: input.occurredAt

@@ -10,6 +10,7 @@ import { AppError } from '../../http/errors.js';
 import type { RouteModule } from '../routes/route-module.js';
 import type { AppEventPublisher } from './event-publisher.js';
 import { AcceptedBatchSchema, AcceptedSchema, EventBatchBody, EventBody } from './event-schemas.js';
+import { keyedEventIds } from './event-ids.js';
 import { IdempotencyStore, type StoredAnswer } from './idempotency-store.js';
 
 const errors = (...statuses: number[]) =>
@@ -24,11 +25,14 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     return ctx.pipeline.events;
   };
 
-  /** Runs `produce`, or replays its first answer when the request carries a used key. */
+  /**
+   * Runs `produce`, or replays its first answer when the request carries a used key. A keyed
+   * request's events get ids derived from the key and body (see event-ids.ts).
+   */
   async function answer(
     request: FastifyRequest,
     route: string,
-    produce: () => Promise<StoredAnswer>,
+    produce: (eventIdOf?: (index: number) => string) => Promise<StoredAnswer>,
   ): Promise<StoredAnswer & { replayed: boolean }> {
     const raw = request.headers['idempotency-key'];
     if (raw === undefined) return { ...(await produce()), replayed: false };
@@ -38,7 +42,9 @@ export const eventRoutes: RouteModule = (app, ctx) => {
         errors: [{ field: 'Idempotency-Key', message: `must be 1..${MAX_KEY_LENGTH} characters` }],
       });
     const scope = `${request.authClaims?.sub ?? ''} ${route}`;
-    return idempotency.run(scope, key, request.body, produce);
+    return idempotency.run(scope, key, request.body, (seed) =>
+      produce(keyedEventIds(scope, key, seed)),
+    );
   }
 
   app.post(
@@ -59,9 +65,9 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     async (request, reply) => {
       if (request.headers['idempotency-key'] === undefined)
         return reply.code(202).send(ok(await events().publish(request.body, request.id)));
-      const result = await answer(request, 'events', async () => ({
+      const result = await answer(request, 'events', async (eventIdOf) => ({
         status: 202,
-        body: ok(await events().publish(request.body, request.id)),
+        body: ok(await events().publish(request.body, request.id, eventIdOf?.(0))),
       }));
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       // A replayed answer is the stored JSON of the first one, of the same shape.
@@ -85,9 +91,11 @@ export const eventRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      const result = await answer(request, 'events/batch', async () => ({
+      const result = await answer(request, 'events/batch', async (eventIdOf) => ({
         status: 202,
-        body: ok({ items: await events().publishBatch(request.body.events, request.id) }),
+        body: ok({
+          items: await events().publishBatch(request.body.events, request.id, eventIdOf),
+        }),
       }));
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       // A replayed answer is the stored JSON of the first one, of the same shape.

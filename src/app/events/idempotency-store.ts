@@ -8,6 +8,8 @@ import type { Database, Statement } from 'better-sqlite3';
 import { AppError } from '../../http/errors.js';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** The status of a row whose request was tried but not answered (refused or cut off). */
+const ATTEMPTED = 0;
 
 export interface StoredAnswer {
   status: number;
@@ -47,20 +49,24 @@ export class IdempotencyStore {
 
   /**
    * Runs `produce` once per (scope, key) within the window and returns its answer; a repeat
-   * with the same body gets the stored answer (`replayed: true`). Failures are not stored, so
-   * a request refused with 503 can be retried with the same key.
+   * with the same body gets the stored answer (`replayed: true`). A failure is remembered only
+   * as an attempt: a request refused with 503 can be retried with the same key (or, as
+   * before, another body). `produce` gets the attempt's seed: the body's hash and the time of
+   * the first attempt with that body, the same on every retry within the window and new after
+   * it, so ids derived from it (event-ids.ts) repeat exactly when the request does.
    */
   async run(
     scope: string,
     key: string,
     body: unknown,
-    produce: () => Promise<StoredAnswer>,
+    produce: (attemptSeed: string) => Promise<StoredAnswer>,
   ): Promise<StoredAnswer & { replayed: boolean }> {
     const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     const slot = `${scope}\u0000${key}`;
+    let prior: Row | undefined;
     for (;;) {
-      const prior = this.find.get(scope, key, this.now() - IDEMPOTENCY_WINDOW_MS);
-      if (prior) {
+      prior = this.find.get(scope, key, this.now() - IDEMPOTENCY_WINDOW_MS);
+      if (prior && prior.status !== ATTEMPTED) {
         if (prior.request_hash !== hash)
           throw new AppError('IDEMPOTENCY_KEY_REUSED', { idempotencyKey: key });
         return { status: prior.status, body: JSON.parse(prior.response), replayed: true };
@@ -69,7 +75,14 @@ export class IdempotencyStore {
       if (!inFlight) break;
       await inFlight.catch(() => undefined);
     }
-    const work = produce();
+    let firstAttemptAt: number;
+    if (prior?.request_hash === hash) {
+      firstAttemptAt = prior.created_at;
+    } else {
+      firstAttemptAt = this.now();
+      this.save.run(scope, key, hash, ATTEMPTED, '', firstAttemptAt);
+    }
+    const work = produce(`${hash}:${firstAttemptAt}`);
     this.pending.set(slot, work);
     try {
       const answer = await work;

@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openServiceDatabase } from '../../src/app/db/database.js';
+import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from '../../src/app/events/idempotency-store.js';
+
+function setup(t: import('node:test').TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-idempotency-'));
+  const db = openServiceDatabase(join(dir, 'magnetar.db'));
+  t.after(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const clock = { now: 1_000_000 };
+  return { store: new IdempotencyStore(db, () => clock.now), clock };
+}
+
+/** Runs the store once; `fail` makes produce throw as a refused publish does. */
+async function attempt(store: IdempotencyStore, body: unknown, fail: boolean) {
+  let seed = '';
+  const run = store.run('alice events', 'k', body, async (s) => {
+    seed = s;
+    if (fail) throw new Error('refused');
+    return { status: 202, body: { seed: s } };
+  });
+  const answer = await run.catch(() => undefined);
+  return { seed, answer };
+}
+
+test('retries of a refused request share one seed until the window ends', async (t) => {
+  const { store, clock } = setup(t);
+  const first = await attempt(store, { a: 1 }, true);
+  clock.now += 60_000;
+  const retry = await attempt(store, { a: 1 }, true);
+  assert.equal(retry.seed, first.seed);
+
+  // Another body under the key after a refusal runs, with a seed of its own.
+  const other = await attempt(store, { a: 2 }, true);
+  assert.notEqual(other.seed, first.seed);
+
+  // The key comes back after the window: a new request, so a new seed.
+  clock.now += IDEMPOTENCY_WINDOW_MS + 1;
+  const later = await attempt(store, { a: 2 }, true);
+  assert.notEqual(later.seed, other.seed);
+});
+
+test('an answered request is replayed; the seed of its attempts was the same', async (t) => {
+  const { store, clock } = setup(t);
+  const refused = await attempt(store, { a: 1 }, true);
+  clock.now += 1000;
+  const answered = await attempt(store, { a: 1 }, false);
+  assert.equal(answered.seed, refused.seed);
+  assert.deepEqual(answered.answer, { status: 202, body: { seed: refused.seed }, replayed: false });
+  const replay = await attempt(store, { a: 1 }, false);
+  assert.equal(replay.seed, '', 'not produced again');
+  assert.deepEqual(replay.answer, { status: 202, body: { seed: refused.seed }, replayed: true });
+  await assert.rejects(
+    store.run('alice events', 'k', { a: 2 }, async () => ({ status: 202, body: null })),
+    /IDEMPOTENCY_KEY_REUSED|already used/,
+  );
+});
