@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createPulsarBroker } from '../../src/broker/pulsar/index.js';
 import type { Middleware } from '../../src/messaging/index.js';
 import { ensurePulsar } from '../helpers/pulsar.js';
@@ -101,4 +102,86 @@ test('on a real Pulsar standalone: 202 events reach activity once; a poison mess
     (r) => r.body.data.items.some((x: { eventId: string }) => x.eventId === `poison-${run}`),
     30_000,
   );
+});
+
+// In this file, not one of its own: both services consume `user-events` as `activity` on the
+// shared standalone, so run side by side each could take the other's events (Key_Shared).
+/** A free port with nothing listening on it (yet). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** Opens `port` as a plain TCP relay to Pulsar's binary port: "the broker comes up". */
+async function relay(port: number, target: number): Promise<Server> {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  server.on('close', () => {
+    for (const s of sockets) s.destroy();
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return server;
+}
+
+test('Pulsar down at start: the service starts, answers 503 and readyz 503, and carries on once Pulsar is reachable', async (t) => {
+  const env = await ensurePulsar();
+  const port = await freePort();
+  const s = await startServiceUnderTest(
+    t,
+    {},
+    {
+      MAGNETAR_BROKER: 'pulsar',
+      PULSAR_SERVICE_URL: `pulsar://127.0.0.1:${port}`,
+      PULSAR_ADMIN_URL: env.adminUrl,
+    },
+  );
+  const user = `late-${randomBytes(4).toString('hex')}`;
+  const event = { type: 'item.viewed', userId: user, itemId: 'i1' };
+
+  // Up without its broker: health ok, readiness says why not, events refused at once.
+  assert.equal((await s.request('GET', '/healthz')).status, 200);
+  const ready = await s.request('GET', '/readyz');
+  assert.equal(ready.status, 503);
+  assert.equal(ready.body.checks.broker.ok, false);
+  assert.match(ready.body.checks.broker.detail, /connecting to the broker/);
+  assert.equal(ready.body.checks['consumer:activity'].ok, false);
+  const started = Date.now();
+  const refused = await s.request('POST', '/api/v1/events', event);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.code, 50301);
+  assert.ok(refused.headers.get('retry-after'));
+  assert.ok(Date.now() - started < 500, 'refused quickly');
+  // Routes that do not need the broker work.
+  assert.equal(
+    (await s.request('POST', '/api/v1/users', { name: 'Lee', email: `${user}@example.com` }))
+      .status,
+    201,
+  );
+
+  const server = await relay(port, env.brokerPort);
+  t.after(() => new Promise((r) => server.close(r)));
+  await eventually(
+    () => s.request('GET', '/readyz'),
+    (r) => r.status === 200,
+    30_000,
+  );
+  const accepted = await s.request('POST', '/api/v1/events', event);
+  assert.equal(accepted.status, 202);
+  const activity = await eventually(
+    () => s.request('GET', `/api/v1/users/${user}/activity`),
+    (r) => r.body.data.items.length === 1,
+    30_000,
+  );
+  assert.equal(activity.body.data.items[0].eventId, accepted.body.data.eventId);
 });

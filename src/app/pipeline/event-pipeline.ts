@@ -28,7 +28,8 @@ import { AppEventPublisher } from '../events/event-publisher.js';
 import type { Readiness } from '../readiness.js';
 import { recommendationConsumer } from '../recommendations/recommendation-consumer.js';
 import type { ShutdownSequence } from '../shutdown.js';
-import { createBroker } from './create-broker.js';
+import { ConnectingBroker } from './connecting-broker.js';
+import { createServiceBroker } from './create-broker.js';
 
 export type PipelineRole = 'start' | 'api' | 'worker';
 
@@ -70,10 +71,13 @@ export async function startEventPipeline(
 ): Promise<EventPipeline> {
   const { config, logger, shutdown, readiness } = host;
   const log = logger.child({ component: 'events' });
-  const broker = options.broker ?? (await createBroker(config, host.dataDir));
+  const broker = options.broker ?? (await createServiceBroker(config, host.dataDir, log));
   shutdown.register('broker', 'broker', () => broker.close());
+  const waiting = broker instanceof ConnectingBroker ? broker : undefined;
   readiness.add('broker', () =>
-    broker.isConnected() ? { ok: true } : { ok: false, detail: 'broker not connected' },
+    broker.isConnected()
+      ? { ok: true }
+      : { ok: false, detail: waiting?.waitingFor ?? 'broker not connected' },
   );
 
   const metrics = createMessagingMetrics(host.registry);
@@ -114,7 +118,16 @@ export async function startEventPipeline(
       shutdown.register('consumers', `consumer:${definition.name}`, () =>
         runner.stop(config.shutdownTimeoutMs),
       );
-      await runner.start();
+    }
+    const startConsumers = async () => {
+      for (const runner of consumers) await runner.start();
+    };
+    if (waiting?.waitingFor === undefined) await startConsumers();
+    else {
+      // Readiness shows them idle until then; a runner stopped meanwhile stays stopped.
+      waiting.ready.then(startConsumers).catch((err: unknown) => {
+        if (!shutdown.started) log.error({ err }, 'consumers could not start');
+      });
     }
   }
   log.info(
