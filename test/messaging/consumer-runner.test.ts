@@ -120,6 +120,34 @@ test('on KeyShared, one key is handled at a time and in order', async (t) => {
     );
 });
 
+test('a timed-out handler keeps its key until it has stopped: the next message never overlaps it', async (t) => {
+  const log: string[] = [];
+  let running = 0;
+  let most = 0;
+  const { broker, runner } = setup(
+    t,
+    async (m: Message, ctx) => {
+      const d = m.getData().toString();
+      most = Math.max(most, ++running);
+      log.push(`start ${d}`);
+      if (d === 'slow') {
+        await new Promise<void>((r) => ctx.signal.addEventListener('abort', () => r()));
+        await new Promise((r) => setTimeout(r, 30)); // cleaning up after the abort
+      }
+      running--;
+      log.push(`end ${d}`);
+      if (d === 'slow') throw ctx.signal.reason;
+    },
+    { concurrency: 1, timeoutMs: 40, retry: { maxAttempts: 1 } },
+  );
+  await runner.start();
+  for (const d of ['slow', 'next'])
+    await broker.store(TOPIC, { data: Buffer.from(d), partitionKey: 'K' });
+  await until(() => log.includes('end next'));
+  assert.deepEqual(log, ['start slow', 'end slow', 'start next', 'end next']);
+  assert.equal(most, 1);
+});
+
 test('stop drains: in-flight handlers finish and are acked before the subscription closes', async (t) => {
   let finished = 0;
   const { broker, runner } = setup(t, async () => {

@@ -87,3 +87,29 @@ test('many handlers at once each get their own deadline from one middleware', as
   assert.equal(timedOut, 100);
   assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 100);
 });
+
+test('after the deadline the attempt fails once the handler has stopped, not before', async () => {
+  const msg = fakeMessage('x');
+  const events: string[] = [];
+  const run = timeout(20)(async (_m, ctx) => {
+    await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+    await new Promise((r) => setTimeout(r, 10)); // cleaning up after the abort
+    events.push('handler stopped');
+    throw ctx.signal.reason;
+  })(msg, fakeContext(msg));
+  await assert.rejects(
+    run.finally(() => events.push('attempt failed')),
+    HandlerTimeoutError,
+  );
+  assert.deepEqual(events, ['handler stopped', 'attempt failed']);
+});
+
+test('a handler that finishes its work within the grace period succeeds', async () => {
+  const msg = fakeMessage('x');
+  let done = false;
+  await timeout(20)(async () => {
+    await new Promise((r) => setTimeout(r, 30)); // ignores the signal, done before 20 + 20 ms
+    done = true;
+  })(msg, fakeContext(msg));
+  assert.ok(done);
+});

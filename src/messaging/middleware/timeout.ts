@@ -1,6 +1,11 @@
 /**
  * Bounds a handler's time. The handler gets an AbortSignal that fires at the deadline (or on
- * shutdown) so it can stop its work; the chain moves on with a retryable HandlerTimeoutError.
+ * shutdown) so it can stop its work. The attempt then fails with a retryable
+ * HandlerTimeoutError once the handler has stopped, so its key and its concurrency slot stay
+ * taken while it still runs: the next message of the key never overlaps it. A handler that
+ * ignores the signal is waited for a grace period (the timeout, at most 5 s); after that the
+ * attempt fails anyway and the handler is left running. One that finishes its work within the
+ * grace period succeeds: doing it again would do it twice.
  *
  * Cheap per message: one timer serves every handler of the middleware (deadline-list.ts), and
  * the handler's AbortController is created only if the handler reads `ctx.signal`.
@@ -9,9 +14,13 @@ import { DeadlineList } from '../deadline-list.js';
 import { HandlerTimeoutError } from '../errors.js';
 import type { Middleware } from '../handler.js';
 
+/** The longest a handler that ignores its aborted signal keeps its key after the deadline. */
+export const MAX_TIMEOUT_GRACE_MS = 5000;
+
 export function timeout(ms: number): Middleware {
   if (!(ms > 0)) return (next) => next;
   const deadlines = new DeadlineList(ms);
+  const graceMs = Math.min(ms, MAX_TIMEOUT_GRACE_MS);
   return (next) => (message, ctx) =>
     new Promise<void>((resolve, reject) => {
       const outer = ctx.signal;
@@ -35,29 +44,29 @@ export function timeout(ms: number): Middleware {
         deadlines.remove(entry);
         if (controller !== undefined) outer.removeEventListener('abort', onOuterAbort);
       };
+      let grace: NodeJS.Timeout | undefined;
+      const settle = (err: unknown, failed: boolean) => {
+        if (released) return;
+        clearTimeout(grace);
+        release();
+        if (failed) reject(expired ?? err);
+        else resolve();
+      };
       const entry = deadlines.add(() => {
         expired = new HandlerTimeoutError(ms);
         controller?.abort(expired);
-        release();
-        reject(expired);
+        grace = setTimeout(() => settle(expired, true), graceMs);
       });
       let running: Promise<void>;
       try {
         running = next(message, ctx.withSignal(signal));
       } catch (err) {
-        release();
-        reject(err);
+        settle(err, true);
         return;
       }
       running.then(
-        () => {
-          release();
-          resolve();
-        },
-        (err: unknown) => {
-          release();
-          reject(err);
-        },
+        () => settle(undefined, false),
+        (err: unknown) => settle(err, true),
       );
     });
 }
