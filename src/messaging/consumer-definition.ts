@@ -5,6 +5,9 @@ import type { BackoffOptions } from './backoff.js';
 import type { DedupeStore } from './dedupe-store.js';
 import type { Handler, Middleware } from './handler.js';
 
+/** The longest delay a Node.js timer can wait (2^31-1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface ConsumerDefinitionInput {
   /** Name in logs, metrics and /readyz. Default: the subscription. */
   name?: string;
@@ -22,7 +25,7 @@ export interface ConsumerDefinitionInput {
   };
   /** Dead-letter topic; default `<topic>-<subscription>-DLQ`. */
   deadLetter?: { topic?: string };
-  /** Per-message handler time. Default 30000 ms; 0 = no limit. */
+  /** Per-message handler time. Default 30000 ms; 0 (or Infinity) = no limit; at most 2^31-1. */
   timeoutMs?: number;
   /** Skip event ids this subscription already handled. Default: an in-memory store. */
   dedupe?: DedupeStore | false;
@@ -56,6 +59,13 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
   const maxAttempts = input.retry?.maxAttempts ?? 5;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
     throw new RangeError(`consumer ${input.subscription}: retry.maxAttempts must be >= 1`);
+  let timeoutMs = input.timeoutMs ?? 30_000;
+  if (timeoutMs === Infinity) timeoutMs = 0;
+  // Node's timers cannot wait longer: a larger delay would fire after 1 ms.
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_MS)
+    throw new RangeError(
+      `consumer ${input.subscription}: timeoutMs must be an integer from 0 (no limit) to ${MAX_TIMER_MS}`,
+    );
   return {
     name: input.name ?? input.subscription,
     topic,
@@ -68,7 +78,7 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
     deadLetterTopic: input.deadLetter?.topic
       ? fullTopicName(input.deadLetter.topic)
       : deadLetterTopicName(topic, input.subscription),
-    timeoutMs: input.timeoutMs ?? 30_000,
+    timeoutMs,
     dedupe: input.dedupe,
     initialPosition: input.initialPosition ?? 'Earliest',
     middleware: input.middleware ?? [],

@@ -159,7 +159,7 @@ function describe(topic: string, m: Message): DeadLetter {
     publishedAt: new Date(m.getPublishTimestamp()).toISOString(),
     reason: {
       error: get(FAILURE_PROPERTIES.error),
-      errorCode: get(FAILURE_PROPERTIES.errorCode),
+      errorCode: get(FAILURE_PROPERTIES.errorCode) || null,
       attempts: Number.isInteger(attempts) ? attempts : null,
       firstFailureAt: get(FAILURE_PROPERTIES.firstFailureAt),
       lastFailureAt: get(FAILURE_PROPERTIES.lastFailureAt),

@@ -50,10 +50,14 @@ export class NonRetryableError extends MessagingError {
 /** Thrown by a handler: try again after `delayMs` (counts as an attempt). */
 export class RetryLaterError extends MessagingError {
   readonly delayMs: number;
+  /** `delayMs`: a finite number of milliseconds >= 0 (a fraction is rounded down). */
   constructor(delayMs: number, message = `retry in ${delayMs} ms`, options?: { cause?: unknown }) {
+    // NaN (a failed parse) would retry at once and Infinity would park the message for ever.
+    if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0)
+      throw new RangeError(`RetryLaterError: delayMs must be a finite number >= 0, got ${delayMs}`);
     super('RETRY_LATER', message, options);
     this.name = 'RetryLaterError';
-    this.delayMs = Math.max(0, Math.floor(delayMs));
+    this.delayMs = Math.floor(delayMs);
   }
 }
 

@@ -9,7 +9,7 @@ import type { MessageContext } from './handler.js';
 export const FAILURE_PROPERTIES = {
   /** Message of the last error. */
   error: 'MAGNETAR_ERROR',
-  /** Stable code of the last error, when it has one. */
+  /** Stable code of the last error; empty when it has none. */
   errorCode: 'MAGNETAR_ERROR_CODE',
   /** Attempts made (deliveries that ran the handler and failed). */
   attempts: 'MAGNETAR_ATTEMPTS',
@@ -54,8 +54,9 @@ export function failureProperties(
     [FAILURE_PROPERTIES.originalMessageId]:
       previous[FAILURE_PROPERTIES.originalMessageId] ?? message.getMessageId().toString(),
   };
+  // Always written, empty when this error has none: the previous attempt's code must not stay.
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' || typeof code === 'number')
-    out[FAILURE_PROPERTIES.errorCode] = String(code);
+  out[FAILURE_PROPERTIES.errorCode] =
+    typeof code === 'string' || typeof code === 'number' ? String(code) : '';
   return out;
 }

@@ -104,3 +104,18 @@ test('a failing dead-letter publish propagates (the message is redelivered)', as
   );
   assert.equal(ctx.outcome, undefined);
 });
+
+test('a last error without a code does not keep the code of an earlier attempt', async () => {
+  const { sent, sink } = recordingSink();
+  const msg = fakeMessage('payload', {
+    [RETRY_PROPERTIES.reconsumeTimes]: '1',
+    [FAILURE_PROPERTIES.error]: 'handler did not finish within 50 ms',
+    [FAILURE_PROPERTIES.errorCode]: 'HANDLER_TIMEOUT',
+  });
+  await deadLetter({ topic: 'dlq', sink })(async () => {
+    throw new Error('database is locked');
+  })(msg, fakeContext(msg));
+  const p = sent[0].message.properties!;
+  assert.equal(p[FAILURE_PROPERTIES.error], 'database is locked');
+  assert.equal(p[FAILURE_PROPERTIES.errorCode], '');
+});
