@@ -86,6 +86,8 @@ export class GroupCommitWriter {
   }
 
   enqueue(p: PendingPublish): void {
+    const failed = this.syncFailure();
+    if (failed !== undefined) throw failed;
     this.publishes.push(p);
     if (this.publishes.length >= this.maxBatch) this.flushNow();
     else this.schedule();
@@ -168,6 +170,11 @@ export class GroupCommitWriter {
       waiter?.resolve();
       return;
     }
+    const failed = this.syncFailure();
+    if (failed !== undefined) {
+      this.refuse(failed, waiter);
+      return;
+    }
     this.batch = this.publishes;
     this.publishes = [];
     this.changes = [];
@@ -196,6 +203,25 @@ export class GroupCommitWriter {
     for (const [topicId, recs] of committed)
       this.listener.onWritten(topicId, recs[recs.length - 1].entryId);
     this.walSync.after((err) => this.settle(committed, batch, err, waiter));
+  }
+
+  /**
+   * After a failed WAL sync nothing more is written: a row committed now could be delivered
+   * while its sender, told the send failed, publishes it again. The queued sends and acks are
+   * refused; the acks stay pending in their subscriptions, unwritten.
+   */
+  private refuse(err: Error, waiter: { reject(err: Error): void } | undefined): void {
+    const batch = this.publishes;
+    this.publishes = [];
+    this.dirty.clear();
+    for (const p of batch) p.reject(err);
+    waiter?.reject(err);
+  }
+
+  private syncFailure(): BrokerError | undefined {
+    const cause = this.walSync?.failed;
+    if (cause === undefined) return undefined;
+    return new BrokerError('Internal', 'could not sync stored messages to disk', { cause });
   }
 
   /**

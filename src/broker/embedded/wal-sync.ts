@@ -41,6 +41,11 @@ export class WalSync {
     if (!this.syncing) this.start();
   }
 
+  /** The error of the sync that failed, after which nothing written is known durable. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
   /** True while an fsync is under way. */
   get running(): boolean {
     return this.syncing;

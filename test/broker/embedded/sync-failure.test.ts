@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+import { test } from 'node:test';
+import { createEmbeddedBroker, isBrokerError } from '../../../src/broker/index.js';
+import { tempDir, writerWithHeldSync } from './held-sync.js';
+
+const eio = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+
+test('after a failed WAL sync, later sends are refused at once and never stored or delivered', async (t) => {
+  const { sync, events, send, count } = writerWithHeldSync(t);
+  const first = send(1).catch((err: unknown) => err);
+  await new Promise((r) => setImmediate(r));
+  sync.release(eio());
+  assert.ok(isBrokerError(await first, 'Internal'));
+  assert.deepEqual(events, ['written 1', 'committed 1']);
+  // A client retrying its send must not add a delivered copy each time.
+  for (let i = 2; i <= 4; i++) {
+    await assert.rejects(send(i), (err: unknown) => isBrokerError(err, 'Internal'));
+  }
+  assert.equal(count('messages'), 1, 'nothing written after the failure');
+  assert.deepEqual(events, ['written 1', 'committed 1'], 'nothing more handed to consumers');
+});
+
+test('sends queued while the failing sync ran are refused without being written', async (t) => {
+  const { sync, events, send, count } = writerWithHeldSync(t);
+  const first = send(1).catch((err: unknown) => err);
+  await new Promise((r) => setImmediate(r));
+  const queued = send(2).catch((err: unknown) => err);
+  await new Promise((r) => setImmediate(r));
+  sync.release(eio());
+  assert.ok(isBrokerError(await first, 'Internal'));
+  const err = await queued;
+  assert.ok(isBrokerError(err, 'Internal'), String(err));
+  assert.equal((err as Error).cause, sync.failed);
+  assert.equal(count('messages'), 1);
+  assert.deepEqual(events, ['written 1', 'committed 1']);
+});
+
+test('after a failed WAL sync, acks are refused and not written', async (t) => {
+  const { sync, send, ack, count } = writerWithHeldSync(t);
+  const first = send(1).catch(() => undefined);
+  await new Promise((r) => setImmediate(r));
+  sync.release(eio());
+  await first;
+  await assert.rejects(ack(1), (err: unknown) => isBrokerError(err, 'Internal'));
+  assert.equal(count('acks'), 0);
+});
+
+test('a broker whose WAL fsync failed once delivers no copy of the sends retried after it', async (t) => {
+  const dataDir = tempDir(t);
+  const broker = await createEmbeddedBroker({ dataDir, synchronous: 'FULL' });
+  t.after(() => broker.close().catch(() => undefined));
+  const consumer = await broker.subscribe({
+    topic: 'ff',
+    subscription: 's',
+    subscriptionType: 'Shared',
+    subscriptionInitialPosition: 'Earliest',
+  });
+  const producer = await broker.createProducer({ topic: 'ff' });
+  await producer.send({ data: Buffer.from('one') });
+  // One EIO from the WAL's fdatasync, as a failing disk reports it.
+  const real = fs.fdatasync;
+  let failNext = true;
+  const patched = (fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => {
+    if (!failNext) return real(fd, cb);
+    failNext = false;
+    setImmediate(() => cb(eio()));
+  };
+  (fs as { fdatasync: unknown }).fdatasync = patched;
+  syncBuiltinESMExports();
+  t.after(() => {
+    (fs as { fdatasync: unknown }).fdatasync = real;
+    syncBuiltinESMExports();
+  });
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(producer.send({ data: Buffer.from('two') }), (err: unknown) =>
+      isBrokerError(err, 'Internal'),
+    );
+  }
+  const got: string[] = [];
+  for (;;) {
+    const m = await consumer.receive(300).catch(() => undefined);
+    if (m === undefined) break;
+    got.push(m.getData().toString());
+  }
+  assert.deepEqual(got, ['one', 'two'], 'only the send whose sync failed is stored');
+});
