@@ -46,6 +46,10 @@ export class EmbeddedProducer implements Producer {
         ),
       );
     }
+    const invalid = invalidField(message);
+    if (invalid !== undefined) {
+      return Promise.reject(new BrokerError('InvalidArgument', invalid));
+    }
     if (this.maxPending > 0 && this.pending >= this.maxPending) {
       return Promise.reject(
         new BrokerError('ProducerQueueIsFull', `${this.pending} sends already pending`),
@@ -122,6 +126,27 @@ export class EmbeddedProducer implements Producer {
   isConnected(): boolean {
     return !this.closed;
   }
+}
+
+const TIME_FIELDS = ['eventTimestamp', 'deliverAt', 'deliverAfter'] as const;
+const KEY_FIELDS = ['partitionKey', 'orderingKey'] as const;
+
+/**
+ * Checked here rather than left to the database: a row SQLite refuses would fail the whole
+ * group commit, and with it every other send of that event-loop turn.
+ */
+function invalidField(message: ProducerMessage): string | undefined {
+  for (const field of TIME_FIELDS) {
+    const v: unknown = message[field];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
+      return `${field} must be a finite number of milliseconds, got ${String(v)}`;
+    }
+  }
+  for (const field of KEY_FIELDS) {
+    const v: unknown = message[field];
+    if (v !== undefined && typeof v !== 'string') return `${field} must be a string`;
+  }
+  return undefined;
 }
 
 /** One send waiting for its commit; a class rather than closures, as there is one per message. */
