@@ -5,6 +5,7 @@
  * subscription is closed so anything unfinished is redelivered).
  */
 import { setMaxListeners } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Broker, Consumer, Message } from '../broker/index.js';
 import { isBrokerError } from '../broker/index.js';
 import type { ConsumerDefinition } from './consumer-definition.js';
@@ -55,6 +56,7 @@ export class ConsumerRunner {
   /** Aborted when the drain deadline passes: handlers still running should give up. */
   private readonly handlerAbort = new AbortController();
   private loop: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
   /** Acks sent and not yet confirmed by the broker; stop waits for them. */
   private readonly acking = new Set<Promise<void>>();
   private lastError: string | undefined;
@@ -89,12 +91,19 @@ export class ConsumerRunner {
     )(d.handler);
   }
 
-  async start(): Promise<void> {
-    if (this.state !== 'idle') return;
+  /** Subscribes and starts handling; resolves once subscribed. Stopping meanwhile wins. */
+  start(): Promise<void> {
+    if (this.state !== 'idle') return this.starting ?? Promise.resolve();
     this.state = 'starting';
+    this.starting = this.subscribeAndRun();
+    return this.starting;
+  }
+
+  private async subscribeAndRun(): Promise<void> {
     const d = this.definition;
+    let consumer: Consumer;
     try {
-      this.consumer = await this.deps.broker.subscribe({
+      consumer = await this.deps.broker.subscribe({
         topic: d.topic,
         subscription: d.subscription,
         subscriptionType: d.type,
@@ -112,12 +121,23 @@ export class ConsumerRunner {
         },
       });
     } catch (err) {
+      if (this.stopController.signal.aborted) {
+        this.state = 'stopped';
+        return;
+      }
       this.state = 'failed';
       this.lastError = err instanceof Error ? err.message : String(err);
       throw err;
     }
+    // stop() was called while subscribing: nothing was received, close at once.
+    if (this.stopController.signal.aborted) {
+      await consumer.close().catch(() => undefined);
+      this.state = 'stopped';
+      return;
+    }
+    this.consumer = consumer;
     this.state = 'running';
-    this.loop = this.receiveLoop(this.consumer);
+    this.loop = this.receiveLoop(consumer);
   }
 
   /**
@@ -125,7 +145,11 @@ export class ConsumerRunner {
    * subscription (unfinished messages are redelivered to the next consumer).
    */
   async stop(deadlineMs = 10_000): Promise<void> {
-    if (this.state === 'idle' || this.state === 'stopped') {
+    if (this.state === 'starting') {
+      this.stopController.abort();
+      await this.starting?.catch(() => undefined);
+    }
+    if (this.state === 'idle' || this.state === 'stopped' || this.state === 'failed') {
       this.state = 'stopped';
       return;
     }
@@ -257,16 +281,7 @@ class StopRace {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+/** Waits `ms`, or less if the signal aborts; leaves no listener behind either way. */
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import type { Message } from '../../src/broker/index.js';
 import {
   ConsumerRunner,
@@ -230,4 +231,60 @@ test('the next message of a key starts while the previous ack commits; stop wait
   assert.equal(confirmed.length, 0, 'all three ran before the first ack was confirmed');
   await runner.stop(2000);
   assert.equal(confirmed.length, 3, 'stop returned before the acks were confirmed');
+});
+
+test('stop() while subscribing wins: the consumer is closed and the runner stays stopped', async (t) => {
+  const broker = new FakeBroker();
+  let closed = 0;
+  const slow = Object.create(broker) as FakeBroker;
+  slow.subscribe = async (config) => {
+    await new Promise((r) => setTimeout(r, 100));
+    const c = await broker.subscribe(config);
+    const close = c.close.bind(c);
+    c.close = async () => {
+      closed++;
+      await close();
+    };
+    return c;
+  };
+  const runner = new ConsumerRunner(
+    defineConsumer({ topic: 'user-events', subscription: 'sub', handler: async () => undefined }),
+    { broker: slow, deadLetterSink: async () => Promise.reject(new Error('unused')) },
+  );
+  t.after(() => runner.stop(100));
+  const starting = runner.start();
+  await new Promise((r) => setTimeout(r, 20));
+  await runner.stop(1000);
+  await starting;
+  assert.equal(runner.status().state, 'stopped');
+  assert.equal(runner.isHealthy(), false);
+  assert.equal(closed, 1);
+});
+
+test('failing receives leave no abort listener behind on the stop signal', async (t) => {
+  let failures = 0;
+  const consumer = {
+    receive: async () => {
+      failures++;
+      throw new Error('connection reset');
+    },
+    close: async () => undefined,
+    isConnected: () => false,
+  };
+  const broker = { subscribe: async () => consumer } as unknown as FakeBroker;
+  const runner = new ConsumerRunner(
+    defineConsumer({
+      topic: 't',
+      subscription: 's',
+      concurrency: 1,
+      handler: async () => undefined,
+    }),
+    { broker, deadLetterSink: async () => Promise.reject(new Error('unused')) },
+  );
+  t.after(() => runner.stop(100));
+  await runner.start();
+  const signal = (runner as unknown as { stopController: AbortController }).stopController.signal;
+  await until(() => failures >= 4, 10_000);
+  // The receive loop's own listener, plus at most the one of the back-off under way.
+  assert.ok(getEventListeners(signal, 'abort').length <= 2);
 });
