@@ -59,16 +59,40 @@ export class DeadLetterAdmin {
     private readonly send: ReplaySink,
   ) {}
 
-  /** Dead-letter topics matching the filter, sorted. */
+  /**
+   * Dead-letter topics matching the filter, sorted. A name alone does not settle a one-sided
+   * filter: `user-events-archive-activity-DLQ` starts like a dead-letter topic of `user-events`,
+   * and `orders-legacy-activity-DLQ` ends like one of subscription `activity`. So a candidate
+   * whose dead letters say they came from another topic or subscription is left out.
+   */
   async topics(filter: DeadLetterFilter = {}): Promise<string[]> {
     if (filter.topic && filter.subscription)
       return [deadLetterTopicName(filter.topic, filter.subscription)];
     const prefix = filter.topic ? `${fullTopicName(filter.topic)}-` : '';
     const all = await this.broker.admin.listTopics();
-    return all
+    const candidates = all
       .filter((t) => t.endsWith(DLQ_SUFFIX) && t.startsWith(prefix))
       .filter((t) => !filter.subscription || t.endsWith(`-${filter.subscription}${DLQ_SUFFIX}`))
       .sort();
+    if (!filter.topic && !filter.subscription) return candidates;
+    const owned: string[] = [];
+    for (const topic of candidates) if (await this.lettersMatch(topic, filter)) owned.push(topic);
+    return owned;
+  }
+
+  /** Whether the topic's oldest dead letter records the filter's topic and subscription. */
+  private async lettersMatch(topic: string, filter: DeadLetterFilter): Promise<boolean> {
+    const [first] = await this.broker.admin.readMessages(topic, { limit: 1 });
+    // An empty topic has nothing to list, replay or purge; a letter without our properties
+    // (sent by other tooling) can only be judged by its topic's name.
+    if (first === undefined) return true;
+    const p = first.getProperties();
+    const origin = p[FAILURE_PROPERTIES.originalTopic];
+    const subscription = p[FAILURE_PROPERTIES.subscription];
+    if (filter.topic && origin && fullTopicName(origin) !== fullTopicName(filter.topic))
+      return false;
+    if (filter.subscription && subscription && subscription !== filter.subscription) return false;
+    return true;
   }
 
   async list(options: ListOptions = {}): Promise<DeadLetterPage> {

@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DeadLetterAdmin,
   FAILURE_PROPERTIES,
   InvalidCursorError,
   ProducerPool,
 } from '../../src/messaging/index.js';
-import { RETRY_PROPERTIES } from '../../src/broker/index.js';
+import { createEmbeddedBroker, RETRY_PROPERTIES } from '../../src/broker/index.js';
 import { FakeBroker } from './fake-broker.js';
 
 const T = 'persistent://public/default/user-events';
@@ -88,4 +91,44 @@ test('purge deletes all matching dead letters, or chosen ids', async () => {
   });
   assert.deepEqual(await admin.purge({ topic: 'user-events' }), { deleted: 5 });
   assert.equal((await admin.list()).items.length, 0);
+});
+
+test('a one-sided filter leaves out dead-letter topics whose names only look alike', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-dlq-names-'));
+  const broker = await createEmbeddedBroker({ dataDir: dir });
+  t.after(async () => {
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const pool = new ProducerPool(broker);
+  t.after(() => pool.close());
+  const admin = new DeadLetterAdmin(broker, async (topic, m) => (await pool.get(topic)).send(m));
+  // [original topic, subscription]: the last two have names that share a prefix or suffix
+  // with the first one's dead-letter topic.
+  const pairs = [
+    ['user-events', 'activity'],
+    ['user-events-archive', 'activity'],
+    ['orders', 'legacy-activity'],
+  ];
+  for (const [topic, sub] of pairs)
+    await (
+      await pool.get(`${topic}-${sub}-DLQ`)
+    ).send({
+      data: Buffer.from(`${topic}/${sub}`),
+      properties: {
+        [FAILURE_PROPERTIES.originalTopic]: `persistent://public/default/${topic}`,
+        [FAILURE_PROPERTIES.subscription]: sub,
+      },
+    });
+  const short = (ts: string[]) => ts.map((x) => x.replace('persistent://public/default/', ''));
+  assert.deepEqual(short(await admin.topics({ topic: 'user-events' })), [
+    'user-events-activity-DLQ',
+  ]);
+  assert.deepEqual(short(await admin.topics({ subscription: 'activity' })), [
+    'user-events-activity-DLQ',
+    'user-events-archive-activity-DLQ',
+  ]);
+  assert.deepEqual(await admin.purge({ topic: 'user-events' }), { deleted: 1 });
+  const left = (await admin.list()).items.map((d) => d.data).sort();
+  assert.deepEqual(left, ['orders/legacy-activity', 'user-events-archive/activity']);
 });
