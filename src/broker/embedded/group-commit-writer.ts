@@ -34,6 +34,8 @@ export interface AckChanges {
 
 export interface AckSource {
   takeAckChanges(): AckChanges | undefined;
+  /** The commit carrying `changes` failed: take them back, to go into a later commit. */
+  restoreAckChanges(changes: AckChanges): void;
 }
 
 export interface CommitListener {
@@ -161,6 +163,7 @@ export class GroupCommitWriter {
 
   private batch: PendingPublish[] = [];
   private changes: AckChanges[] = [];
+  private changeSources: AckSource[] = [];
   private committedTopics = new Map<number, StoredMessage[]>();
 
   flushNow(): void {
@@ -178,9 +181,13 @@ export class GroupCommitWriter {
     this.batch = this.publishes;
     this.publishes = [];
     this.changes = [];
+    this.changeSources = [];
     for (const source of this.dirty) {
       const c = source.takeAckChanges();
-      if (c) this.changes.push(c);
+      if (c) {
+        this.changes.push(c);
+        this.changeSources.push(source);
+      }
     }
     this.dirty.clear();
     this.committedTopics = new Map();
@@ -190,6 +197,14 @@ export class GroupCommitWriter {
       this.commit();
     } catch (err) {
       const e = new BrokerError('Internal', 'could not store messages', { cause: err });
+      // The acks stay pending: an ack retried after this failure (already acked in memory)
+      // only waits for the next commit, which must then carry them.
+      this.changeSources.forEach((source, i) => {
+        source.restoreAckChanges(this.changes[i]);
+        this.dirty.add(source);
+      });
+      this.changes = [];
+      this.changeSources = [];
       for (const p of batch) p.reject(e);
       waiter?.reject(e);
       this.batch = [];

@@ -199,6 +199,12 @@ export class Subscription implements AckSource {
     };
   }
 
+  restoreAckChanges(changes: AckChanges): void {
+    this.pendingAcks = changes.acks.concat(this.pendingAcks);
+    // Not a position: the next take then writes the mark-delete whatever it is by then.
+    if (changes.markDeleteChanged) this.persistedMarkDelete = -1;
+  }
+
   /** Unacked entries known in memory (read but not acked). */
   get outstandingCount(): number {
     return this.outstanding.size;

@@ -48,7 +48,7 @@ export class HeldSync extends WalSync {
 }
 
 /** A writer on a fresh database with one topic 't', its sync held by the test. */
-export function writerWithHeldSync(t: After) {
+export function writerWithHeldSync(t: After): HeldWriter {
   const options = resolveOptions({ dataDir: tempDir(t) });
   const db = openDatabase(options);
   t.after(() => {
@@ -104,6 +104,7 @@ export function writerWithHeldSync(t: After) {
         acks: [entry],
         markDeleteChanged: false,
       }),
+      restoreAckChanges: () => undefined,
     };
     writer.markDirty(source);
     return writer.nextCommit();
@@ -114,5 +115,18 @@ export function writerWithHeldSync(t: After) {
   });
   const count = (table: string) =>
     (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  return { writer, sync, events, send, ack, count };
+  return { db, dataDir: options.dataDir, topicId, subId, writer, sync, events, send, ack, count };
+}
+
+export interface HeldWriter {
+  db: Database.Database;
+  dataDir: string;
+  topicId: number;
+  subId: number;
+  writer: GroupCommitWriter;
+  sync: HeldSync;
+  events: string[];
+  send(n: number): Promise<StoredMessage>;
+  ack(entry: number): Promise<void>;
+  count(table: string): number;
 }
