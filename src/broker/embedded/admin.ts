@@ -97,17 +97,18 @@ export class EmbeddedAdmin implements BrokerAdmin {
     const entries = ids
       .filter((id) => Number(id.ledgerId) === row.id)
       .map((id) => Number(id.entryId));
-    const deleted = this.s.tx(() => {
-      let n = 0;
-      for (const e of entries) n += this.s.deleteOne.run(row.id, e).changes;
-      return n;
+    // Only the entries that existed: acking an id not written yet would skip that future entry.
+    const deleted: number[] = [];
+    this.s.tx(() => {
+      for (const e of entries) if (this.s.deleteOne.run(row.id, e).changes > 0) deleted.push(e);
+      return deleted.length;
     });
     const loaded = this.host.loadedTopic(name);
-    if (loaded !== undefined && deleted > 0) {
+    if (loaded !== undefined && deleted.length > 0) {
       loaded.resetCache();
-      for (const sub of loaded.subscriptions.values()) for (const e of entries) sub.ack(e);
+      for (const sub of loaded.subscriptions.values()) for (const e of deleted) sub.ack(e);
     }
-    return deleted;
+    return deleted.length;
   }
 
   async purge(topic: string): Promise<number> {
