@@ -8,6 +8,7 @@ import type {
   SubscriptionType,
 } from '../types.js';
 import { DeadlineQueue } from './deadline-queue.js';
+import { MAX_TIMER_DELAY_MS } from './timer-delay.js';
 import { type Delivery, DeliveryState } from './delivery.js';
 import type { LetterRouter } from './dead-letter.js';
 import { EmbeddedMessage } from './stored-message.js';
@@ -133,7 +134,8 @@ export class EmbeddedConsumer implements Consumer, SubscriptionConsumer {
     if (held !== undefined) return Promise.resolve(this.handOut(held));
     return new Promise((resolve, reject) => {
       const w: (typeof this.waiters)[number] = { resolve, reject };
-      if (timeoutMs !== undefined && timeoutMs > 0) {
+      // Longer than setTimeout allows (it would fire after 1 ms): wait without a deadline.
+      if (timeoutMs !== undefined && timeoutMs > 0 && timeoutMs <= MAX_TIMER_DELAY_MS) {
         w.timer = setTimeout(() => {
           const i = this.waiters.indexOf(w);
           if (i >= 0) this.waiters.splice(i, 1);

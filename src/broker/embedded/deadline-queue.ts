@@ -1,3 +1,5 @@
+import { timerDelay } from './timer-delay.js';
+
 /**
  * Items that expire a fixed delay after they were added (nack delay, ack timeout). Since the
  * delay is constant per queue, insertion order is expiry order: a FIFO and one timer suffice.
@@ -28,7 +30,7 @@ export class DeadlineQueue<T> {
   private arm(): void {
     const next = this.items[this.head];
     if (next === undefined) return;
-    this.timer = setTimeout(() => this.fire(), Math.max(1, next.due - this.now()));
+    this.timer = setTimeout(() => this.fire(), timerDelay(next.due - this.now(), 1));
     this.timer.unref();
   }
 

@@ -1,5 +1,6 @@
 import { type Delivery, DeliveryState } from './delivery.js';
 import { MinHeap } from './min-heap.js';
+import { timerDelay } from './timer-delay.js';
 
 /**
  * Messages held until their deliverAt time (Shared and KeyShared, as in Pulsar). One timer,
@@ -38,7 +39,7 @@ export class DelayedDeliveries {
     const next = this.heap.peek();
     if (next === undefined) return;
     this.timerAt = next.rec.deliverAt;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, this.timerAt - this.now()));
+    this.timer = setTimeout(() => this.fire(), timerDelay(this.timerAt - this.now()));
     this.timer.unref();
   }
 
