@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Broker, Consumer, Message } from '../broker/index.js';
 import { isBrokerError } from '../broker/index.js';
 import type { ConsumerDefinition } from './consumer-definition.js';
+import { DEAD_LETTER_RETENTION_SUBSCRIPTION } from './dead-letter-sink.js';
 import { MemoryDedupeStore } from './dedupe-store.js';
 import { compose, silentLogger, type Handler, type HandlerLogger } from './handler.js';
 import { KeyedScheduler } from './keyed-scheduler.js';
@@ -117,7 +118,7 @@ export class ConsumerRunner {
         deadLetterPolicy: {
           deadLetterTopic: d.deadLetterTopic,
           maxRedeliverCount: d.maxAttempts,
-          initialSubscriptionName: 'dlq-retention',
+          initialSubscriptionName: DEAD_LETTER_RETENTION_SUBSCRIPTION,
         },
       });
     } catch (err) {

@@ -66,3 +66,4 @@ export {
   type ListOptions as DeadLetterListOptions,
   type ReplaySink,
 } from './dead-letter-admin.js';
+export { DEAD_LETTER_RETENTION_SUBSCRIPTION, retainingDeadLetterSink } from './dead-letter-sink.js';

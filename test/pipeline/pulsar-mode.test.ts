@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createPulsarBroker } from '../../src/broker/pulsar/index.js';
-import type { Middleware } from '../../src/messaging/index.js';
+import { DEAD_LETTER_RETENTION_SUBSCRIPTION, type Middleware } from '../../src/messaging/index.js';
 import { ensurePulsar } from '../helpers/pulsar.js';
 import { eventually, startServiceUnderTest } from './service-harness.js';
 
@@ -85,11 +85,18 @@ test('on a real Pulsar standalone: 202 events reach activity once; a poison mess
     30_000,
   );
   const [dead] = mine(listed) as unknown as Array<{
+    deadLetterTopic: string;
     messageId: string;
     reason: Record<string, unknown>;
   }>;
   assert.equal(dead.reason.attempts, 3);
   assert.equal(dead.reason.error, 'bug');
+  // Kept by a subscription of their own, or Pulsar would trim them (and delete the topic).
+  const dlqStats = await broker.admin.topicStats(dead.deadLetterTopic);
+  assert.ok(
+    dlqStats.subscriptions.some((x) => x.name === DEAD_LETTER_RETENTION_SUBSCRIPTION),
+    JSON.stringify(dlqStats),
+  );
   fixed = true;
   const replay = await s.request('POST', '/api/v1/admin/dlq/replay', {
     topic: 'user-events',

@@ -16,6 +16,7 @@ import {
   ProducerPool,
   Publisher,
   defineConsumer,
+  retainingDeadLetterSink,
   type ConsumerDefinitionInput,
   type DomainEvent,
   type MessagingMetrics,
@@ -89,6 +90,7 @@ export async function startEventPipeline(
   const sendLetter = async (topic: string, m: ProducerMessage) =>
     (await letters.get(topic)).send(m);
   const deadLetters = new DeadLetterAdmin(broker, sendLetter);
+  const deadLetterSink = retainingDeadLetterSink(broker, sendLetter);
 
   const consumers: ConsumerRunner[] = [];
   if (options.role !== 'api') {
@@ -104,7 +106,7 @@ export async function startEventPipeline(
       const definition = defineConsumer(input);
       const runner = new ConsumerRunner(definition, {
         broker,
-        deadLetterSink: sendLetter,
+        deadLetterSink,
         metrics,
         logger: log.child({ consumer: definition.name }),
       });
