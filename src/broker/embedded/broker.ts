@@ -267,7 +267,8 @@ export class EmbeddedBroker implements Broker {
   ): Subscription {
     let sub = topic.subscriptions.get(name);
     if (sub === undefined) {
-      const md = Subscription.initialMarkDelete(topic, position);
+      const stored = position === 'Latest' ? this.catalog.topic(topic.name)?.last_entry : 0;
+      const md = Subscription.initialMarkDelete(topic, position, stored ?? 0);
       const row = this.catalog.ensureSubscription(topic.id, name, type, md, this.now());
       const state = {
         id: row.id,

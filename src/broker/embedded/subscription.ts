@@ -80,8 +80,17 @@ export class Subscription implements AckSource {
     return this.selector.type;
   }
 
-  static initialMarkDelete(topic: Topic, position: InitialPosition): number {
-    return position === 'Earliest' ? 0 : topic.lastEntry;
+  /**
+   * `storedLastEntry` is the topic's sequence as stored: `topic.lastEntry` lags behind what
+   * other processes appended while no subscription here watched the topic, and Latest must
+   * not start before their entries.
+   */
+  static initialMarkDelete(
+    topic: Topic,
+    position: InitialPosition,
+    storedLastEntry: number,
+  ): number {
+    return position === 'Earliest' ? 0 : Math.max(topic.lastEntry, storedLastEntry);
   }
 
   /** Called with no consumers attached: a subscription may change type between consumers. */
