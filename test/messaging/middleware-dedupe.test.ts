@@ -56,3 +56,34 @@ test('the memory store forgets the oldest keys beyond its capacity', () => {
   assert.equal(store.has('s', 'c'), true);
   assert.equal(store.size, 2);
 });
+
+test('a copy arriving while the first is handled waits for it and is skipped', async () => {
+  const store = new MemoryDedupeStore();
+  let runs = 0;
+  let failNext = false;
+  const h = dedupe({ store })(async () => {
+    runs++;
+    await new Promise((r) => setTimeout(r, 20));
+    if (failNext) {
+      failNext = false;
+      throw new Error('failed');
+    }
+  });
+  const copies = [1, 2, 3].map(() => fakeMessage('x', { eventId: 'e9' }));
+  const ctxs = copies.map((m) => fakeContext(m));
+  await Promise.all(copies.map((m, i) => h(m, ctxs[i])));
+  assert.equal(runs, 1);
+  assert.deepEqual(
+    ctxs.map((c) => c.outcome),
+    [undefined, 'skipped', 'skipped'],
+  );
+  // When the first copy fails, the waiting one runs.
+  failNext = true;
+  const [a, b] = [1, 2].map(() => fakeMessage('x', { eventId: 'e10' }));
+  const results = await Promise.allSettled([h(a, fakeContext(a)), h(b, fakeContext(b))]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'fulfilled'],
+  );
+  assert.equal(runs, 3);
+});
