@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CATALOGUE, type ErrorName } from './errors.js';
 import { failure } from './envelope.js';
@@ -14,6 +17,14 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
   FST_ERR_CTP_INVALID_TYPE: 'BAD_REQUEST',
   FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
   FST_ERR_BAD_URL: 'BAD_REQUEST',
+  // @fastify/compress: a request Content-Encoding it cannot decode.
+  FST_CP_ERR_INVALID_CONTENT_ENCODING: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** Catalogue entries for the 4xx statuses of errors without a code of their own. */
+const CLIENT_STATUSES: Record<number, ErrorName> = {
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
 /** Maps anything thrown into an AppError; unknown errors become INTERNAL. */
@@ -35,7 +46,13 @@ export function toAppError(err: unknown): AppError {
   }
   // Any other client error Fastify or a plugin reports keeps its 4xx meaning, not a 500.
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new AppError('BAD_REQUEST', { reason: fe.message }, { cause: err });
+    return new AppError(
+      CLIENT_STATUSES[fe.statusCode] ?? 'BAD_REQUEST',
+      { reason: fe.message },
+      {
+        cause: err,
+      },
+    );
   }
   return new AppError('INTERNAL', null, { cause: err });
 }
@@ -85,4 +102,26 @@ function sendError(reply: FastifyReply, err: AppError, data: unknown): FastifyRe
     .code(err.statusCode)
     .type('application/json; charset=utf-8')
     .send(failure(ERROR_CATALOGUE[err.errorName], data));
+}
+
+/**
+ * Fastify's `clientErrorHandler`: errors of Node's HTTP parser (a malformed Content-Length,
+ * headers over the size limit) come before any request exists. They are answered with the
+ * envelope and a request id of their own, like everything else, and the connection closes.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const name: ErrorName = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+  const entry = ERROR_CATALOGUE[name];
+  const body = JSON.stringify(failure(entry, { reason: STATUS_CODES[entry.status] }));
+  socket.end(
+    `HTTP/1.1 ${entry.status} ${STATUS_CODES[entry.status]}\r\n` +
+      `content-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `${REQUEST_ID_HEADER}: ${randomUUID()}\r\n` +
+      `connection: close\r\n\r\n${body}`,
+  );
 }

@@ -24,6 +24,7 @@ export const ERROR_CATALOGUE = {
   PAYLOAD_TOO_LARGE: { code: 41301, status: 413, message: 'Request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { code: 41501, status: 415, message: 'Unsupported content type' },
   RATE_LIMITED: { code: 42901, status: 429, message: 'Too many requests' },
+  HEADERS_TOO_LARGE: { code: 43101, status: 431, message: 'Request headers are too large' },
   INTERNAL: { code: 50001, status: 500, message: 'Internal server error' },
   BROKER_UNAVAILABLE: { code: 50301, status: 503, message: 'Event broker is unavailable' },
   PUBLISHER_FULL: { code: 50302, status: 503, message: 'Event publisher is at capacity' },

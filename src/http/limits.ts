@@ -40,6 +40,13 @@ class OverloadedError extends AppError {
   }
 }
 
+/**
+ * Route config that keeps a route out of load shedding: liveness (a probe that failed under
+ * load would restart the process exactly when it is busy) and metrics (most needed then).
+ * Readiness is shed: a 503 there rightly takes the instance out of rotation.
+ */
+export const NEVER_SHED = { pressureHandler: () => undefined };
+
 /** Sheds load with a 503 envelope when the event loop lags beyond `maxEventLoopDelayMs`. */
 export async function registerLoadShedding(app: FastifyInstance, maxEventLoopDelayMs: number) {
   if (maxEventLoopDelayMs === 0) return;

@@ -4,7 +4,12 @@ import cors from '@fastify/cors';
 import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
-import { frameworkErrorHandler, installErrorHandlers, notFoundHandler } from './error-handler.js';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  installErrorHandlers,
+  notFoundHandler,
+} from './error-handler.js';
 import { genRequestId } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 import { installRequestGate } from './request-gate.js';
@@ -51,6 +56,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(createValidatorCompiler());
@@ -61,7 +67,20 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   // Only JSON bodies are accepted; anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
-  await app.register(cors, { origin: opts.corsOrigin });
+  await app.register(cors, {
+    origin: opts.corsOrigin,
+    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    // Headers browser code may read (beyond the CORS-safelisted ones).
+    exposedHeaders: [
+      'x-request-id',
+      'retry-after',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+      'location',
+      'idempotent-replayed',
+    ],
+  });
   await app.register(compress, {
     global: true,
     threshold: 1024,

@@ -117,6 +117,9 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       if (typeof claims.sub !== 'string' || claims.sub === '') {
         throw unauthorized('TOKEN_INVALID', 'Token has no subject');
       }
+      if (claims.scope !== undefined && typeof claims.scope !== 'string') {
+        throw unauthorized('TOKEN_INVALID', 'Token scope must be a space-separated string');
+      }
       // Shared by every request that sends this token: nobody may change it.
       const frozen = Object.freeze(claims);
       remember(token, frozen);

@@ -20,6 +20,10 @@ test('a lagging event loop sheds load with a 503 OVERLOADED envelope, then recov
   assert.ok(shed, 'a request was shed');
   assert.deepEqual(shed.json(), { code: 50304, message: 'Server is overloaded', data: null });
   assert.ok(shed.headers['retry-after']);
+  // Liveness and metrics are never shed: a failed liveness probe would restart a busy process.
+  assert.equal((await h.app.inject({ url: '/healthz' })).statusCode, 200);
+  assert.equal((await h.app.inject({ url: '/metrics' })).statusCode, 200);
+  assert.equal((await h.app.inject({ url: '/api/v1/users' })).statusCode, 503, 'still shedding');
   let recovered = false;
   for (let i = 0; i < 40 && !recovered; i++) {
     await sleep(100);

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { NEVER_SHED } from '../../http/limits.js';
 import type { RouteModule } from './route-module.js';
 
 const CheckSchema = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
@@ -12,7 +13,7 @@ export const healthRoutes: RouteModule = (app, ctx) => {
   app.get(
     '/healthz',
     {
-      config: { rateLimit: false },
+      config: { rateLimit: false, ...NEVER_SHED },
       schema: {
         tags: ['operations'],
         summary: 'Liveness: the process answers',
@@ -42,7 +43,7 @@ export const healthRoutes: RouteModule = (app, ctx) => {
 
   app.get(
     '/metrics',
-    { config: { rateLimit: false }, schema: { hide: true } },
+    { config: { rateLimit: false, ...NEVER_SHED }, schema: { hide: true } },
     async (_request, reply) => {
       const body = await ctx.registry.metrics();
       return reply.type(ctx.registry.contentType).send(body);
