@@ -127,6 +127,39 @@ test('validation, scopes, readiness and messaging metrics', async (t) => {
   assert.equal(bad.status, 400);
   const fields = bad.body.data.errors.map((e: { field: string }) => e.field).sort();
   assert.deepEqual(fields, ['extra', 'userId']);
+  // Formats the schema admits but a date cannot hold: a leap second, a year past 9999.
+  for (const occurredAt of ['2016-12-31T23:59:60Z', '9999-12-31T23:59:59-23:59']) {
+    const single = await s.request('POST', '/api/v1/events', {
+      type: 'a',
+      userId: 'u',
+      occurredAt,
+    });
+    assert.equal(single.status, 400, occurredAt);
+    assert.equal(single.body.data.errors[0].field, 'occurredAt');
+    const batch = await s.request('POST', '/api/v1/events/batch', {
+      events: [
+        { type: 'a', userId: 'u' },
+        { type: 'a', userId: 'u', occurredAt },
+      ],
+    });
+    assert.equal(batch.status, 400, occurredAt);
+    assert.equal(batch.body.data.errors[0].field, 'events.1.occurredAt');
+  }
+  const longKey = await s.request('POST', '/api/v1/events', {
+    type: 'a',
+    userId: 'u',
+    properties: { ['k'.repeat(101)]: 'v' },
+  });
+  assert.equal(longKey.status, 400);
+  for (const query of ['topic=a/b', 'topic=persistent://x/y/z/w', 'topic=t&subscription=a/b']) {
+    const listed = await s.request('GET', `/api/v1/admin/dlq?${query}`);
+    assert.equal(listed.status, 400, query);
+    assert.equal(listed.body.code, 40001, query);
+    const purged = await s.request('DELETE', `/api/v1/admin/dlq?${query}`);
+    assert.equal(purged.status, 400, query);
+  }
+  const badReplay = await s.request('POST', '/api/v1/admin/dlq/replay', { topic: 'a/b' });
+  assert.equal(badReplay.status, 400);
   const tooMany = await s.request('POST', '/api/v1/events/batch', {
     events: Array.from({ length: 1001 }, () => ({ type: 'a', userId: 'u' })),
   });

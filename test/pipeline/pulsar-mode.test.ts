@@ -169,6 +169,13 @@ test('Pulsar down at start: the service starts, answers 503 and readyz 503, and 
   assert.equal(refused.body.code, 50301);
   assert.ok(refused.headers.get('retry-after'));
   assert.ok(Date.now() - started < 500, 'refused quickly');
+  // Operator routes answer 503 too, not 500.
+  for (const path of ['/api/v1/admin/topics', '/api/v1/admin/dlq']) {
+    const res = await s.request('GET', path);
+    assert.equal(res.status, 503, path);
+    assert.equal(res.body.code, 50301, path);
+    assert.ok(res.headers.get('retry-after'), path);
+  }
   // Routes that do not need the broker work.
   assert.equal(
     (await s.request('POST', '/api/v1/users', { name: 'Lee', email: `${user}@example.com` }))

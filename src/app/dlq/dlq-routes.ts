@@ -6,7 +6,9 @@ import { Type } from 'typebox';
 import { requireScopes } from '../../http/auth.js';
 import { envelopeSchema, ErrorEnvelopeSchema, ok } from '../../http/envelope.js';
 import { AppError } from '../../http/errors.js';
+import { BrokerError, parseTopicName } from '../../broker/index.js';
 import { InvalidCursorError } from '../../messaging/index.js';
+import type { EventPipeline } from '../pipeline/event-pipeline.js';
 import type { RouteModule } from '../routes/route-module.js';
 
 const errors = (...statuses: number[]) =>
@@ -14,7 +16,8 @@ const errors = (...statuses: number[]) =>
 
 const Filter = {
   topic: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-  subscription: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  // A `/` would make the dead-letter topic's name (<topic>-<subscription>-DLQ) invalid.
+  subscription: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^/]+$' })),
 };
 const MessageIdText = Type.String({ pattern: '^\\d+:\\d+:(-1|\\d+)(:(-1|\\d+))?$' });
 
@@ -50,12 +53,44 @@ const TopicStatsSchema = Type.Object({
   ),
 });
 
+/** Broker errors that mean "not reachable now", answered 503 with Retry-After. */
+const UNAVAILABLE = new Set(['NotConnected', 'Timeout', 'AlreadyClosed']);
+
 export const dlqRoutes: RouteModule = (app, ctx) => {
-  const pipeline = () => {
+  /**
+   * Runs an operator action: a topic filter that is not a topic name is a 400, a broker that is
+   * away a 503 (the cursor check is the list's).
+   */
+  async function operate<T>(
+    filter: { topic?: string },
+    action: (pipeline: EventPipeline) => Promise<T>,
+  ): Promise<T> {
+    if (filter.topic !== undefined) {
+      try {
+        parseTopicName(filter.topic);
+      } catch (err) {
+        throw new AppError('VALIDATION_FAILED', {
+          errors: [{ field: 'topic', message: (err as Error).message }],
+        });
+      }
+    }
     if (!ctx.pipeline)
       throw new AppError('BROKER_UNAVAILABLE', null, { headers: { 'retry-after': '5' } });
-    return ctx.pipeline;
-  };
+    try {
+      return await action(ctx.pipeline);
+    } catch (err) {
+      if (err instanceof InvalidCursorError)
+        throw new AppError('VALIDATION_FAILED', {
+          errors: [{ field: 'cursor', message: err.message }],
+        });
+      if (err instanceof BrokerError && UNAVAILABLE.has(err.code))
+        throw new AppError('BROKER_UNAVAILABLE', null, {
+          cause: err,
+          headers: { 'retry-after': '5' },
+        });
+      throw err;
+    }
+  }
   const admin = { onRequest: requireScopes(app, 'admin') };
 
   app.get(
@@ -72,11 +107,11 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
         },
       },
     },
-    async () => {
-      const broker = pipeline().broker;
-      const names = (await broker.admin.listTopics()).sort();
-      return ok({ items: await Promise.all(names.map((n) => broker.admin.topicStats(n))) });
-    },
+    async () =>
+      operate({}, async ({ broker }) => {
+        const names = (await broker.admin.listTopics()).sort();
+        return ok({ items: await Promise.all(names.map((n) => broker.admin.topicStats(n))) });
+      }),
   );
 
   app.get(
@@ -106,17 +141,8 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
         },
       },
     },
-    async (request) => {
-      try {
-        return ok(await pipeline().deadLetters.list(request.query));
-      } catch (err) {
-        if (err instanceof InvalidCursorError)
-          throw new AppError('VALIDATION_FAILED', {
-            errors: [{ field: 'cursor', message: err.message }],
-          });
-        throw err;
-      }
-    },
+    async (request) =>
+      operate(request.query, async (p) => ok(await p.deadLetters.list(request.query))),
   );
 
   app.post(
@@ -139,7 +165,8 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
         },
       },
     },
-    async (request) => ok(await pipeline().deadLetters.replay(request.body)),
+    async (request) =>
+      operate(request.body, async (p) => ok(await p.deadLetters.replay(request.body))),
   );
 
   app.delete(
@@ -160,6 +187,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
         },
       },
     },
-    async (request) => ok(await pipeline().deadLetters.purge(request.query)),
+    async (request) =>
+      operate(request.query, async (p) => ok(await p.deadLetters.purge(request.query))),
   );
 };

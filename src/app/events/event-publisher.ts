@@ -39,7 +39,9 @@ export class AppEventPublisher implements DomainEventPublisher {
     requestId?: string,
     eventIdOf?: (index: number) => string,
   ): Promise<Accepted[]> {
-    const events = inputs.map((input, i) => this.toEvent(input, eventIdOf?.(i) ?? randomUUID()));
+    const events = inputs.map((input, i) =>
+      this.toEvent(input, eventIdOf?.(i) ?? randomUUID(), `events.${i}.occurredAt`),
+    );
     try {
       const ids = await this.publisher.publishEvents(this.topic, events, requestId);
       return ids.map((id, i) => ({ eventId: events[i].eventId, messageId: id.toString() }));
@@ -53,19 +55,36 @@ export class AppEventPublisher implements DomainEventPublisher {
     return this.publisher.isAvailable();
   }
 
-  private toEvent(input: EventInput, eventId: string): DomainEvent {
+  private toEvent(input: EventInput, eventId: string, field = 'occurredAt'): DomainEvent {
     const event: DomainEvent = {
       eventId,
       type: input.type,
       userId: input.userId,
-      occurredAt: input.occurredAt
-        ? new Date(input.occurredAt).toISOString()
-        : this.now().toISOString(),
+      occurredAt: input.occurredAt ? toIsoTime(input.occurredAt, field) : this.now().toISOString(),
     };
     if (input.itemId !== undefined) event.itemId = input.itemId;
     if (input.properties !== undefined) event.properties = input.properties;
     return event;
   }
+}
+
+/** The times an RFC 3339 answer can hold: four-digit years. */
+const MIN_TIME = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * `occurredAt` in UTC. The schema's date-time format admits what a Date cannot hold (a leap
+ * second, :60) and offsets that push the year past 9999: both are a 400, not a 500.
+ */
+function toIsoTime(text: string, field: string): string {
+  const t = Date.parse(text);
+  if (Number.isNaN(t) || t < MIN_TIME || t > MAX_TIME)
+    throw new AppError('VALIDATION_FAILED', {
+      errors: [
+        { field, message: 'must be a date-time in the years 0000 to 9999 (without a leap second)' },
+      ],
+    });
+  return new Date(t).toISOString();
 }
 
 function toAppError(err: unknown): unknown {

@@ -8,6 +8,8 @@ export const EventBody = Type.Object(
     properties: Type.Optional(
       Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 1000 }), {
         maxProperties: 50,
+        // The key schema above compiles to a pattern, which does not bound the length.
+        propertyNames: { maxLength: 100 },
       }),
     ),
     occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
