@@ -6,7 +6,8 @@ import { TokenRequestError } from '../http/tokens.js';
 import { JwtSecretError } from '../app/jwt-secret.js';
 import { addStartCommands } from './commands/start-command.js';
 import { addTokenCommand } from './commands/token-command.js';
-import { addPipelineCommands, CliArgumentError } from './commands/pipeline-commands.js';
+import { addPipelineCommands } from './commands/pipeline-commands.js';
+import { CliArgumentError } from './commands/args.js';
 
 /** Exit status for a bad configuration or bad arguments (sysexits EX_USAGE / EX_CONFIG). */
 const EXIT_USAGE = 64;
@@ -20,6 +21,12 @@ const LISTEN_ERRORS: Record<string, string> = {
   EACCES: 'no permission to use the port',
   EADDRNOTAVAIL: 'the host address is not available on this machine',
 };
+
+/**
+ * Broker errors that are the caller's doing (a value the broker refused): bad arguments.
+ * Everything else (NotConnected, Timeout, a refused token...) means the broker cannot serve.
+ */
+const BROKER_USAGE_CODES = new Set(['InvalidArgument', 'MessageTooBig']);
 
 const program = new Command()
   .name('magnetar')
@@ -47,8 +54,13 @@ try {
     process.stderr.write(`magnetar token: ${err.message}\n`);
     process.exit(EXIT_USAGE);
   }
+  if (err instanceof BrokerError && BROKER_USAGE_CODES.has(err.code)) {
+    process.stderr.write(`magnetar: ${err.message}\n`);
+    process.exit(EXIT_USAGE);
+  }
   if (err instanceof BrokerError) {
-    process.stderr.write(`magnetar: broker unavailable (${err.code}): ${err.message}\n`);
+    const what = err.code === 'NotAllowed' ? 'broker refused' : 'broker unavailable';
+    process.stderr.write(`magnetar: ${what} (${err.code}): ${err.message}\n`);
     process.exit(EXIT_UNAVAILABLE);
   }
   const listenProblem = LISTEN_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];

@@ -11,10 +11,19 @@ import { loadConfig } from '../../config/index.js';
 import { DeadLetterAdmin, EVENT_PROPERTIES, ProducerPool } from '../../messaging/index.js';
 import { createBroker } from '../../app/pipeline/create-broker.js';
 import { startWorker } from '../../app/pipeline/worker.js';
+import {
+  CliArgumentError,
+  deadLetterSubscriptionOption,
+  integerOption,
+  messageIdsOption,
+  subscriptionTypeOption,
+  topicOption,
+} from './args.js';
 
-export class CliArgumentError extends Error {
-  readonly code = 'CLI_ARGUMENT';
-}
+/** `dlq list` pages through the admin 500 at a time; the total is bounded only to stay sane. */
+const MAX_LIST = 1_000_000;
+/** Longest idle wait: the largest setTimeout delay (~24.8 days). */
+const MAX_IDLE_MS = 2 ** 31 - 1;
 
 function print(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
@@ -45,20 +54,13 @@ function describeMessage(m: Message) {
 interface FilterOpts {
   topic?: string;
   subscription?: string;
-  ids?: string;
+  ids?: string[];
 }
 
 const filterOf = (o: FilterOpts) => ({
   ...(o.topic ? { topic: o.topic } : {}),
   ...(o.subscription ? { subscription: o.subscription } : {}),
-  ...(o.ids
-    ? {
-        ids: o.ids
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      }
-    : {}),
+  ...(o.ids ? { ids: o.ids } : {}),
 });
 
 export function addPipelineCommands(program: Command): void {
@@ -72,7 +74,7 @@ export function addPipelineCommands(program: Command): void {
   program
     .command('publish')
     .description('publish one JSON message to a topic; prints its message id')
-    .requiredOption('--topic <topic>', 'topic, e.g. user-events')
+    .requiredOption('--topic <topic>', 'topic, e.g. user-events', topicOption())
     .option('--key <key>', 'partition / Key_Shared key')
     .argument('<json>', 'message payload (JSON)')
     .action(async (json: string, o: { topic: string; key?: string }) => {
@@ -105,16 +107,25 @@ export function addPipelineCommands(program: Command): void {
   program
     .command('consume')
     .description('print messages of a subscription as JSON lines, acking each')
-    .requiredOption('--topic <topic>', 'topic to read')
+    .requiredOption('--topic <topic>', 'topic to read', topicOption())
     .requiredOption('--subscription <name>', 'subscription (created at Earliest if new)')
-    .option('--type <type>', 'Exclusive | Shared | Failover | KeyShared', 'Shared')
-    .option('--count <n>', 'stop after n messages', (v) => Number(v))
-    .option('--idle-timeout-ms <ms>', 'stop after this long without a message', (v) => Number(v))
+    .option(
+      '--type <type>',
+      'Exclusive | Shared | Failover | KeyShared',
+      subscriptionTypeOption,
+      'Shared',
+    )
+    .option('--count <n>', 'stop after n messages', integerOption('--count', 1, 1_000_000_000))
+    .option(
+      '--idle-timeout-ms <ms>',
+      'stop after this long without a message (0: as soon as none is waiting)',
+      integerOption('--idle-timeout-ms', 0, MAX_IDLE_MS),
+    )
     .action(
       async (o: {
         topic: string;
         subscription: string;
-        type: string;
+        type: SubscriptionType;
         count?: number;
         idleTimeoutMs?: number;
       }) => {
@@ -122,7 +133,7 @@ export function addPipelineCommands(program: Command): void {
           const consumer = await broker.subscribe({
             topic: o.topic,
             subscription: o.subscription,
-            subscriptionType: o.type as SubscriptionType,
+            subscriptionType: o.type,
             subscriptionInitialPosition: 'Earliest',
           });
           let stop = false;
@@ -157,9 +168,9 @@ export function addPipelineCommands(program: Command): void {
   const dlq = program.command('dlq').description('dead letters: list, replay, purge');
   const filters = (c: Command) =>
     c
-      .option('--topic <topic>', 'original topic')
-      .option('--subscription <name>', 'subscription that gave up')
-      .option('--ids <ids>', 'comma-separated dead-letter message ids');
+      .option('--topic <topic>', 'original topic', topicOption())
+      .option('--subscription <name>', 'subscription that gave up', deadLetterSubscriptionOption)
+      .option('--ids <ids>', 'comma-separated dead-letter message ids', messageIdsOption);
   const admin = (broker: Broker) => {
     const pool = new ProducerPool(broker);
     return {
@@ -169,7 +180,7 @@ export function addPipelineCommands(program: Command): void {
   };
 
   filters(dlq.command('list').description('print dead letters with why they failed'))
-    .option('--limit <n>', 'most to print', (v) => Number(v), 100)
+    .option('--limit <n>', 'most to print', integerOption('--limit', 1, MAX_LIST), 100)
     .action(async (o: FilterOpts & { limit: number }) => {
       await withBroker(async (broker) => {
         const { admin: a } = admin(broker);

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, test, type TestContext } from 'node:test';
+import { buildIfStale, runCli } from './built-cli.js';
+
+before(buildIfStale);
+
+function freshDir(t: TestContext): string {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-cli-args-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
+/** Exit status 64 with one `magnetar: ...` line matching `message`, and no stack trace. */
+function assertUsage(dataDir: string, args: string[], message: RegExp): void {
+  const res = runCli(dataDir, args);
+  assert.equal(res.status, 64, `${args.join(' ')}: status ${res.status}; stderr: ${res.stderr}`);
+  assert.match(res.stderr, message, args.join(' '));
+  assert.doesNotMatch(res.stderr, /\n\s+at /, `${args.join(' ')}: no stack trace`);
+  assert.equal(res.stderr.trim().split('\n').length, 1, `${args.join(' ')}: one line`);
+}
+
+test('numeric options must be integers in range, else exit 64 naming the option', (t) => {
+  const dataDir = freshDir(t);
+  const consume = ['consume', '--topic', 't', '--subscription', 's'];
+  for (const bad of ['abc', '0', '-5', '1.5', '1e3']) {
+    assertUsage(
+      dataDir,
+      ['dlq', 'list', '--limit', bad],
+      new RegExp(`^magnetar: --limit must be an integer from 1 to \\d+ \\(got "${bad}"\\)`),
+    );
+  }
+  assertUsage(dataDir, [...consume, '--count', 'abc'], /^magnetar: --count must be an integer/);
+  assertUsage(dataDir, [...consume, '--count', '0'], /^magnetar: --count must be an integer/);
+  // Before, NaN here made consume wait forever.
+  assertUsage(
+    dataDir,
+    [...consume, '--idle-timeout-ms', 'abc'],
+    /^magnetar: --idle-timeout-ms must be an integer/,
+  );
+
+  // Good values still work: nothing is waiting, so an idle timeout of 0 ends at once.
+  const ok = runCli(dataDir, [...consume, '--idle-timeout-ms', '0', '--count', '3']);
+  assert.equal(ok.status, 0, ok.stderr);
+  const list = runCli(dataDir, ['dlq', 'list', '--limit', '20']);
+  assert.equal(list.status, 0, list.stderr);
+});
+
+test('bad topic names, subscription names and types are usage errors, checked before the broker', (t) => {
+  const dataDir = freshDir(t);
+  const badTopic = /^magnetar: --topic must be a topic name: .*\(got "a\/b"\)/;
+  for (const cmd of ['list', 'replay', 'purge']) {
+    assertUsage(dataDir, ['dlq', cmd, '--topic', 'a/b'], badTopic);
+  }
+  assertUsage(
+    dataDir,
+    ['dlq', 'list', '--topic', 't', '--subscription', 'x/y'],
+    /^magnetar: --subscription must be a non-empty subscription name without "\/" \(got "x\/y"\)/,
+  );
+  assertUsage(dataDir, ['publish', '--topic', 'a/b', '{}'], badTopic);
+  assertUsage(dataDir, ['consume', '--topic', 'a/b', '--subscription', 's'], badTopic);
+  assertUsage(
+    dataDir,
+    ['consume', '--topic', 't', '--subscription', 's', '--type', 'Foo'],
+    /^magnetar: --type must be one of Exclusive, Shared, Failover, KeyShared \(got "Foo"\)/,
+  );
+  // A value only the broker refuses (InvalidArgument) is a usage error too, not an outage.
+  assertUsage(
+    dataDir,
+    ['consume', '--topic', 't', '--subscription', '', '--count', '1'],
+    /^magnetar: subscription name is required$/m,
+  );
+});
+
+test('dlq replay and purge reject ids that are not message ids', (t) => {
+  const dataDir = freshDir(t);
+  for (const cmd of ['replay', 'purge']) {
+    assertUsage(
+      dataDir,
+      ['dlq', cmd, '--ids', '1:2:-1,bad'],
+      /^magnetar: --ids: "bad" is not a message id/,
+    );
+    // An empty list must not turn into "all of them".
+    assertUsage(dataDir, ['dlq', cmd, '--ids', ' , '], /^magnetar: --ids needs at least one/);
+  }
+  const ok = runCli(dataDir, ['dlq', 'replay', '--ids', '1:2:-1']);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.deepEqual(JSON.parse(ok.stdout), { replayed: 0, messageIds: [] });
+});
