@@ -36,8 +36,12 @@ addStartCommands(program);
 addTokenCommand(program);
 addPipelineCommands(program);
 
+// `magnetar` alone runs the service. Not commander's isDefault: that would hand an unknown
+// command to `start` as an argument ("too many arguments for 'start'").
+const argv = process.argv.length > 2 ? process.argv : [...process.argv, 'start'];
+
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);

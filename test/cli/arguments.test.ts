@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { before, test, type TestContext } from 'node:test';
-import { buildIfStale, runCli } from './built-cli.js';
+import { buildIfStale, CLI, env, runCli } from './built-cli.js';
 
 before(buildIfStale);
 
@@ -88,4 +91,33 @@ test('dlq replay and purge reject ids that are not message ids', (t) => {
   const ok = runCli(dataDir, ['dlq', 'replay', '--ids', '1:2:-1']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.deepEqual(JSON.parse(ok.stdout), { replayed: 0, messageIds: [] });
+});
+
+test('an unknown command is named as such; magnetar with no command still starts the service', async (t) => {
+  const dataDir = freshDir(t);
+  const res = runCli(dataDir, ['bogus']);
+  assert.equal(res.status, 64, res.stderr);
+  assert.match(res.stderr, /unknown command 'bogus'/);
+
+  const child = spawn(process.execPath, [CLI], {
+    cwd: dataDir,
+    env: env(dataDir, { PORT: '0', HOST: '127.0.0.1' }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no listen line')), 20_000);
+    void exited.then(([code]) => reject(new Error(`exited ${code} before listening`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (/Server listening at http:\/\/127\.0\.0\.1:\d+/.test(line)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  child.kill('SIGTERM');
+  assert.deepEqual(await exited, [0, null]);
 });

@@ -6,7 +6,7 @@ import { SERVICE_EXTENSIONS } from '../../app/extensions.js';
 /** `magnetar start`: the whole service in one process (API + event pipeline when present). */
 export function addStartCommands(program: Command): void {
   program
-    .command('start', { isDefault: true })
+    .command('start')
     .description('run the service: the HTTP API and the event consumers in one process')
     .action(async () => {
       await startService(loadConfig(), { extensions: SERVICE_EXTENSIONS.start });
