@@ -104,11 +104,13 @@ export class GroupCommitWriter {
     return this.closed;
   }
 
-  /** Resolves once everything queued so far is committed (and synced). */
+  /** Resolves once everything queued so far is committed (and synced); rejects if not. */
   flushed(): Promise<void> {
-    if (this.publishes.length === 0 && this.dirty.size === 0)
-      return this.walSync?.settled() ?? Promise.resolve();
-    return this.nextCommit();
+    if (this.publishes.length > 0 || this.dirty.size > 0) return this.nextCommit();
+    if (this.walSync === undefined) return Promise.resolve();
+    return this.walSync.settled().catch((cause: unknown) => {
+      throw new BrokerError('Internal', 'could not sync stored messages to disk', { cause });
+    });
   }
 
   /** The commit that will carry what is queued now. */

@@ -112,7 +112,8 @@ export class EmbeddedProducer implements Producer {
     if (this.closed) return;
     this.closed = true;
     this.host.onProducerClosed(this);
-    if (!this.host.writer.isClosed) await this.host.writer.flushed();
+    // A failed store was already reported to each send; closing still closes.
+    if (!this.host.writer.isClosed) await this.host.writer.flushed().catch(() => undefined);
   }
 
   getProducerName(): string {

@@ -61,12 +61,15 @@ export class WalSync {
 
   /**
    * Resolves once the syncs already requested or running have ended; later requests (which
-   * keep coming under steady traffic) are not waited for.
+   * keep coming under steady traffic) are not waited for. Rejects if they failed, or if an
+   * earlier sync did (then nothing since is known durable).
    */
   settled(): Promise<void> {
     const group = this.waiting.length > 0 ? this.waiting : this.syncing ? this.current : undefined;
-    if (group === undefined) return Promise.resolve();
-    return new Promise((resolve) => group.push(() => resolve()));
+    if (group === undefined) {
+      return this.failure === undefined ? Promise.resolve() : Promise.reject(this.failure);
+    }
+    return new Promise((resolve, reject) => group.push((err) => (err ? reject(err) : resolve())));
   }
 
   /** Resolves when no sync is running or waiting. */

@@ -47,19 +47,8 @@ test('after a failed WAL sync, acks are refused and not written', async (t) => {
   assert.equal(count('acks'), 0);
 });
 
-test('a broker whose WAL fsync failed once delivers no copy of the sends retried after it', async (t) => {
-  const dataDir = tempDir(t);
-  const broker = await createEmbeddedBroker({ dataDir, synchronous: 'FULL' });
-  t.after(() => broker.close().catch(() => undefined));
-  const consumer = await broker.subscribe({
-    topic: 'ff',
-    subscription: 's',
-    subscriptionType: 'Shared',
-    subscriptionInitialPosition: 'Earliest',
-  });
-  const producer = await broker.createProducer({ topic: 'ff' });
-  await producer.send({ data: Buffer.from('one') });
-  // One EIO from the WAL's fdatasync, as a failing disk reports it.
+/** One EIO from the WAL's next fdatasync, as a failing disk reports it. */
+function failNextFdatasync(t: { after(fn: () => unknown): void }): void {
   const real = fs.fdatasync;
   let failNext = true;
   const patched = (fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => {
@@ -73,6 +62,21 @@ test('a broker whose WAL fsync failed once delivers no copy of the sends retried
     (fs as { fdatasync: unknown }).fdatasync = real;
     syncBuiltinESMExports();
   });
+}
+
+test('a broker whose WAL fsync failed once delivers no copy of the sends retried after it', async (t) => {
+  const dataDir = tempDir(t);
+  const broker = await createEmbeddedBroker({ dataDir, synchronous: 'FULL' });
+  t.after(() => broker.close().catch(() => undefined));
+  const consumer = await broker.subscribe({
+    topic: 'ff',
+    subscription: 's',
+    subscriptionType: 'Shared',
+    subscriptionInitialPosition: 'Earliest',
+  });
+  const producer = await broker.createProducer({ topic: 'ff' });
+  await producer.send({ data: Buffer.from('one') });
+  failNextFdatasync(t);
   for (let i = 0; i < 3; i++) {
     await assert.rejects(producer.send({ data: Buffer.from('two') }), (err: unknown) =>
       isBrokerError(err, 'Internal'),
@@ -85,4 +89,23 @@ test('a broker whose WAL fsync failed once delivers no copy of the sends retried
     got.push(m.getData().toString());
   }
   assert.deepEqual(got, ['one', 'two'], 'only the send whose sync failed is stored');
+});
+
+test('producer.flush() rejects when the sync it waits for failed, and after; close still closes', async (t) => {
+  const dataDir = tempDir(t);
+  const broker = await createEmbeddedBroker({ dataDir, synchronous: 'FULL' });
+  t.after(() => broker.close());
+  const producer = await broker.createProducer({ topic: 'fl' });
+  await producer.send({ data: Buffer.from('one') });
+  failNextFdatasync(t);
+  const sent = producer.send({ data: Buffer.from('two') }).catch((err: unknown) => err);
+  await new Promise((r) => setImmediate(r)); // committed, its sync running
+  const flushing = producer.flush();
+  assert.ok(isBrokerError(await sent, 'Internal'));
+  await assert.rejects(flushing, (err: unknown) => isBrokerError(err, 'Internal'));
+  await assert.rejects(producer.flush(), (err: unknown) => isBrokerError(err, 'Internal'));
+  // Operators can still read what is stored.
+  assert.equal((await broker.admin.readMessages('fl')).length, 2);
+  await producer.close();
+  await broker.close();
 });
