@@ -22,6 +22,12 @@ const LISTEN_ERRORS: Record<string, string> = {
   EADDRNOTAVAIL: 'the host address is not available on this machine',
 };
 
+/** The host name did not resolve (getaddrinfo); EAI_AGAIN is a DNS server that did not answer. */
+const RESOLVE_ERRORS: Record<string, string> = {
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved (DNS did not answer)',
+};
+
 /**
  * Broker errors that are the caller's doing (a value the broker refused): bad arguments.
  * Everything else (NotConnected, Timeout, a refused token...) means the broker cannot serve.
@@ -67,9 +73,16 @@ try {
     process.stderr.write(`magnetar: ${what} (${err.code}): ${err.message}\n`);
     process.exit(EXIT_UNAVAILABLE);
   }
-  const listenProblem = LISTEN_ERRORS[(err as NodeJS.ErrnoException).code ?? ''];
+  const errno = err as NodeJS.ErrnoException & { hostname?: string };
+  const listenProblem = LISTEN_ERRORS[errno.code ?? ''];
   if (listenProblem) {
     process.stderr.write(`magnetar: cannot listen: ${listenProblem} (set PORT / HOST)\n`);
+    process.exit(1);
+  }
+  const resolveProblem = errno.syscall === 'getaddrinfo' && RESOLVE_ERRORS[errno.code ?? ''];
+  if (resolveProblem) {
+    const host = JSON.stringify(errno.hostname ?? '');
+    process.stderr.write(`magnetar: cannot listen: ${resolveProblem}: ${host} (set HOST)\n`);
     process.exit(1);
   }
   process.stderr.write(
