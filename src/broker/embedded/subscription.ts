@@ -53,6 +53,11 @@ export class Subscription implements AckSource {
    * to it is acked, so a key that moved to them keeps its order.
    */
   private readonly recentlyJoined = new Map<SubscriptionConsumer, number>();
+  /**
+   * During one dispatch: the highest position up to which every entry is acked or still
+   * delayed; undefined until a recently joined consumer needs it.
+   */
+  private settledThrough: number | undefined;
   private deleted = false;
   private stopped = false;
 
@@ -104,8 +109,13 @@ export class Subscription implements AckSource {
 
   addConsumer(c: SubscriptionConsumer): void {
     this.selector.add(c);
-    if (this.selector.type === 'KeyShared' && this.outstanding.size > 0) {
-      // Keys moving to the newcomer may still have earlier messages unacked elsewhere.
+    // Keys moving to the newcomer may still have earlier messages unacked elsewhere; a sole
+    // consumer takes every key, and the replay queue already hands it the earlier ones first.
+    if (
+      this.selector.type === 'KeyShared' &&
+      this.outstanding.size > 0 &&
+      this.selector.consumers.length > 1
+    ) {
       this.recentlyJoined.set(c, this.readPosition);
     }
     this.scheduleDispatch();
@@ -173,6 +183,8 @@ export class Subscription implements AckSource {
     this.pendingAcks.push(entryId);
     this.advanceMarkDelete();
     this.writer.markDirty(this);
+    // Behind a delayed entry the mark-delete stays put, yet a newcomer may now proceed.
+    if (this.recentlyJoined.size > 0) this.scheduleDispatch();
     return true;
   }
 
@@ -265,6 +277,7 @@ export class Subscription implements AckSource {
   private dispatch(): void {
     const sel = this.selector;
     if (this.stopped || sel.consumers.length === 0) return;
+    this.settledThrough = undefined;
     const keyShared = sel.type === 'KeyShared';
     // Key_Shared: a slot whose message had to wait blocks its later messages, to keep key order.
     const blocked = keyShared ? new Set<number>() : undefined;
@@ -313,11 +326,30 @@ export class Subscription implements AckSource {
     if (c === undefined || this.recentlyJoined.size === 0) return c;
     const joinedAt = this.recentlyJoined.get(c);
     if (joinedAt === undefined) return c;
-    if (this.markDelete >= joinedAt) {
+    if (this.markDelete >= joinedAt || this.settledUpTo() >= joinedAt) {
       this.recentlyJoined.delete(c);
       return c;
     }
     return rec.entryId > joinedAt ? undefined : c;
+  }
+
+  /**
+   * How far every entry is acked or still delayed. A delayed
+   * message (deliverAfter of an hour, a retry) holds the mark-delete position back, but nobody
+   * holds its key meanwhile, so it must not hold a newcomer back: that would stall the newcomer
+   * for the whole delay, and past the read-ahead limit the subscription with it.
+   */
+  private settledUpTo(): number {
+    if (this.settledThrough !== undefined) return this.settledThrough;
+    let through = this.readPosition;
+    for (const [id, d] of this.outstanding) {
+      if (d.state !== DeliveryState.Delayed) {
+        through = id - 1;
+        break;
+      }
+    }
+    this.settledThrough = through;
+    return through;
   }
 
   private isBlocked(rec: StoredMessage, blocked: Set<number>): boolean {
