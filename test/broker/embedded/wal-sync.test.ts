@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createEmbeddedBroker, isBrokerError } from '../../../src/broker/index.js';
-import { GroupCommitWriter } from '../../../src/broker/embedded/group-commit-writer.js';
-import { openDatabase } from '../../../src/broker/embedded/schema.js';
-import { resolveOptions } from '../../../src/broker/embedded/options.js';
-import type { StoredMessage } from '../../../src/broker/embedded/stored-message.js';
 import { WalSync } from '../../../src/broker/embedded/wal-sync.js';
+import { writerWithHeldSync as heldWriter } from './held-sync.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-wal-sync-'));
@@ -44,71 +40,9 @@ test('WalSync reports a WAL that cannot be opened to every waiting request', asy
   for (const err of errors) assert.equal((err as NodeJS.ErrnoException).code, 'ENOENT');
 });
 
-/** A WalSync whose syncs complete only when the test says so. */
-class HeldSync extends WalSync {
-  held: Array<(err: Error | null) => void> = [];
-  constructor() {
-    super('/nonexistent');
-  }
-  private whenDoneFns: Array<() => void> = [];
-  override after(done: (err: Error | null) => void): void {
-    this.held.push(done);
-  }
-  override get running(): boolean {
-    return this.held.length > 0;
-  }
-  override whenDone(fn: () => void): void {
-    this.whenDoneFns.push(fn);
-  }
-  release(err: Error | null = null): void {
-    for (const done of this.held.splice(0)) done(err);
-    for (const fn of this.whenDoneFns.splice(0)) fn();
-  }
-}
-
 function writerWithHeldSync(t: { after(fn: () => void): void }) {
-  const options = resolveOptions({ dataDir: tempDir(t) });
-  const db = openDatabase(options);
-  t.after(() => db.close());
-  const topicId = Number(
-    db.prepare("INSERT INTO topics (name, created_at) VALUES ('t', 0)").run().lastInsertRowid,
-  );
-  const sync = new HeldSync();
-  const events: string[] = [];
-  const writer = new GroupCommitWriter(
-    db,
-    10_000,
-    {
-      onWritten: (_id, last) => events.push(`written ${last}`),
-      onCommitted: (_id, recs: StoredMessage[]) => events.push(`committed ${recs.length}`),
-    },
-    sync,
-  );
-  const send = (n: number) =>
-    new Promise<StoredMessage>((resolve, reject) =>
-      writer.enqueue({
-        rec: {
-          topicId,
-          topic: 't',
-          entryId: 0,
-          publishTime: 1,
-          eventTime: 0,
-          deliverAt: 0,
-          partitionKey: undefined,
-          orderingKey: undefined,
-          properties: undefined,
-          data: Buffer.from(String(n)),
-        },
-        propertiesJson: null,
-        resolve,
-        reject,
-      }),
-    );
-  const reader = new Database(join(options.dataDir, 'broker.sqlite'), { readonly: true });
-  t.after(() => reader.close());
-  const stored = () =>
-    (reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
-  return { writer, sync, events, send, stored };
+  const w = heldWriter(t);
+  return { ...w, stored: () => w.count('messages') };
 }
 
 test('with a WAL sync, sends resolve and consumers see the entries only after the sync', async (t) => {
