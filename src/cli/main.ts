@@ -4,6 +4,7 @@ import { ConfigError } from '../config/index.js';
 import { BrokerError } from '../broker/index.js';
 import { TokenRequestError } from '../http/tokens.js';
 import { JwtSecretError } from '../app/jwt-secret.js';
+import { StartupPathError } from '../app/service.js';
 import { addStartCommands } from './commands/start-command.js';
 import { addTokenCommand } from './commands/token-command.js';
 import { addPipelineCommands } from './commands/pipeline-commands.js';
@@ -52,7 +53,11 @@ try {
   if (err instanceof CommanderError) {
     process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
   }
-  if (err instanceof ConfigError || err instanceof JwtSecretError) {
+  if (
+    err instanceof ConfigError ||
+    err instanceof JwtSecretError ||
+    err instanceof StartupPathError
+  ) {
     process.stderr.write(`magnetar: ${err.message}\n`);
     process.exit(EXIT_CONFIG);
   }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
@@ -25,8 +25,11 @@ export function createLogger(opts: LoggerOptions): AppLogger {
   const streams: pino.StreamEntry[] = [{ level: 'trace', stream: console }];
   let fileStream: ReturnType<typeof pino.destination> | undefined;
   if (opts.file) {
+    // Opened here and synchronously: a path that cannot be written throws now, where the
+    // caller can name the setting, rather than as an 'error' event once logging has begun.
     mkdirSync(dirname(opts.file), { recursive: true });
-    fileStream = pino.destination({ dest: opts.file, sync: false, mkdir: true });
+    const fd = openSync(opts.file, 'a');
+    fileStream = pino.destination({ dest: fd, sync: false });
     streams.push({ level: 'trace', stream: fileStream });
   }
   const logger = pino(

@@ -11,6 +11,7 @@ import { loadConfig } from '../../config/index.js';
 import { DeadLetterAdmin, EVENT_PROPERTIES, ProducerPool } from '../../messaging/index.js';
 import { createBroker } from '../../app/pipeline/create-broker.js';
 import { startWorker } from '../../app/pipeline/worker.js';
+import { checkLogFile, prepareDataDir } from '../../app/service.js';
 import {
   CliArgumentError,
   deadLetterSubscriptionOption,
@@ -31,7 +32,9 @@ function print(value: unknown): void {
 
 async function withBroker<T>(fn: (broker: Broker) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const broker = await createBroker(config, resolve(config.dataDir));
+  // Only the embedded broker keeps its files in the data dir.
+  const dataDir = config.broker === 'embedded' ? prepareDataDir(config) : resolve(config.dataDir);
+  const broker = await createBroker(config, dataDir);
   try {
     return await fn(broker);
   } finally {
@@ -68,7 +71,11 @@ export function addPipelineCommands(program: Command): void {
     .command('worker')
     .description('run only the consumers (no HTTP API)')
     .action(async () => {
-      await startWorker(loadConfig());
+      const config = loadConfig();
+      // Checked here so that a bad path is reported as the setting it comes from.
+      prepareDataDir(config);
+      checkLogFile(config);
+      await startWorker(config);
     });
 
   program

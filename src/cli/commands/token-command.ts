@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { resolveJwtSecret } from '../../app/jwt-secret.js';
+import { prepareDataDir } from '../../app/service.js';
 import { parseDuration, signToken } from '../../http/tokens.js';
 
 /** `magnetar token --sub NAME --scope a,b [--ttl 1h]`: prints a bearer token the API accepts. */
@@ -13,6 +14,7 @@ export function addTokenCommand(program: Command): void {
     .option('--ttl <duration>', 'lifetime, e.g. 30m, 1h, 7d', '1h')
     .action((opts: { sub: string; scope: string; ttl: string }) => {
       const config = loadConfig();
+      if (!config.jwtSecret) prepareDataDir(config);
       const { secret } = resolveJwtSecret(config.jwtSecret, config.dataDir);
       const scopes = opts.scope
         .split(',')

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../../src/config/index.js';
+import { startService, StartupPathError } from '../../src/app/service.js';
+
+test('startService refuses a data dir or log file it cannot create, naming the setting', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-paths-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const plain = join(dir, 'plain');
+  writeFileSync(plain, 'a file\n');
+  const start = (env: Record<string, string>) =>
+    startService(loadConfig({ MAGNETAR_DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent', ...env }), {
+      handleSignals: false,
+    });
+
+  await assert.rejects(start({ MAGNETAR_DATA_DIR: join(plain, 'data') }), (err) => {
+    assert.ok(err instanceof StartupPathError);
+    assert.equal(err.code, 'STARTUP_PATH');
+    assert.equal(err.setting, 'MAGNETAR_DATA_DIR');
+    assert.match(err.message, /^MAGNETAR_DATA_DIR ".*plain\/data": .*\(ENOTDIR/);
+    return true;
+  });
+  await assert.rejects(start({ LOG_FILE: join(plain, 'x.log') }), (err) => {
+    assert.ok(err instanceof StartupPathError);
+    assert.equal(err.setting, 'LOG_FILE');
+    assert.match(err.message, /\(EEXIST on .*plain\)$/);
+    return true;
+  });
+  await assert.rejects(
+    start({ LOG_FILE: dir }),
+    /^StartupPathError: LOG_FILE ".*": is a directory/,
+  );
+});
