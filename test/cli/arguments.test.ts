@@ -108,16 +108,20 @@ test('an unknown command is named as such; magnetar with no command still starts
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no listen line')), 20_000);
     void exited.then(([code]) => reject(new Error(`exited ${code} before listening`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (/Server listening at http:\/\/127\.0\.0\.1:\d+/.test(line)) {
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+      if (m) {
         clearTimeout(timer);
-        resolve();
+        resolve(m[1]);
       }
     });
   });
+  // The line is logged just before the signal handlers are installed; an answered request
+  // means the start has finished.
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
   child.kill('SIGTERM');
   assert.deepEqual(await exited, [0, null]);
 });

@@ -1,28 +1,24 @@
 /** Runs the built CLI (dist/cli/main.js) as users do, building it first when it is stale. */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
-/** Newest modification time of any file under `dir`. */
-function newest(dir: string): number {
-  let max = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    max = Math.max(max, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return max;
-}
+const BUILD_IF_STALE = fileURLToPath(new URL('build-if-stale.mjs', import.meta.url));
 
-/** For `before()`: `npm test` builds first; a run of one file builds when dist/ is older than src/. */
+/**
+ * For `before()`: `npm test` builds first; a run of chosen files builds when dist/ is older
+ * than src/. Test files run side by side, so the check and the build happen under a lock: one
+ * builds, the others then find dist/ fresh instead of rewriting it under running commands.
+ */
 export function buildIfStale(): void {
-  const sources = join(ROOT, 'src');
-  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newest(sources)) return;
-  const res = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  const opts = { cwd: ROOT, stdio: 'inherit' as const };
+  if (spawnSync(process.execPath, [BUILD_IF_STALE, '--check'], opts).status === 0) return;
+  const lock = join(ROOT, 'node_modules', '.magnetar-build.lock');
+  const res = spawnSync('flock', [lock, process.execPath, BUILD_IF_STALE], opts);
   assert.equal(res.status, 0, 'npm run build');
 }
 

@@ -2,40 +2,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { before, test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { buildIfStale, CLI, env } from './built-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
-
-/** Newest modification time of any file under `dir`. */
-function newest(dir: string): number {
-  let max = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    max = Math.max(max, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return max;
-}
-
-before(() => {
-  // `npm test` builds first; a run of this file alone builds when dist/ is older than src/.
-  const sources = ['cli', 'app', 'http', 'config', 'observability'].map((d) =>
-    join(ROOT, 'src', d),
-  );
-  if (existsSync(CLI) && statSync(CLI).mtimeMs >= Math.max(...sources.map(newest))) return;
-  const res = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  assert.equal(res.status, 0, 'npm run build');
-});
-
-/** A clean environment: nothing from the caller's MAGNETAR_* or PORT leaks in. */
-function env(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, MAGNETAR_DATA_DIR: dataDir, ...extra };
-}
+before(buildIfStale);
 
 interface Running {
   child: ChildProcess;
