@@ -1,5 +1,4 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -13,6 +12,7 @@ import type { AppDeps } from './deps.js';
 import { resolveJwtSecret } from './jwt-secret.js';
 import { Readiness } from './readiness.js';
 import { ShutdownSequence } from './shutdown.js';
+import { prepareDataDir, StartupPathError } from './startup-paths.js';
 
 /** What an extension (the event pipeline, the scheduler...) gets before the app is built. */
 export interface ServiceContext {
@@ -43,61 +43,6 @@ export interface RunningService {
   logger: Logger;
   shutdown: ShutdownSequence;
   db: Database;
-}
-
-/** MAGNETAR_DATA_DIR or LOG_FILE names a path the process cannot use: a configuration error. */
-export class StartupPathError extends Error {
-  readonly code = 'STARTUP_PATH';
-  constructor(
-    readonly setting: 'MAGNETAR_DATA_DIR' | 'LOG_FILE',
-    path: string,
-    cause: unknown,
-  ) {
-    super(`${setting} ${JSON.stringify(path)}: ${fsReason(cause)}`, { cause });
-    this.name = 'StartupPathError';
-  }
-}
-
-const FS_REASONS: Record<string, string> = {
-  ENOTDIR: 'a part of the path is not a directory',
-  EEXIST: 'a part of the path exists and is not a directory',
-  EISDIR: 'is a directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  ENAMETOOLONG: 'name too long',
-  ELOOP: 'too many levels of symbolic links',
-};
-
-function fsReason(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const reason = FS_REASONS[e.code ?? ''];
-  if (!reason) return e instanceof Error ? e.message : String(err);
-  return `${reason} (${e.code}${e.path ? ` on ${e.path}` : ''})`;
-}
-
-/** Creates the data directory and checks it is writable, naming the setting when not. */
-export function prepareDataDir(config: Pick<Config, 'dataDir'>): string {
-  const dataDir = resolve(config.dataDir);
-  try {
-    mkdirSync(dataDir, { recursive: true });
-    accessSync(dataDir, constants.W_OK);
-  } catch (err) {
-    throw new StartupPathError('MAGNETAR_DATA_DIR', config.dataDir, err);
-  }
-  return dataDir;
-}
-
-/** Checks that LOG_FILE (when set) can be created and appended to, without keeping it open. */
-export function checkLogFile(config: Pick<Config, 'logFile'>): void {
-  if (!config.logFile) return;
-  try {
-    mkdirSync(dirname(config.logFile), { recursive: true });
-    closeSync(openSync(config.logFile, 'a'));
-  } catch (err) {
-    throw new StartupPathError('LOG_FILE', config.logFile, err);
-  }
 }
 
 function createServiceLogger(config: Config): AppLogger {

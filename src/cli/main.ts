@@ -4,7 +4,7 @@ import { ConfigError } from '../config/index.js';
 import { BrokerError } from '../broker/index.js';
 import { TokenRequestError } from '../http/tokens.js';
 import { JwtSecretError } from '../app/jwt-secret.js';
-import { StartupPathError } from '../app/service.js';
+import { StartupPathError } from '../app/startup-paths.js';
 import { addStartCommands } from './commands/start-command.js';
 import { addTokenCommand } from './commands/token-command.js';
 import { addPipelineCommands } from './commands/pipeline-commands.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
-import { startService, StartupPathError } from '../../src/app/service.js';
+import { startService } from '../../src/app/service.js';
+import { StartupPathError } from '../../src/app/startup-paths.js';
 
 test('startService refuses a data dir or log file it cannot create, naming the setting', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-paths-'));

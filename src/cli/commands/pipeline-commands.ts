@@ -11,7 +11,7 @@ import { loadConfig } from '../../config/index.js';
 import { DeadLetterAdmin, EVENT_PROPERTIES, ProducerPool } from '../../messaging/index.js';
 import { createBroker } from '../../app/pipeline/create-broker.js';
 import { startWorker } from '../../app/pipeline/worker.js';
-import { checkLogFile, prepareDataDir } from '../../app/service.js';
+import { checkLogFile, prepareDataDir } from '../../app/startup-paths.js';
 import {
   CliArgumentError,
   deadLetterSubscriptionOption,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.js';
 import { resolveJwtSecret } from '../../app/jwt-secret.js';
-import { prepareDataDir } from '../../app/service.js';
+import { prepareDataDir } from '../../app/startup-paths.js';
 import { parseDuration, signToken } from '../../http/tokens.js';
 
 /** `magnetar token --sub NAME --scope a,b [--ttl 1h]`: prints a bearer token the API accepts. */

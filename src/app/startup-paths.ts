@@ -1,0 +1,62 @@
+/**
+ * The paths the service needs before it starts (MAGNETAR_DATA_DIR, LOG_FILE), checked up front
+ * so a bad one is reported as a configuration error naming the setting, not as a stack trace.
+ */
+import { accessSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Config } from '../config/index.js';
+
+/** MAGNETAR_DATA_DIR or LOG_FILE names a path the process cannot use: a configuration error. */
+export class StartupPathError extends Error {
+  readonly code = 'STARTUP_PATH';
+  constructor(
+    readonly setting: 'MAGNETAR_DATA_DIR' | 'LOG_FILE',
+    path: string,
+    cause: unknown,
+  ) {
+    super(`${setting} ${JSON.stringify(path)}: ${fsReason(cause)}`, { cause });
+    this.name = 'StartupPathError';
+  }
+}
+
+const FS_REASONS: Record<string, string> = {
+  ENOTDIR: 'a part of the path is not a directory',
+  EEXIST: 'a part of the path exists and is not a directory',
+  EISDIR: 'is a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  ENAMETOOLONG: 'name too long',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+function fsReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const reason = FS_REASONS[e.code ?? ''];
+  if (!reason) return e instanceof Error ? e.message : String(err);
+  return `${reason} (${e.code}${e.path ? ` on ${e.path}` : ''})`;
+}
+
+/** Creates the data directory and checks it is writable, naming the setting when not. */
+export function prepareDataDir(config: Pick<Config, 'dataDir'>): string {
+  const dataDir = resolve(config.dataDir);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    accessSync(dataDir, constants.W_OK);
+  } catch (err) {
+    throw new StartupPathError('MAGNETAR_DATA_DIR', config.dataDir, err);
+  }
+  return dataDir;
+}
+
+/** Checks that LOG_FILE (when set) can be created and appended to, without keeping it open. */
+export function checkLogFile(config: Pick<Config, 'logFile'>): void {
+  if (!config.logFile) return;
+  try {
+    mkdirSync(dirname(config.logFile), { recursive: true });
+    closeSync(openSync(config.logFile, 'a'));
+  } catch (err) {
+    throw new StartupPathError('LOG_FILE', config.logFile, err);
+  }
+}
