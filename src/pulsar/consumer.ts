@@ -374,10 +374,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     if (!batched) return messages;
     const entry = new MessageId(cmd.messageId!.ledgerId, cmd.messageId!.entryId, partition);
     if (messages.length > 0) {
-      this.batches.track(
-        entry.entryKey(),
-        messages.map((m) => m.getMessageId().batchIndex),
-      );
+      this.batches.track(messages.map((m) => m.getMessageId()));
     } else {
       // Nothing left for the application: the entry is done.
       this.sendAck(AckType.Individual, [entry]);
