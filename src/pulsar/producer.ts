@@ -10,6 +10,7 @@ import { BaseCommand_Type as T, encodePayloadFrame, type MetadataFields } from '
 import { codecFor, COMPRESSION_WIRE } from './compression/index.js';
 import type { Connection, ProducerHandler } from './connection.js';
 import { PulsarClientError, serverError } from './errors.js';
+import { FrameDecoder } from './frame-decoder.js';
 import { MessageId } from './message-id.js';
 import {
   PRODUCER_DEFAULTS,
@@ -349,27 +350,44 @@ export class Producer extends EventEmitter {
   }
 
   /**
-   * As Pulsar's Java client: a terminated topic fails the send; any other SEND_ERROR (a topic
-   * fenced while its broker unloads or restarts it, a storage hiccup) is transient, so the
-   * connection is dropped and reconnection resends every pending message with its sequence id
-   * (broker dedup drops what was stored). The send timeout still bounds the wait.
+   * As Pulsar's Java client (ClientCnx.handleSendError): a terminated topic or a refused
+   * message (NotAllowedError: too big for the topic's policy, say) fails that send; a checksum
+   * error resends, unless our own copy of the frame is corrupt, which fails it; any other
+   * SEND_ERROR (a topic fenced while its broker unloads or restarts it, a storage hiccup) is
+   * transient, so this producer alone reconnects and resends every pending message with its
+   * sequence id (broker dedup drops what was stored). The connection stays up: other
+   * producers and consumers share it. The send timeout still bounds the wait.
    */
   private onSendError(e: CommandSendError): void {
     const idx = this.inFlight.findIndex((op) => op.sequenceId === e.sequenceId);
-    if (idx < 0) return;
+    if (idx < 0 || this.state !== 'ready') return;
     const err = serverError(e.error, e.message);
-    if (e.error === ServerError.TopicTerminatedError) {
-      const [op] = this.inFlight.splice(idx, 1);
-      for (const cb of op.callbacks) cb.reject(err);
-      this.wakeDrainWaiters();
+    if (e.error === ServerError.TopicTerminatedError || e.error === ServerError.NotAllowedError) {
+      this.failOp(idx, err);
       return;
     }
-    this.connection.close(
+    if (e.error === ServerError.ChecksumError) {
+      if (!frameIntact(this.inFlight[idx].frame)) {
+        this.failOp(
+          idx,
+          new PulsarClientError('ChecksumMismatch', `message corrupted in memory: ${err.message}`),
+        );
+      }
+      for (const op of this.inFlight) if (op.frame) this.connection.write(op.frame);
+      return;
+    }
+    this.onDisconnected(
       new PulsarClientError(
         'ConnectionClosed',
         `send error on ${this.internals.topic}, reconnecting: ${err.result}: ${err.message}`,
       ),
     );
+  }
+
+  private failOp(idx: number, err: PulsarClientError): void {
+    const [op] = this.inFlight.splice(idx, 1);
+    for (const cb of op.callbacks) cb.reject(err);
+    this.wakeDrainWaiters();
   }
 
   private expireSends(): void {
@@ -459,5 +477,17 @@ export class Producer extends EventEmitter {
     this.reconnecting = false;
     for (const op of this.inFlight) if (op.frame) connection.write(op.frame);
     this.emit('reconnected');
+  }
+}
+
+/** True when `frame` still matches the checksum it was sent with. */
+function frameIntact(frame: Buffer | undefined): boolean {
+  if (!frame) return false;
+  try {
+    return new FrameDecoder(frame.length)
+      .push(frame)
+      .every((f) => f.payload?.checksumValid !== false);
+  } catch {
+    return false;
   }
 }
