@@ -1,7 +1,7 @@
 import { BaseCommand_Type as T } from './commands.js';
 import { ConnectionPool } from './connection-pool.js';
 import { Consumer } from './consumer.js';
-import { PulsarClientError } from './errors.js';
+import { assertStillOpen, PulsarClientError } from './errors.js';
 import { LookupService } from './lookup.js';
 import {
   CLIENT_DEFAULTS,
@@ -89,6 +89,7 @@ export class PulsarClient {
       },
       requestId,
     );
+    assertStillOpen(connection, topic);
     const ok = res.producerSuccess!;
     const producer = new Producer(
       { connection, producerId, topic, partition },

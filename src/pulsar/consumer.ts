@@ -5,7 +5,7 @@ import { toKeyValues } from './batch-payload.js';
 import { BaseCommand_Type as T } from './commands.js';
 import { CompressionError } from './compression/index.js';
 import type { Connection, ConsumerHandler } from './connection.js';
-import { PulsarClientError } from './errors.js';
+import { assertStillOpen, PulsarClientError } from './errors.js';
 import { singleMessage, unpackEntry } from './entry-unpacker.js';
 import type { PayloadSection } from './frame-decoder.js';
 import type { Message } from './message.js';
@@ -110,6 +110,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     connection.registerConsumer(consumerId, c.handler);
     try {
       await c.sendSubscribe(connection);
+      assertStillOpen(connection, internals.topic);
     } catch (err) {
       connection.unregisterConsumer(consumerId);
       throw err;
@@ -167,6 +168,9 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     connection.registerConsumer(this.internals.consumerId, this.handler);
     try {
       await this.sendSubscribe(connection);
+      // The connection can drop between the broker's SUCCESS and this line (a later frame
+      // of the same read): resuming on it would leave the consumer "ready" and deaf.
+      assertStillOpen(connection, this.internals.topic);
     } catch (err) {
       connection.unregisterConsumer(this.internals.consumerId);
       throw err;

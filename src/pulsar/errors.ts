@@ -64,3 +64,16 @@ export function serverError(code: ServerError | undefined, message?: string): Pu
   const name = (code !== undefined ? ServerError[code] : undefined) as ServerResult | undefined;
   return new PulsarClientError(name ?? 'UnknownError', message || 'broker reported an error');
 }
+
+/**
+ * Throws the retriable ConnectionClosed when `connection` closed while a request on it was
+ * answered: what was set up on the broker went with the connection.
+ */
+export function assertStillOpen(connection: { readonly isClosed: boolean }, topic: string): void {
+  if (connection.isClosed) {
+    throw new PulsarClientError(
+      'ConnectionClosed',
+      `connection closed while registering on ${topic}; retrying`,
+    );
+  }
+}

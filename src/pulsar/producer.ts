@@ -9,7 +9,7 @@ import {
 import { BaseCommand_Type as T, encodePayloadFrame, type MetadataFields } from './commands.js';
 import { codecFor, COMPRESSION_WIRE } from './compression/index.js';
 import type { Connection, ProducerHandler } from './connection.js';
-import { PulsarClientError, serverError } from './errors.js';
+import { assertStillOpen, PulsarClientError, serverError } from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { MessageId } from './message-id.js';
 import {
@@ -463,6 +463,9 @@ export class Producer extends EventEmitter {
         },
         requestId,
       );
+      // The connection can drop between PRODUCER_SUCCESS and this line (a later frame of the
+      // same read): resuming on it would leave the producer "ready" on a dead connection.
+      assertStillOpen(connection, this.internals.topic);
     } catch (err) {
       connection.unregisterProducer(this.internals.producerId);
       throw err;

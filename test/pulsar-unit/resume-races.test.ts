@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BaseCommand_Type as T, encodeSimpleFrame } from '../../src/pulsar/commands.js';
+import { PulsarClient } from '../../src/pulsar/index.js';
+import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
+
+// Races between a producer or consumer registering again after a lost connection and the
+// connection (or the application) going away meanwhile.
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A frame whose command does not decode: the client drops the connection on reading it. */
+const UNDECODABLE = (() => {
+  const cmd = Buffer.from([0xff, 0xff, 0xff]);
+  const frame = Buffer.alloc(8);
+  frame.writeUInt32BE(4 + cmd.length, 0);
+  frame.writeUInt32BE(cmd.length, 4);
+  return Buffer.concat([frame, cmd]);
+})();
+
+function dropConnections(broker: FakeBroker): void {
+  for (const s of (broker as unknown as { sockets: Set<{ destroy(): void }> }).sockets) s.destroy();
+}
+
+async function until(what: string, cond: () => boolean, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+test('a producer whose connection drops right after its re-registration succeeded tries again', async (t) => {
+  let connects = 0;
+  const broker = await FakeBroker.start((cmd, conn) => {
+    if (cmd.type === T.CONNECT) {
+      connects++;
+      return false;
+    }
+    if (cmd.type === T.PRODUCER) {
+      const ok = encodeSimpleFrame({
+        type: T.PRODUCER_SUCCESS,
+        producerSuccess: {
+          requestId: cmd.producer!.requestId,
+          producerName: 'p',
+          lastSequenceId: -1n,
+        },
+      });
+      // On the second connection the success and a frame that kills it come in one read.
+      conn.socket.write(connects === 2 ? Buffer.concat([ok, UNDECODABLE]) : ok);
+      return true;
+    }
+    if (cmd.type === T.SEND) {
+      const { producerId, sequenceId } = cmd.send!;
+      conn.send({
+        type: T.SEND_RECEIPT,
+        sendReceipt: { producerId, sequenceId, messageId: { ledgerId: 1n, entryId: sequenceId } },
+      });
+      return true;
+    }
+    if (cmd.type === T.CLOSE_PRODUCER) {
+      conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
+      return true;
+    }
+    return answerConsumerSetup(broker.url, cmd, conn);
+  });
+  const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
+  t.after(() => client.close());
+  t.after(() => broker.stop());
+  const producer = await client.createProducer({ topic: 't', batchingEnabled: false });
+  dropConnections(broker);
+  await until('a third connection', () => connects >= 3 && producer.isConnected());
+  const id = await producer.send({ data: Buffer.from('x') });
+  assert.equal(id.entryId, 0n);
+});
+
+test('a consumer whose connection drops right after its re-subscription succeeded tries again', async (t) => {
+  let connects = 0;
+  const broker = await FakeBroker.start((cmd, conn) => {
+    if (cmd.type === T.CONNECT) {
+      connects++;
+      return false;
+    }
+    if (cmd.type === T.SUBSCRIBE && connects === 2) {
+      const ok = encodeSimpleFrame({
+        type: T.SUCCESS,
+        success: { requestId: cmd.subscribe!.requestId },
+      });
+      conn.socket.write(Buffer.concat([ok, UNDECODABLE]));
+      return true;
+    }
+    return cmd.type === T.FLOW || answerConsumerSetup(broker.url, cmd, conn);
+  });
+  const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
+  t.after(() => client.close());
+  t.after(() => broker.stop());
+  const consumer = await client.subscribe({ topic: 't', subscription: 's' });
+  await until('the first FLOW', () => broker.of(T.FLOW).length === 1);
+  dropConnections(broker);
+  await until('a third connection', () => connects >= 3 && consumer.isConnected());
+  await sleep(50);
+  assert.equal(broker.of(T.SUBSCRIBE).length, 3);
+  assert.equal(broker.of(T.FLOW).length, 2, 'permits asked on the first and the live connection');
+});
