@@ -1,7 +1,7 @@
 import { BaseCommand_Type as T } from './commands.js';
 import { ConnectionPool } from './connection-pool.js';
 import { Consumer } from './consumer.js';
-import { assertStillOpen, PulsarClientError } from './errors.js';
+import { assertStillOpen, isTimeout, PulsarClientError } from './errors.js';
 import { LookupService } from './lookup.js';
 import {
   CLIENT_DEFAULTS,
@@ -72,23 +72,29 @@ export class PulsarClient {
     const connection = await this.connectionFor(topic);
     const producerId = this.nextProducerId++;
     const requestId = connection.newRequestId();
-    const res = await connection.request(
-      {
-        type: T.PRODUCER,
-        producer: {
-          topic,
-          producerId,
-          requestId,
-          producerName: options.producerName,
-          userProvidedProducerName: options.producerName !== undefined,
-          metadata: Object.entries(options.properties ?? {}).map(([key, value]) => ({
-            key,
-            value,
-          })),
+    const res = await connection
+      .request(
+        {
+          type: T.PRODUCER,
+          producer: {
+            topic,
+            producerId,
+            requestId,
+            producerName: options.producerName,
+            userProvidedProducerName: options.producerName !== undefined,
+            metadata: Object.entries(options.properties ?? {}).map(([key, value]) => ({
+              key,
+              value,
+            })),
+          },
         },
-      },
-      requestId,
-    );
+        requestId,
+      )
+      .catch((err: unknown) => {
+        // The broker may still create it after our timeout: close it there.
+        if (isTimeout(err)) connection.release('producer', producerId);
+        throw err;
+      });
     assertStillOpen(connection, topic);
     const ok = res.producerSuccess!;
     const producer = new Producer(

@@ -164,6 +164,21 @@ export class Connection extends EventEmitter {
     });
   }
 
+  /**
+   * Closes a producer or consumer on the broker whose registration this client gave up on
+   * (timed out, or closed meanwhile), so it does not stay behind there, holding an exclusive
+   * subscription or a producer name. Best effort: the answer is not awaited.
+   */
+  release(kind: 'producer' | 'consumer', id: bigint): void {
+    if (this.closedError) return;
+    const requestId = this.newRequestId();
+    const init: BaseCommandInit =
+      kind === 'producer'
+        ? { type: T.CLOSE_PRODUCER, closeProducer: { producerId: id, requestId } }
+        : { type: T.CLOSE_CONSUMER, closeConsumer: { consumerId: id, requestId } };
+    this.request(init, requestId).catch(() => undefined);
+  }
+
   /** Sends a command that has no response. */
   send(init: BaseCommandInit): void {
     if (this.closedError) throw this.closedError;

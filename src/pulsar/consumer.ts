@@ -5,7 +5,7 @@ import { toKeyValues } from './batch-payload.js';
 import { BaseCommand_Type as T } from './commands.js';
 import { CompressionError } from './compression/index.js';
 import type { Connection, ConsumerHandler } from './connection.js';
-import { assertStillOpen, PulsarClientError } from './errors.js';
+import { assertStillOpen, isTimeout, PulsarClientError } from './errors.js';
 import { singleMessage, unpackEntry } from './entry-unpacker.js';
 import type { PayloadSection } from './frame-decoder.js';
 import type { Message } from './message.js';
@@ -113,6 +113,8 @@ export class Consumer extends EventEmitter implements ConsumerApi {
       assertStillOpen(connection, internals.topic);
     } catch (err) {
       connection.unregisterConsumer(consumerId);
+      // The broker may still create it after our timeout: close it there.
+      if (isTimeout(err)) connection.release('consumer', consumerId);
       throw err;
     }
     c.startTimers();
@@ -173,10 +175,13 @@ export class Consumer extends EventEmitter implements ConsumerApi {
       assertStillOpen(connection, this.internals.topic);
     } catch (err) {
       connection.unregisterConsumer(this.internals.consumerId);
+      if (isTimeout(err)) connection.release('consumer', this.internals.consumerId);
       throw err;
     }
     if (this.state !== 'disconnected') {
+      // Closed while subscribing again: the broker has the consumer now, take it back.
       connection.unregisterConsumer(this.internals.consumerId);
+      connection.release('consumer', this.internals.consumerId);
       return;
     }
     this.connection = connection;

@@ -77,3 +77,8 @@ export function assertStillOpen(connection: { readonly isClosed: boolean }, topi
     );
   }
 }
+
+/** True for the client's own Timeout: the broker may still act on the request. */
+export function isTimeout(err: unknown): boolean {
+  return err instanceof PulsarClientError && err.result === 'Timeout';
+}

@@ -9,7 +9,7 @@ import {
 import { BaseCommand_Type as T, encodePayloadFrame, type MetadataFields } from './commands.js';
 import { codecFor, COMPRESSION_WIRE } from './compression/index.js';
 import type { Connection, ProducerHandler } from './connection.js';
-import { assertStillOpen, PulsarClientError, serverError } from './errors.js';
+import { assertStillOpen, isTimeout, PulsarClientError, serverError } from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { MessageId } from './message-id.js';
 import {
@@ -468,10 +468,13 @@ export class Producer extends EventEmitter {
       assertStillOpen(connection, this.internals.topic);
     } catch (err) {
       connection.unregisterProducer(this.internals.producerId);
+      if (isTimeout(err)) connection.release('producer', this.internals.producerId);
       throw err;
     }
     if (this.state !== 'disconnected') {
+      // Closed while registering again: the broker has the producer now, take it back.
       connection.unregisterProducer(this.internals.producerId);
+      connection.release('producer', this.internals.producerId);
       return;
     }
     this.connection = connection;

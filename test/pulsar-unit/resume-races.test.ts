@@ -102,3 +102,75 @@ test('a consumer whose connection drops right after its re-subscription succeede
   assert.equal(broker.of(T.SUBSCRIBE).length, 3);
   assert.equal(broker.of(T.FLOW).length, 2, 'permits asked on the first and the live connection');
 });
+
+test('a consumer closed while it subscribes again is closed on the broker once that succeeds', async (t) => {
+  let subscribes = 0;
+  const broker = await FakeBroker.start((cmd, conn) => {
+    if (cmd.type === T.SUBSCRIBE && ++subscribes === 2) {
+      const requestId = cmd.subscribe!.requestId;
+      setTimeout(() => conn.send({ type: T.SUCCESS, success: { requestId } }), 300);
+      return true;
+    }
+    return cmd.type === T.FLOW || answerConsumerSetup(broker.url, cmd, conn);
+  });
+  const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
+  t.after(() => client.close());
+  t.after(() => broker.stop());
+  const consumer = await client.subscribe({ topic: 't', subscription: 's' });
+  dropConnections(broker);
+  await until('the second SUBSCRIBE', () => subscribes === 2);
+  await consumer.close();
+  await until('CLOSE_CONSUMER', () => broker.of(T.CLOSE_CONSUMER).length > 0);
+  assert.equal(broker.of(T.CLOSE_CONSUMER)[0].closeConsumer!.consumerId, 0n);
+  const last = broker.received.at(-1)!;
+  assert.equal(last.type, T.CLOSE_CONSUMER, 'nothing after it: no FLOW for a closed consumer');
+});
+
+test('a producer whose registration times out is closed on the broker', async (t) => {
+  let producers = 0;
+  const broker = await FakeBroker.start((cmd, conn) => {
+    if (cmd.type === T.PRODUCER) {
+      // The first registration succeeds; the one after the drop is never answered.
+      if (++producers === 1) {
+        conn.send({
+          type: T.PRODUCER_SUCCESS,
+          producerSuccess: {
+            requestId: cmd.producer!.requestId,
+            producerName: 'p',
+            lastSequenceId: -1n,
+          },
+        });
+      }
+      return true;
+    }
+    if (cmd.type === T.CLOSE_PRODUCER) {
+      conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
+      return true;
+    }
+    return answerConsumerSetup(broker.url, cmd, conn);
+  });
+  const client = new PulsarClient({
+    serviceUrl: broker.url,
+    initialBackoffIntervalMs: 20,
+    operationTimeoutMs: 200,
+  });
+  t.after(() => client.close());
+  t.after(() => broker.stop());
+  const producer = await client.createProducer({ topic: 't' });
+  dropConnections(broker);
+  await until('CLOSE_PRODUCER', () => broker.of(T.CLOSE_PRODUCER).length > 0);
+  assert.equal(broker.of(T.CLOSE_PRODUCER)[0].closeProducer!.producerId, 0n);
+  assert.equal(producer.isConnected(), false);
+});
+
+test('a producer whose creation times out is closed on the broker', async (t) => {
+  const broker = await FakeBroker.start(
+    (cmd, conn) => cmd.type === T.PRODUCER || answerConsumerSetup(broker.url, cmd, conn),
+  );
+  const client = new PulsarClient({ serviceUrl: broker.url, operationTimeoutMs: 200 });
+  t.after(() => client.close());
+  t.after(() => broker.stop());
+  await assert.rejects(client.createProducer({ topic: 't' }), /Timeout/);
+  await until('CLOSE_PRODUCER', () => broker.of(T.CLOSE_PRODUCER).length > 0);
+  assert.equal(broker.of(T.CLOSE_PRODUCER)[0].closeProducer!.producerId, 0n);
+});
