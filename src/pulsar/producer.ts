@@ -425,6 +425,21 @@ export class Producer extends EventEmitter {
   }
 
   private onDisconnected(err: PulsarClientError): void {
+    if (this.state === 'closing') {
+      // close() waits for the receipts of what was sent: none will come now, and no
+      // reconnection will resend it, so the sends fail and close() goes on.
+      this.connection.unregisterProducer(this.internals.producerId);
+      this.failAll(
+        new PulsarClientError(
+          'AlreadyClosed',
+          `producer closed before the broker confirmed: ${err.message}`,
+          {
+            cause: err,
+          },
+        ),
+      );
+      return;
+    }
     if (this.state !== 'ready') return;
     this.state = 'disconnected';
     this.connection.unregisterProducer(this.internals.producerId);

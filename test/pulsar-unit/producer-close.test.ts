@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BaseCommand_Type as T } from '../../src/pulsar/commands.js';
+import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const how of ['the connection drops', 'the broker closes the producer'] as const) {
+  test(`close() waiting for receipts returns when ${how}, failing the unconfirmed sends`, async (t) => {
+    const broker = await FakeBroker.start((cmd, conn) => {
+      if (cmd.type === T.PRODUCER) {
+        conn.send({
+          type: T.PRODUCER_SUCCESS,
+          producerSuccess: {
+            requestId: cmd.producer!.requestId,
+            producerName: 'p',
+            lastSequenceId: -1n,
+          },
+        });
+        return true;
+      }
+      if (cmd.type === T.SEND) {
+        // No receipt; in the second case the broker closes the producer once close() waits.
+        const producerId = cmd.send!.producerId;
+        if (how === 'the broker closes the producer') {
+          setTimeout(
+            () =>
+              conn.send({ type: T.CLOSE_PRODUCER, closeProducer: { producerId, requestId: 99n } }),
+            100,
+          );
+        }
+        return true;
+      }
+      if (cmd.type === T.CLOSE_PRODUCER) {
+        conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
+        return true;
+      }
+      return answerConsumerSetup(broker.url, cmd, conn);
+    });
+    const client = new PulsarClient({ serviceUrl: broker.url, operationTimeoutMs: 2000 });
+    t.after(() => client.close());
+    t.after(() => broker.stop());
+    const producer = await client.createProducer({
+      topic: 't',
+      batchingEnabled: false,
+      sendTimeoutMs: 0, // only close() can end the wait
+    });
+    const sent = producer.send({ data: Buffer.from('x') }).then(
+      () => 'resolved',
+      (e: unknown) => (e instanceof PulsarClientError ? e.result : String(e)),
+    );
+    await sleep(50);
+    const closing = producer.close().then(() => 'closed');
+    await sleep(50);
+    if (how === 'the connection drops') {
+      for (const s of (broker as unknown as { sockets: Set<{ destroy(): void }> }).sockets)
+        s.destroy();
+    }
+    const outcome = await Promise.race([closing, sleep(2000).then(() => 'still pending')]);
+    assert.equal(outcome, 'closed');
+    assert.equal(await sent, 'AlreadyClosed');
+  });
+}
