@@ -29,9 +29,11 @@ export async function handshake(
   options: ConnectionOptions,
 ): Promise<BaseCommand> {
   const auth = options.authentication;
-  const authData = auth ? toBytes(await auth.getData()) : undefined;
   return new Promise((resolve, reject) => {
-    const done = (err: PulsarClientError | undefined, cmd?: BaseCommand) => {
+    let settled = false;
+    const done = (err: unknown, cmd?: BaseCommand) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('error', onError);
@@ -77,21 +79,28 @@ export async function handshake(
         );
       }
     };
+    // Listening before the credentials are fetched (which may take a while, a token read
+    // from a vault say): a reset meanwhile is a failed connect, not an unhandled 'error'.
     socket.on('data', onData);
     socket.on('error', onError);
     socket.on('close', onClose);
-    socket.write(
-      encodeSimpleFrame({
-        type: T.CONNECT,
-        connect: {
-          clientVersion: CLIENT_VERSION,
-          protocolVersion: PROTOCOL_VERSION,
-          authMethodName: auth?.methodName,
-          authData,
-          proxyToBrokerUrl: options.proxyToBrokerUrl,
-          featureFlags: { supportsAuthRefresh: true },
-        },
-      }),
-    );
+    const connect = async () => {
+      const authData = auth ? toBytes(await auth.getData()) : undefined;
+      if (settled) return;
+      socket.write(
+        encodeSimpleFrame({
+          type: T.CONNECT,
+          connect: {
+            clientVersion: CLIENT_VERSION,
+            protocolVersion: PROTOCOL_VERSION,
+            authMethodName: auth?.methodName,
+            authData,
+            proxyToBrokerUrl: options.proxyToBrokerUrl,
+            featureFlags: { supportsAuthRefresh: true },
+          },
+        }),
+      );
+    };
+    connect().catch((err: unknown) => done(err));
   });
 }
