@@ -1,3 +1,4 @@
+import { isFieldSet } from '@bufbuild/protobuf';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import {
@@ -16,12 +17,13 @@ import {
   FrameDecoder,
   type PayloadSection,
 } from './frame-decoder.js';
-import type {
-  BaseCommand,
-  CommandMessage,
-  CommandSendError,
-  CommandSendReceipt,
-  MessageMetadata,
+import {
+  CommandAckResponseSchema,
+  type BaseCommand,
+  type CommandMessage,
+  type CommandSendError,
+  type CommandSendReceipt,
+  type MessageMetadata,
 } from './proto/generated/PulsarApi_pb.js';
 import type { TransportFactory, TransportTarget } from './transport.js';
 
@@ -292,8 +294,12 @@ export class Connection extends EventEmitter {
         return this.settle(cmd.partitionMetadataResponse!.requestId, cmd);
       case T.GET_LAST_MESSAGE_ID_RESPONSE:
         return this.settle(cmd.getLastMessageIdResponse!.requestId, cmd);
-      case T.ACK_RESPONSE:
-        return this.settle(cmd.ackResponse!.requestId, cmd);
+      case T.ACK_RESPONSE: {
+        // The broker refused the ack (it was not applied): the awaited ack fails, as in Java.
+        const r = cmd.ackResponse!;
+        const refused = isFieldSet(r, CommandAckResponseSchema.field.error);
+        return this.settle(r.requestId, cmd, refused ? serverError(r.error, r.message) : undefined);
+      }
       case T.ERROR: {
         const e = cmd.error!;
         return this.settle(e.requestId, cmd, serverError(e.error, e.message));

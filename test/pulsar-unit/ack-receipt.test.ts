@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BaseCommand_Type as T, encodePayloadFrame } from '../../src/pulsar/commands.js';
+import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { ServerError } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
+import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
+
+test('with ackReceiptEnabled an ACK_RESPONSE carrying an error rejects the ack', async (t) => {
+  const broker = await FakeBroker.start((cmd, conn) => {
+    if (cmd.type === T.FLOW) {
+      const consumerId = cmd.flow!.consumerId;
+      for (const entryId of [1n, 2n]) {
+        conn.socket.write(
+          encodePayloadFrame(
+            { type: T.MESSAGE, message: { consumerId, messageId: { ledgerId: 5n, entryId } } },
+            { producerName: 'p', sequenceId: entryId, publishTime: 1n },
+            Buffer.from(`m${entryId}`),
+          ),
+        );
+      }
+      return true;
+    }
+    if (cmd.type === T.ACK) {
+      const { consumerId, requestId } = cmd.ack!;
+      // The first entry's ack is refused, the second's confirmed.
+      const refused = cmd.ack!.messageId[0].entryId === 1n;
+      conn.send({
+        type: T.ACK_RESPONSE,
+        ackResponse: refused
+          ? { consumerId, requestId, error: ServerError.MetadataError, message: 'store down' }
+          : { consumerId, requestId },
+      });
+      return true;
+    }
+    return answerConsumerSetup(broker.url, cmd, conn);
+  });
+  const client = new PulsarClient({ serviceUrl: broker.url, operationTimeoutMs: 2000 });
+  t.after(() => client.close());
+  t.after(() => broker.stop());
+  const consumer = await client.subscribe({
+    topic: 't',
+    subscription: 's',
+    ackReceiptEnabled: true,
+  });
+  const first = await consumer.receive(2000);
+  const second = await consumer.receive(2000);
+  await assert.rejects(
+    consumer.acknowledge(first),
+    (e: unknown) =>
+      e instanceof PulsarClientError &&
+      e.result === 'MetadataError' &&
+      /store down/.test(e.message),
+  );
+  await consumer.acknowledge(second);
+});
