@@ -357,10 +357,14 @@ export class Producer extends EventEmitter {
    * transient, so this producer alone reconnects and resends every pending message with its
    * sequence id (broker dedup drops what was stored). The connection stays up: other
    * producers and consumers share it. The send timeout still bounds the wait.
+   *
+   * While close() waits for receipts ('closing') the same holds, except that a transient
+   * error ends this producer's connection for good (onDisconnected): no reconnection will
+   * resend, so the pending sends fail with AlreadyClosed and close() goes on.
    */
   private onSendError(e: CommandSendError): void {
     const idx = this.inFlight.findIndex((op) => op.sequenceId === e.sequenceId);
-    if (idx < 0 || this.state !== 'ready') return;
+    if (idx < 0 || (this.state !== 'ready' && this.state !== 'closing')) return;
     const err = serverError(e.error, e.message);
     if (e.error === ServerError.TopicTerminatedError || e.error === ServerError.NotAllowedError) {
       this.failOp(idx, err);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T } from '../../src/pulsar/commands.js';
 import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { ServerError } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
 import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,5 +61,63 @@ for (const how of ['the connection drops', 'the broker closes the producer'] as 
     const outcome = await Promise.race([closing, sleep(2000).then(() => 'still pending')]);
     assert.equal(outcome, 'closed');
     assert.equal(await sent, 'AlreadyClosed');
+  });
+}
+
+for (const [error, expected] of [
+  [ServerError.NotAllowedError, 'NotAllowedError'],
+  [ServerError.TopicTerminatedError, 'TopicTerminatedError'],
+  [ServerError.PersistenceError, 'AlreadyClosed'],
+] as const) {
+  test(`a ${ServerError[error]} SEND_ERROR arriving while close() waits ends the wait (send: ${expected})`, async (t) => {
+    const broker = await FakeBroker.start((cmd, conn) => {
+      if (cmd.type === T.PRODUCER) {
+        conn.send({
+          type: T.PRODUCER_SUCCESS,
+          producerSuccess: {
+            requestId: cmd.producer!.requestId,
+            producerName: 'p',
+            lastSequenceId: -1n,
+          },
+        });
+        return true;
+      }
+      if (cmd.type === T.SEND) {
+        // The refusal comes once close() already waits for the receipt.
+        const { producerId, sequenceId } = cmd.send!;
+        setTimeout(
+          () =>
+            conn.send({
+              type: T.SEND_ERROR,
+              sendError: { producerId, sequenceId, error, message: 'refused' },
+            }),
+          100,
+        );
+        return true;
+      }
+      if (cmd.type === T.CLOSE_PRODUCER) {
+        conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
+        return true;
+      }
+      return answerConsumerSetup(broker.url, cmd, conn);
+    });
+    const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
+    t.after(() => client.close());
+    t.after(() => broker.stop());
+    const producer = await client.createProducer({
+      topic: 't',
+      batchingEnabled: false,
+      sendTimeoutMs: 0, // only the SEND_ERROR can end the wait
+    });
+    const sent = producer.send({ data: Buffer.from('x') }).then(
+      () => 'resolved',
+      (e: unknown) => (e instanceof PulsarClientError ? e.result : String(e)),
+    );
+    const closing = producer.close().then(() => 'closed');
+    const outcome = await Promise.race([closing, sleep(2000).then(() => 'still pending')]);
+    assert.equal(outcome, 'closed');
+    assert.equal(await sent, expected);
+    assert.equal(broker.of(T.CLOSE_PRODUCER).length, 1, 'closed on the broker');
+    assert.equal(broker.of(T.PRODUCER).length, 1, 'not registered again');
   });
 }
