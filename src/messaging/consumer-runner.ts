@@ -92,9 +92,12 @@ export class ConsumerRunner {
     )(d.handler);
   }
 
-  /** Subscribes and starts handling; resolves once subscribed. Stopping meanwhile wins. */
+  /**
+   * Subscribes and starts handling; resolves once subscribed. Stopping meanwhile wins. After a
+   * failed start it may be called again.
+   */
   start(): Promise<void> {
-    if (this.state !== 'idle') return this.starting ?? Promise.resolve();
+    if (this.state !== 'idle' && this.state !== 'failed') return this.starting ?? Promise.resolve();
     this.state = 'starting';
     this.starting = this.subscribeAndRun();
     return this.starting;

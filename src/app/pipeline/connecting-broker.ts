@@ -27,6 +27,15 @@ export interface ConnectingBrokerOptions {
 
 const TRANSIENT = ['NotConnected', 'Timeout'] as const;
 
+/**
+ * An error that says the broker is not reachable now, rather than that it refuses us. At the
+ * first attempt any other error fails the start; later ones are retried like the rest (the
+ * cluster's answer may change with its configuration), and the caller is told of each.
+ */
+export function isTransient(err: BrokerError): boolean {
+  return TRANSIENT.some((code) => isBrokerError(err, code));
+}
+
 export class ConnectingBroker implements Broker {
   readonly admin: BrokerAdmin;
   /** Resolves with the real broker once connected; rejects if closed before that. */
@@ -80,7 +89,7 @@ export class ConnectingBroker implements Broker {
       broker = await this.connect();
     } catch (err) {
       const e = err instanceof BrokerError ? err : new BrokerError('Internal', String(err));
-      if (first && !TRANSIENT.some((code) => isBrokerError(e, code))) throw e;
+      if (first && !isTransient(e)) throw e;
       this.lastError = e;
       this.options.onAttempt?.(n, e);
       if (this.closed) return;

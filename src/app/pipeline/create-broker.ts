@@ -7,7 +7,7 @@ import type { Broker } from '../../broker/index.js';
 import { createEmbeddedBroker } from '../../broker/index.js';
 import { createBroker as createConfiguredBroker } from '../../broker/create-broker.js';
 import type { Config } from '../../config/index.js';
-import { ConnectingBroker } from './connecting-broker.js';
+import { ConnectingBroker, isTransient } from './connecting-broker.js';
 
 /** For one-shot commands: fails at once when a network broker cannot be reached. */
 export async function createBroker(config: Config, dataDir: string): Promise<Broker> {
@@ -28,8 +28,10 @@ export async function createServiceBroker(
   if (config.broker === 'embedded') return createBroker(config, dataDir);
   return ConnectingBroker.start(config.broker, () => createBroker(config, dataDir), {
     onAttempt: (attempt, err) => {
-      if (err) log.warn({ attempt, err: err.message }, 'broker not reachable yet; trying again');
-      else log.info({ attempt }, 'broker connected');
+      if (!err) log.info({ attempt }, 'broker connected');
+      else if (isTransient(err))
+        log.warn({ attempt, err: err.message }, 'broker not reachable yet; trying again');
+      else log.error({ attempt, err: err.message }, 'broker refused the connection; trying again');
     },
   });
 }

@@ -5,6 +5,7 @@
  * closes).
  */
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Database } from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -15,6 +16,7 @@ import {
   DeadLetterAdmin,
   ProducerPool,
   Publisher,
+  backoffDelay,
   defineConsumer,
   retainingDeadLetterSink,
   type ConsumerDefinitionInput,
@@ -121,15 +123,14 @@ export async function startEventPipeline(
         runner.stop(config.shutdownTimeoutMs),
       );
     }
-    const startConsumers = async () => {
+    if (waiting?.waitingFor === undefined) {
       for (const runner of consumers) await runner.start();
-    };
-    if (waiting?.waitingFor === undefined) await startConsumers();
-    else {
-      // Readiness shows them idle until then; a runner stopped meanwhile stays stopped.
-      waiting.ready.then(startConsumers).catch((err: unknown) => {
-        if (!shutdown.started) log.error({ err }, 'consumers could not start');
-      });
+    } else {
+      // Started once the broker is reached; readiness shows them idle until then. No process
+      // restart would follow a failure here, so each one is tried again until it runs.
+      waiting.ready
+        .then(() => Promise.all(consumers.map((r) => startUntilRunning(r, shutdown, log))))
+        .catch(() => undefined); // closed before it connected: shutting down
     }
   }
   log.info(
@@ -144,4 +145,26 @@ export async function startEventPipeline(
     consumers,
     metrics,
   };
+}
+
+/** Starts a consumer, trying again with backoff while it fails, until it runs or shutdown. */
+async function startUntilRunning(
+  runner: ConsumerRunner,
+  shutdown: ShutdownSequence,
+  log: Logger,
+): Promise<void> {
+  for (let attempt = 1; !shutdown.started; attempt++) {
+    try {
+      await runner.start();
+      return;
+    } catch (err) {
+      log.warn(
+        { err, consumer: runner.definition.name, attempt },
+        'consumer could not start; trying again',
+      );
+      await delay(backoffDelay(attempt, { initialMs: 500, maxMs: 5000 }), undefined, {
+        ref: false,
+      });
+    }
+  }
 }
