@@ -16,8 +16,14 @@ const TYPES: readonly SubscriptionType[] = ['Exclusive', 'Shared', 'Failover', '
  * applied on the client side as the Java client does.
  */
 export class PulsarBrokerConsumer implements Consumer {
-  /** Delivered and not yet acked, by message id: what acknowledgeId may name. */
-  private readonly delivered = new Map<string, PulsarBrokerMessage>();
+  /**
+   * Every copy delivered here, true once acked. A batch entry is redelivered whole, so two
+   * copies of one message can be out at once and each must ack (or nack) its own copy: the
+   * client counts an entry's acks per copy. Weak, so copies the application drops go too.
+   */
+  private readonly copies = new WeakMap<PulsarBrokerMessage, boolean>();
+  /** The newest unacked copy of each message id: what acknowledgeId and cumulative acks name. */
+  private readonly latest = new Map<string, PulsarBrokerMessage>();
   private closed = false;
 
   private constructor(
@@ -73,17 +79,40 @@ export class PulsarBrokerConsumer implements Consumer {
   }
 
   async acknowledge(message: Message): Promise<void> {
-    return this.acknowledgeId(message.getMessageId());
+    if (this.closed) throw new BrokerError('AlreadyClosed', 'consumer is closed');
+    const acked = message instanceof PulsarBrokerMessage ? this.copies.get(message) : undefined;
+    if (acked === undefined) return this.acknowledgeId(message.getMessageId());
+    // Acking a copy twice is a no-op, as on the embedded broker.
+    if (acked) return;
+    await this.ack(message as PulsarBrokerMessage);
   }
 
   async acknowledgeId(messageId: MessageId): Promise<void> {
     if (this.closed) throw new BrokerError('AlreadyClosed', 'consumer is closed');
-    const m = this.delivered.get(messageId.toString());
+    const m = this.latest.get(messageId.toString());
     if (!m) {
       throw new BrokerError('UnknownMessageId', `${messageId.toString()} was not delivered here`);
     }
-    this.delivered.delete(messageId.toString());
+    await this.ack(m);
+  }
+
+  private async ack(m: PulsarBrokerMessage): Promise<void> {
+    this.settle(m);
     await mapped(() => this.inner.acknowledge(m.inner));
+  }
+
+  /** Marks the copy acked; an older copy leaves the newest one in place for acknowledgeId. */
+  private settle(m: PulsarBrokerMessage): void {
+    this.copies.set(m, true);
+    const key = m.getMessageId().toString();
+    if (this.latest.get(key) === m) this.latest.delete(key);
+  }
+
+  /** The unacked copy `message` names: itself when delivered here, else the newest of its id. */
+  private copyOf(message: Message): PulsarBrokerMessage | undefined {
+    const acked = message instanceof PulsarBrokerMessage ? this.copies.get(message) : undefined;
+    if (acked !== undefined) return acked ? undefined : (message as PulsarBrokerMessage);
+    return this.latest.get(message.getMessageId().toString());
   }
 
   async acknowledgeCumulative(message: Message): Promise<void> {
@@ -92,18 +121,19 @@ export class PulsarBrokerConsumer implements Consumer {
     if (type === 'Shared' || type === 'KeyShared') {
       throw new BrokerError('NotAllowed', `cumulative ack is not allowed on ${type}`);
     }
-    const m = this.delivered.get(message.getMessageId().toString());
+    const m = this.copyOf(message);
     if (!m) throw new BrokerError('UnknownMessageId', 'message was not delivered here');
-    for (const [key, d] of this.delivered) {
+    for (const d of [...this.latest.values()]) {
       if (d.getTopicName() === m.getTopicName() && d.getMessageId().compare(m.getMessageId()) <= 0)
-        this.delivered.delete(key);
+        this.settle(d);
     }
+    this.settle(m);
     await mapped(() => this.inner.acknowledgeCumulative(m.inner));
   }
 
   negativeAcknowledge(message: Message): void {
     if (this.closed) return;
-    const m = this.delivered.get(message.getMessageId().toString());
+    const m = this.copyOf(message);
     if (!m) return;
     const max = this.config.deadLetterPolicy?.maxRedeliverCount;
     if (max !== undefined && m.getRedeliveryCount() >= max) {
@@ -122,7 +152,7 @@ export class PulsarBrokerConsumer implements Consumer {
     if (!this.config.retryEnable) {
       throw new BrokerError('NotAllowed', 'reconsumeLater needs retryEnable: true');
     }
-    const m = this.delivered.get(message.getMessageId().toString());
+    const m = this.copyOf(message);
     if (!m) throw new BrokerError('UnknownMessageId', 'message was not delivered here');
     await mapped(() => this.letters.reconsumeLater(m, Math.max(0, delayMs), properties));
     await this.acknowledge(m);
@@ -138,7 +168,7 @@ export class PulsarBrokerConsumer implements Consumer {
     if (this.closed) return;
     this.closed = true;
     this.onClose();
-    this.delivered.clear();
+    this.latest.clear();
     await this.inner.close();
     await this.letters.close();
   }
@@ -157,7 +187,8 @@ export class PulsarBrokerConsumer implements Consumer {
       const raw = await mapped(() => this.inner.receive(timeoutMs));
       const m = new PulsarBrokerMessage(raw);
       const max = this.config.deadLetterPolicy?.maxRedeliverCount;
-      this.delivered.set(m.getMessageId().toString(), m);
+      this.copies.set(m, false);
+      this.latest.set(m.getMessageId().toString(), m);
       if (max === undefined || m.getRedeliveryCount() <= max) return m;
       // Redelivered past the limit (an ack timeout after its last allowed delivery).
       await this.deadLetter(m);

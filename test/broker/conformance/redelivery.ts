@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isBrokerError } from '../../../src/broker/index.js';
 import { type Harness, assertNothing, publish, range, receiveN, text } from './harness.js';
 
 export function redeliveryTests(h: Harness): void {
@@ -113,5 +114,50 @@ export function redeliveryTests(h: Harness): void {
     const moved = await receiveN(h, staying, 4);
     assert.deepEqual(moved.map(text).sort(), range(5).slice(1));
     await assertNothing(h, staying);
+  });
+
+  test('after a batched message is redelivered, the old copies and the new ones ack each their own', async (t) => {
+    const { broker } = await h.open(t);
+    const topic = h.topic('batch-copies');
+    const opts = {
+      topic,
+      subscription: 'sub',
+      subscriptionType: 'Shared' as const,
+      nAckRedeliverTimeoutMs: h.timing.nackDelayMs,
+    };
+    const consumer = await broker.subscribe(opts);
+    const producer = await broker.createProducer({
+      topic,
+      batchingEnabled: true,
+      batchingMaxPublishDelayMs: 50,
+      batchingMaxMessages: 10,
+    });
+    await Promise.all(range(3).map((x) => producer.send({ data: Buffer.from(x) })));
+    await producer.close();
+    const [m0, m1, m2] = await receiveN(h, consumer, 3);
+    consumer.negativeAcknowledge(m0);
+    // Pulsar redelivers the whole batch entry, the embedded broker the one message.
+    const copies = [await consumer.receive(h.timing.receiveTimeoutMs + h.timing.nackDelayMs)];
+    assert.equal(text(copies[0]), 'm-0');
+    for (;;) {
+      try {
+        copies.push(await consumer.receive(h.timing.quietMs));
+      } catch (err) {
+        if (!isBrokerError(err, 'Timeout')) throw err;
+        break;
+      }
+    }
+    assert.ok(
+      copies.every((m) => range(3).includes(text(m))),
+      copies.map(text).join(),
+    );
+    // The application finishes the first copies it still held, then the new ones.
+    await consumer.acknowledge(m1);
+    await consumer.acknowledge(m2);
+    await consumer.acknowledge(m1); // twice: a no-op
+    for (const m of copies) await consumer.acknowledge(m);
+    await consumer.close();
+    const again = await broker.subscribe(opts);
+    await assertNothing(h, again, h.timing.nackDelayMs + h.timing.quietMs);
   });
 }
