@@ -104,6 +104,12 @@ function sendError(reply: FastifyReply, err: AppError, data: unknown): FastifyRe
     .send(failure(ERROR_CATALOGUE[err.errorName], data));
 }
 
+/** Node's parser and request-timeout errors with an answer of their own; the rest are 400. */
+const PARSER_ERRORS: Record<string, ErrorName> = {
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+};
+
 /**
  * Fastify's `clientErrorHandler`: errors of Node's HTTP parser (a malformed Content-Length,
  * headers over the size limit) come before any request exists. They are answered with the
@@ -114,7 +120,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
     socket.destroy();
     return;
   }
-  const name: ErrorName = err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+  const name: ErrorName = PARSER_ERRORS[err.code ?? ''] ?? 'BAD_REQUEST';
   const entry = ERROR_CATALOGUE[name];
   const body = JSON.stringify(failure(entry, { reason: STATUS_CODES[entry.status] }));
   socket.end(

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { createSigner } from 'fast-jwt';
 import { bearer, startHarness, TEST_SECRET } from '../app/app-harness.js';
+import { clientErrorHandler } from '../../src/http/error-handler.js';
 
 /** Sends raw bytes to the app's socket and returns everything it answers. */
 async function raw(port: number, request: string): Promise<string> {
@@ -88,4 +89,22 @@ test('a signed token whose scope is not a string is refused, not a 500', async (
   });
   assert.equal(res.statusCode, 401);
   assert.equal(res.json().code, 40102);
+});
+
+test('a request timeout reported by the HTTP server is answered 408 with the envelope', async (t) => {
+  // Node reports it through the same clientError path, after requestTimeout (checked every
+  // 30 s by default); the handler is driven directly over a real socket pair.
+  const received: Buffer[] = [];
+  const server = createServer((peer) => peer.on('data', (c: Buffer) => received.push(c)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => server.close(r)));
+  const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+  await once(socket, 'connect');
+  const err = Object.assign(new Error('request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+  clientErrorHandler(err, socket);
+  await once(socket, 'close');
+  await new Promise((r) => setTimeout(r, 50));
+  const answer = Buffer.concat(received).toString('utf8');
+  assert.match(answer, /^HTTP\/1\.1 408 /);
+  assert.equal((bodyOf(answer) as { code: number }).code, 40801);
 });
