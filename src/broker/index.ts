@@ -9,6 +9,7 @@ export {
   type TopicName,
 } from './topic-name.js';
 export { RETRY_PROPERTIES } from './properties.js';
+export { MAX_TIMER_DELAY_MS } from './embedded/timer-delay.js';
 export {
   createEmbeddedBroker,
   type EmbeddedBroker,

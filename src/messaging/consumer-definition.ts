@@ -1,12 +1,9 @@
 /** What a consumer is: a topic, a subscription, a handler and how to treat failures. */
 import type { InitialPosition, SubscriptionType } from '../broker/index.js';
-import { deadLetterTopicName, fullTopicName } from '../broker/index.js';
+import { deadLetterTopicName, fullTopicName, MAX_TIMER_DELAY_MS } from '../broker/index.js';
 import type { BackoffOptions } from './backoff.js';
 import type { DedupeStore } from './dedupe-store.js';
 import type { Handler, Middleware } from './handler.js';
-
-/** The longest delay a Node.js timer can wait (2^31-1 ms, about 24.8 days). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ConsumerDefinitionInput {
   /** Name in logs, metrics and /readyz. Default: the subscription. */
@@ -62,9 +59,9 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
   let timeoutMs = input.timeoutMs ?? 30_000;
   if (timeoutMs === Infinity) timeoutMs = 0;
   // Node's timers cannot wait longer: a larger delay would fire after 1 ms.
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_MS)
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_DELAY_MS)
     throw new RangeError(
-      `consumer ${input.subscription}: timeoutMs must be an integer from 0 (no limit) to ${MAX_TIMER_MS}`,
+      `consumer ${input.subscription}: timeoutMs must be an integer from 0 (no limit) to ${MAX_TIMER_DELAY_MS}`,
     );
   return {
     name: input.name ?? input.subscription,

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Broker, Message, SubscriptionType } from '../../broker/index.js';
-import { isBrokerError } from '../../broker/index.js';
+import { isBrokerError, MAX_TIMER_DELAY_MS } from '../../broker/index.js';
 import { loadConfig } from '../../config/index.js';
 import { DeadLetterAdmin, EVENT_PROPERTIES, ProducerPool } from '../../messaging/index.js';
 import { createBroker } from '../../app/pipeline/create-broker.js';
@@ -23,8 +23,6 @@ import {
 
 /** `dlq list` pages through the admin 500 at a time; the total is bounded only to stay sane. */
 const MAX_LIST = 1_000_000;
-/** Longest idle wait: the largest setTimeout delay (~24.8 days). */
-const MAX_IDLE_MS = 2 ** 31 - 1;
 
 function print(value: unknown): void {
   process.stdout.write(JSON.stringify(value) + '\n');
@@ -126,7 +124,7 @@ export function addPipelineCommands(program: Command): void {
     .option(
       '--idle-timeout-ms <ms>',
       'stop after this long without a message (0: as soon as none is waiting)',
-      integerOption('--idle-timeout-ms', 0, MAX_IDLE_MS),
+      integerOption('--idle-timeout-ms', 0, MAX_TIMER_DELAY_MS),
     )
     .action(
       async (o: {
