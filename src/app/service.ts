@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { HttpServer } from '../http/types.js';
-import { createLogger, type AppLogger } from '../observability/logger.js';
+import type { AppLogger } from '../observability/logger.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
 import { buildApp } from './build-app.js';
 import { openServiceDatabase, SERVICE_DB_FILE, startCheckpoints } from './db/database.js';
@@ -12,7 +12,7 @@ import type { AppDeps } from './deps.js';
 import { resolveJwtSecret } from './jwt-secret.js';
 import { Readiness } from './readiness.js';
 import { ShutdownSequence } from './shutdown.js';
-import { prepareDataDir, StartupPathError } from './startup-paths.js';
+import { createServiceLogger, prepareDataDir } from './startup-paths.js';
 
 /** What an extension (the event pipeline, the scheduler...) gets before the app is built. */
 export interface ServiceContext {
@@ -43,17 +43,6 @@ export interface RunningService {
   logger: Logger;
   shutdown: ShutdownSequence;
   db: Database;
-}
-
-function createServiceLogger(config: Config): AppLogger {
-  try {
-    return createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile });
-  } catch (err) {
-    // The logger opens LOG_FILE at once, so a file system error here is about that path.
-    if (config.logFile && (err as NodeJS.ErrnoException).syscall)
-      throw new StartupPathError('LOG_FILE', config.logFile, err);
-    throw err;
-  }
 }
 
 /** Starts the API: logger, metrics, database, secret, extensions, HTTP server, signals. */

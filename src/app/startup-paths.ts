@@ -2,9 +2,10 @@
  * The paths the service needs before it starts (MAGNETAR_DATA_DIR, LOG_FILE), checked up front
  * so a bad one is reported as a configuration error naming the setting, not as a stack trace.
  */
-import { accessSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Config } from '../config/index.js';
+import { createLogger, type AppLogger } from '../observability/logger.js';
 
 /** MAGNETAR_DATA_DIR or LOG_FILE names a path the process cannot use: a configuration error. */
 export class StartupPathError extends Error {
@@ -50,13 +51,14 @@ export function prepareDataDir(config: Pick<Config, 'dataDir'>): string {
   return dataDir;
 }
 
-/** Checks that LOG_FILE (when set) can be created and appended to, without keeping it open. */
-export function checkLogFile(config: Pick<Config, 'logFile'>): void {
-  if (!config.logFile) return;
+/** The process's logger; a LOG_FILE it cannot open is reported as that setting. */
+export function createServiceLogger(config: Config): AppLogger {
   try {
-    mkdirSync(dirname(config.logFile), { recursive: true });
-    closeSync(openSync(config.logFile, 'a'));
+    return createLogger({ level: config.logLevel, format: config.logFormat, file: config.logFile });
   } catch (err) {
-    throw new StartupPathError('LOG_FILE', config.logFile, err);
+    // The logger opens LOG_FILE at once, so a file system error here is about that path.
+    if (config.logFile && (err as NodeJS.ErrnoException).syscall)
+      throw new StartupPathError('LOG_FILE', config.logFile, err);
+    throw err;
   }
 }

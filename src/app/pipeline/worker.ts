@@ -2,13 +2,11 @@
  * `magnetar worker`: the consumers without the HTTP API, for deployments that scale them
  * apart from the API. SIGTERM/SIGINT drain the consumers within the shutdown deadline.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Config } from '../../config/index.js';
-import { createLogger } from '../../observability/logger.js';
 import { createMetricsRegistry } from '../../observability/metrics.js';
 import { Readiness } from '../readiness.js';
 import { ShutdownSequence } from '../shutdown.js';
+import { createServiceLogger, prepareDataDir } from '../startup-paths.js';
 import {
   startEventPipeline,
   type EventPipeline,
@@ -24,13 +22,8 @@ export async function startWorker(
   config: Config,
   options: Partial<EventPipelineOptions> & { handleSignals?: boolean } = {},
 ): Promise<RunningWorker> {
-  const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
-  const log = createLogger({
-    level: config.logLevel,
-    format: config.logFormat,
-    file: config.logFile,
-  });
+  const dataDir = prepareDataDir(config);
+  const log = createServiceLogger(config);
   const logger = log.logger;
   const shutdown = new ShutdownSequence(logger);
   shutdown.register('final', 'logger', () => log.flush());

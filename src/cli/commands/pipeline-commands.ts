@@ -11,7 +11,7 @@ import { loadConfig } from '../../config/index.js';
 import { DeadLetterAdmin, EVENT_PROPERTIES, ProducerPool } from '../../messaging/index.js';
 import { createBroker } from '../../app/pipeline/create-broker.js';
 import { startWorker } from '../../app/pipeline/worker.js';
-import { checkLogFile, prepareDataDir } from '../../app/startup-paths.js';
+import { prepareDataDir } from '../../app/startup-paths.js';
 import {
   CliArgumentError,
   deadLetterSubscriptionOption,
@@ -69,11 +69,7 @@ export function addPipelineCommands(program: Command): void {
     .command('worker')
     .description('run only the consumers (no HTTP API)')
     .action(async () => {
-      const config = loadConfig();
-      // Checked here so that a bad path is reported as the setting it comes from.
-      prepareDataDir(config);
-      checkLogFile(config);
-      await startWorker(config);
+      await startWorker(loadConfig());
     });
 
   program
