@@ -1,4 +1,8 @@
-import type { Consumer as PulsarConsumer, PulsarClient } from '../../pulsar/index.js';
+import {
+  PulsarClientError,
+  type Consumer as PulsarConsumer,
+  type PulsarClient,
+} from '../../pulsar/index.js';
 import { PulsarAdminError, type PulsarAdmin } from '../../pulsar/admin/index.js';
 import { fullTopicName } from '../topic-name.js';
 import type {
@@ -76,11 +80,34 @@ export class PulsarBrokerAdmin implements BrokerAdmin {
     });
   }
 
+  /**
+   * Acks the messages on the view and on every subscription no consumer reads now: Pulsar
+   * keeps a message while any subscription still holds it, and a never-reading one (the
+   * retention subscription of a dead-letter topic, say) would keep deleted messages for
+   * ever, as backlog. On the embedded broker the rows go, from every subscription. A
+   * subscription with consumers is left alone: they ack what they process, and a reader
+   * joining them would take messages from them.
+   */
   deleteMessages(topic: string, ids: MessageId[]): Promise<number> {
     const wanted = new Set(ids.map((id) => id.toString()));
-    return this.withView(topic, async (view, all) => {
+    const full = fullTopicName(topic);
+    return this.withView(full, async (view, all) => {
       const hits = all.filter((m) => wanted.has(m.getMessageId().toString()));
       for (const m of hits) await view.acknowledge(m.inner);
+      if (hits.length === 0) return 0;
+      const stats = await this.rest.topicStats(full);
+      for (const sub of stats.subscriptions) {
+        if (sub.name === VIEW_SUBSCRIPTION || sub.consumers > 0 || sub.msgBacklog === 0) continue;
+        const keep = (m: PulsarBrokerMessage) => wanted.has(m.getMessageId().toString());
+        try {
+          await this.readSubscription(full, sub.name, sub.msgBacklog, keep, async (c, held) => {
+            for (const m of held) await c.acknowledge(m.inner);
+          });
+        } catch (err) {
+          // A consumer came meanwhile: that subscription is read now, so left alone.
+          if (!(err instanceof PulsarClientError && err.result === 'ConsumerBusy')) throw err;
+        }
+      }
       return hits.length;
     });
   }
@@ -131,29 +158,47 @@ export class PulsarBrokerAdmin implements BrokerAdmin {
     }
     const stats = await this.rest.topicStats(topic);
     const backlog = stats.subscriptions.find((s) => s.name === VIEW_SUBSCRIPTION)?.msgBacklog ?? 0;
-    const view = await this.client.subscribe({
+    return this.readSubscription(topic, VIEW_SUBSCRIPTION, backlog, undefined, fn);
+  }
+
+  /**
+   * Reads what `subscription` holds, hands what `keep` accepts (all by default) to `fn`, and
+   * closes it without acking the rest. Exclusive: a single-consumer dispatcher keeps no
+   * redelivery count, so the read leaves none behind on the subscription.
+   */
+  private async readSubscription<T>(
+    topic: string,
+    subscription: string,
+    backlog: number,
+    keep: ((m: PulsarBrokerMessage) => boolean) | undefined,
+    fn: (consumer: PulsarConsumer, held: PulsarBrokerMessage[]) => Promise<T>,
+  ): Promise<T> {
+    const consumer = await this.client.subscribe({
       topic,
-      subscription: VIEW_SUBSCRIPTION,
+      subscription,
       subscriptionType: 'Exclusive',
       receiverQueueSize: 1000,
+      // Acks land before the consumer closes, so the backlog is down when this returns.
+      ackReceiptEnabled: true,
     });
     try {
-      const all: PulsarBrokerMessage[] = [];
+      const held: PulsarBrokerMessage[] = [];
       const entries = new Set<string>();
       // The backlog counts entries; a batch holds several messages, so read until quiet.
       for (;;) {
         let m;
         try {
-          m = await view.receive(entries.size < backlog ? 5000 : 200);
+          m = await consumer.receive(entries.size < backlog ? 5000 : 200);
         } catch {
           break;
         }
-        all.push(new PulsarBrokerMessage(m));
+        const message = new PulsarBrokerMessage(m);
+        if (!keep || keep(message)) held.push(message);
         entries.add(m.getMessageId().entryKey());
       }
-      return await fn(view, all);
+      return await fn(consumer, held);
     } finally {
-      await view.close();
+      await consumer.close();
     }
   }
 }

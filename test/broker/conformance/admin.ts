@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Harness, publish, range, receiveN, text } from './harness.js';
+import { type Harness, assertNothing, publish, range, receiveN, text } from './harness.js';
 
 export function adminTests(h: Harness): void {
   test('admin lists topics and reports backlog per subscription', async (t) => {
@@ -45,5 +45,31 @@ export function adminTests(h: Harness): void {
     ]);
     assert.equal(await broker.admin.purge(topic), 4);
     assert.deepEqual(await broker.admin.readMessages(topic), []);
+  });
+
+  test('deleted messages leave the backlog of a subscription no consumer reads', async (t) => {
+    if (h.lacks(t, 'admin')) return;
+    const { broker } = await h.open(t);
+    const topic = h.topic('delete-idle');
+    // A subscription kept only to retain the messages, as dead-letter topics have.
+    const opts = {
+      topic,
+      subscription: 'keep',
+      subscriptionType: 'Shared' as const,
+      subscriptionInitialPosition: 'Earliest' as const,
+    };
+    await (await broker.subscribe(opts)).close();
+    const ids = await publish(broker, topic, 4);
+    assert.equal(await broker.admin.deleteMessages(topic, [ids[0], ids[2]]), 2);
+    const stats = await broker.admin.topicStats(topic);
+    assert.deepEqual(
+      stats.subscriptions.map((s) => [s.name, s.backlog]),
+      [['keep', 2]],
+    );
+    const reader = await broker.subscribe(opts);
+    const left = await receiveN(h, reader, 2);
+    assert.deepEqual(left.map(text), ['m-1', 'm-3']);
+    for (const m of left) await reader.acknowledge(m);
+    await assertNothing(h, reader);
   });
 }
