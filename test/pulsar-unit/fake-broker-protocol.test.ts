@@ -7,19 +7,12 @@ import {
   ServerError,
   type BaseCommand,
 } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
-import { FakeBroker, type FakeConnection } from './fake-broker.js';
+import { FakeBroker, producerSuccess, type FakeConnection } from './fake-broker.js';
 
 /** Accepts PRODUCER with a PRODUCER_SUCCESS. */
 function acceptProducer(cmd: BaseCommand, conn: FakeConnection): boolean {
   if (cmd.type !== T.PRODUCER) return false;
-  conn.send({
-    type: T.PRODUCER_SUCCESS,
-    producerSuccess: {
-      requestId: cmd.producer!.requestId,
-      producerName: 'fake-producer',
-      lastSequenceId: 41n,
-    },
-  });
+  conn.send(producerSuccess(cmd, 'fake-producer', 41n));
   return true;
 }
 

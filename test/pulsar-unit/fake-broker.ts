@@ -99,3 +99,28 @@ export function answerConsumerSetup(
   } else return false;
   return true;
 }
+
+/** The PRODUCER_SUCCESS answering `cmd` (a PRODUCER). */
+export function producerSuccess(
+  cmd: BaseCommand,
+  producerName = 'p',
+  lastSequenceId = -1n,
+): BaseCommandInit {
+  return {
+    type: T.PRODUCER_SUCCESS,
+    producerSuccess: { requestId: cmd.producer!.requestId, producerName, lastSequenceId },
+  };
+}
+
+/**
+ * Answers what a producer needs around its sends: PRODUCER (success, as a new producer
+ * named 'p') and CLOSE_PRODUCER (success). Returns true when it answered.
+ */
+export function answerProducerSetup(cmd: BaseCommand, conn: FakeConnection): boolean {
+  if (cmd.type === T.PRODUCER) {
+    conn.send(producerSuccess(cmd));
+  } else if (cmd.type === T.CLOSE_PRODUCER) {
+    conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
+  } else return false;
+  return true;
+}

@@ -3,24 +3,13 @@ import { test } from 'node:test';
 import { BaseCommand_Type as T } from '../../src/pulsar/commands.js';
 import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
 import { ServerError } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
-import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
+import { answerConsumerSetup, answerProducerSetup, FakeBroker } from './fake-broker.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const how of ['the connection drops', 'the broker closes the producer'] as const) {
   test(`close() waiting for receipts returns when ${how}, failing the unconfirmed sends`, async (t) => {
     const broker = await FakeBroker.start((cmd, conn) => {
-      if (cmd.type === T.PRODUCER) {
-        conn.send({
-          type: T.PRODUCER_SUCCESS,
-          producerSuccess: {
-            requestId: cmd.producer!.requestId,
-            producerName: 'p',
-            lastSequenceId: -1n,
-          },
-        });
-        return true;
-      }
       if (cmd.type === T.SEND) {
         // No receipt; in the second case the broker closes the producer once close() waits.
         const producerId = cmd.send!.producerId;
@@ -33,11 +22,7 @@ for (const how of ['the connection drops', 'the broker closes the producer'] as 
         }
         return true;
       }
-      if (cmd.type === T.CLOSE_PRODUCER) {
-        conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
-        return true;
-      }
-      return answerConsumerSetup(broker.url, cmd, conn);
+      return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
     });
     const client = new PulsarClient({ serviceUrl: broker.url, operationTimeoutMs: 2000 });
     t.after(() => client.close());
@@ -71,17 +56,6 @@ for (const [error, expected] of [
 ] as const) {
   test(`a ${ServerError[error]} SEND_ERROR arriving while close() waits ends the wait (send: ${expected})`, async (t) => {
     const broker = await FakeBroker.start((cmd, conn) => {
-      if (cmd.type === T.PRODUCER) {
-        conn.send({
-          type: T.PRODUCER_SUCCESS,
-          producerSuccess: {
-            requestId: cmd.producer!.requestId,
-            producerName: 'p',
-            lastSequenceId: -1n,
-          },
-        });
-        return true;
-      }
       if (cmd.type === T.SEND) {
         // The refusal comes once close() already waits for the receipt.
         const { producerId, sequenceId } = cmd.send!;
@@ -95,11 +69,7 @@ for (const [error, expected] of [
         );
         return true;
       }
-      if (cmd.type === T.CLOSE_PRODUCER) {
-        conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
-        return true;
-      }
-      return answerConsumerSetup(broker.url, cmd, conn);
+      return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
     });
     const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
     t.after(() => client.close());

@@ -4,7 +4,12 @@ import { toBrokerError } from '../../src/broker/pulsar/errors.js';
 import { BaseCommand_Type as T } from '../../src/pulsar/commands.js';
 import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
 import { ServerError, type BaseCommand } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
-import { answerConsumerSetup, FakeBroker, type FakeConnection } from './fake-broker.js';
+import {
+  answerConsumerSetup,
+  answerProducerSetup,
+  FakeBroker,
+  type FakeConnection,
+} from './fake-broker.js';
 
 /**
  * A broker whose first SEND of sequence id 0 gets `error`; every other SEND a receipt. A
@@ -13,21 +18,6 @@ import { answerConsumerSetup, FakeBroker, type FakeConnection } from './fake-bro
 async function setup(t: { after(fn: () => unknown): void }, error: ServerError) {
   let refused = 0;
   const broker = await FakeBroker.start((cmd: BaseCommand, conn: FakeConnection) => {
-    if (cmd.type === T.PRODUCER) {
-      conn.send({
-        type: T.PRODUCER_SUCCESS,
-        producerSuccess: {
-          requestId: cmd.producer!.requestId,
-          producerName: 'p',
-          lastSequenceId: -1n,
-        },
-      });
-      return true;
-    }
-    if (cmd.type === T.CLOSE_PRODUCER) {
-      conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
-      return true;
-    }
     if (cmd.type === T.SEND) {
       const { producerId, sequenceId } = cmd.send!;
       if (sequenceId === 0n && refused++ === 0) {
@@ -43,7 +33,11 @@ async function setup(t: { after(fn: () => unknown): void }, error: ServerError) 
       }
       return true;
     }
-    return cmd.type === T.FLOW || answerConsumerSetup(broker.url, cmd, conn);
+    return (
+      cmd.type === T.FLOW ||
+      answerProducerSetup(cmd, conn) ||
+      answerConsumerSetup(broker.url, cmd, conn)
+    );
   });
   const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
   t.after(() => client.close());

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T, encodeSimpleFrame } from '../../src/pulsar/commands.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
-import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
+import {
+  answerConsumerSetup,
+  answerProducerSetup,
+  FakeBroker,
+  producerSuccess,
+} from './fake-broker.js';
 
 // Races between a producer or consumer registering again after a lost connection and the
 // connection (or the application) going away meanwhile.
@@ -38,14 +43,7 @@ test('a producer whose connection drops right after its re-registration succeede
       return false;
     }
     if (cmd.type === T.PRODUCER) {
-      const ok = encodeSimpleFrame({
-        type: T.PRODUCER_SUCCESS,
-        producerSuccess: {
-          requestId: cmd.producer!.requestId,
-          producerName: 'p',
-          lastSequenceId: -1n,
-        },
-      });
+      const ok = encodeSimpleFrame(producerSuccess(cmd));
       // On the second connection the success and a frame that kills it come in one read.
       conn.socket.write(connects === 2 ? Buffer.concat([ok, UNDECODABLE]) : ok);
       return true;
@@ -58,11 +56,7 @@ test('a producer whose connection drops right after its re-registration succeede
       });
       return true;
     }
-    if (cmd.type === T.CLOSE_PRODUCER) {
-      conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
-      return true;
-    }
-    return answerConsumerSetup(broker.url, cmd, conn);
+    return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
   });
   const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
   t.after(() => client.close());
@@ -129,25 +123,9 @@ test('a consumer closed while it subscribes again is closed on the broker once t
 test('a producer whose registration times out is closed on the broker', async (t) => {
   let producers = 0;
   const broker = await FakeBroker.start((cmd, conn) => {
-    if (cmd.type === T.PRODUCER) {
-      // The first registration succeeds; the one after the drop is never answered.
-      if (++producers === 1) {
-        conn.send({
-          type: T.PRODUCER_SUCCESS,
-          producerSuccess: {
-            requestId: cmd.producer!.requestId,
-            producerName: 'p',
-            lastSequenceId: -1n,
-          },
-        });
-      }
-      return true;
-    }
-    if (cmd.type === T.CLOSE_PRODUCER) {
-      conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
-      return true;
-    }
-    return answerConsumerSetup(broker.url, cmd, conn);
+    // The first registration succeeds; the one after the drop is never answered.
+    if (cmd.type === T.PRODUCER && ++producers > 1) return true;
+    return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
   });
   const client = new PulsarClient({
     serviceUrl: broker.url,
