@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createEmbeddedBroker, type Consumer } from '../../../src/broker/index.js';
 import { tempDir } from './held-sync.js';
+import { drain } from './drain.js';
 
 const cfg = {
   topic: 'ks',
@@ -11,14 +12,8 @@ const cfg = {
 };
 
 /** Receives (and acks) until nothing comes for `idleMs`; returns the partition keys. */
-async function drain(c: Consumer, ack = true, idleMs = 400): Promise<string[]> {
-  const got: string[] = [];
-  for (;;) {
-    const m = await c.receive(idleMs).catch(() => undefined);
-    if (m === undefined) return got;
-    got.push(m.getPartitionKey() ?? '');
-    if (ack) await c.acknowledge(m);
-  }
+async function drainKeys(c: Consumer, ack = true, idleMs = 400): Promise<string[]> {
+  return (await drain(c, { ack, idleMs })).map((m) => m.getPartitionKey() ?? '');
 }
 
 test('a message delayed by an hour does not hold back a Key_Shared consumer that joined after it', async (t) => {
@@ -35,7 +30,7 @@ test('a message delayed by an hour does not hold back a Key_Shared consumer that
   const c2 = await broker.subscribe({ ...cfg, consumerName: 'c2' });
   const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
   for (const k of keys) await producer.send({ data: Buffer.from('x'), partitionKey: k });
-  const [g1, g2] = await Promise.all([drain(c1), drain(c2)]);
+  const [g1, g2] = await Promise.all([drainKeys(c1), drainKeys(c2)]);
   assert.ok(g2.length > 0, 'the newcomer gets its keys');
   assert.deepEqual([...g1, ...g2].sort(), [...keys].sort());
 });
@@ -46,11 +41,11 @@ test('a Key_Shared consumer joining alone is not held behind the unacked message
   const producer = await broker.createProducer({ topic: 'ks' });
   const c1 = await broker.subscribe({ ...cfg, consumerName: 'c1' });
   for (const k of ['a', 'b']) await producer.send({ data: Buffer.from('x'), partitionKey: k });
-  assert.deepEqual(await drain(c1, false), ['a', 'b']);
+  assert.deepEqual(await drainKeys(c1, false), ['a', 'b']);
   await c1.close(); // a and b go back for redelivery
   const c2 = await broker.subscribe({ ...cfg, consumerName: 'c2' });
   await producer.send({ data: Buffer.from('x'), partitionKey: 'c' });
-  assert.deepEqual(await drain(c2, false), ['a', 'b', 'c']);
+  assert.deepEqual(await drainKeys(c2, false), ['a', 'b', 'c']);
 });
 
 test('acks behind a delayed message let a Key_Shared newcomer proceed without further sends', async (t) => {
@@ -71,8 +66,8 @@ test('acks behind a delayed message let a Key_Shared newcomer proceed without fu
   await new Promise((r) => setTimeout(r, 200));
   // c1 acks and then stays idle: only the ack can release what waits for c2.
   await c1.acknowledge(first);
-  const g2 = await drain(c2, true, 1500);
-  const g1 = await drain(c1);
+  const g2 = await drainKeys(c2, true, 1500);
+  const g1 = await drainKeys(c1);
   assert.ok(g2.length > 0, 'the newcomer gets its keys');
   assert.deepEqual([...g1, ...g2].sort(), [...keys].sort());
 });

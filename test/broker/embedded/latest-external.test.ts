@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createEmbeddedBroker } from '../../../src/broker/index.js';
 import { tempDir } from './held-sync.js';
+import { drain, texts } from './drain.js';
 
 const SECOND = fileURLToPath(new URL('../fixtures/second-process.ts', import.meta.url));
 const run = promisify(execFile);
@@ -27,12 +28,6 @@ test('a Latest subscription does not start before what another process published
     subscriptionInitialPosition: 'Latest',
   });
   await producer.send({ data: Buffer.from('mine-after') });
-  const got: string[] = [];
-  for (;;) {
-    const m = await consumer.receive(300).catch(() => undefined);
-    if (m === undefined) break;
-    got.push(m.getData().toString());
-    await consumer.acknowledge(m);
-  }
+  const got = texts(await drain(consumer));
   assert.deepEqual(got, ['mine-after']);
 });

@@ -4,6 +4,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { test } from 'node:test';
 import { createEmbeddedBroker, isBrokerError } from '../../../src/broker/index.js';
 import { tempDir, writerWithHeldSync } from './held-sync.js';
+import { drain, texts } from './drain.js';
 
 const eio = () => Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
 
@@ -82,12 +83,7 @@ test('a broker whose WAL fsync failed once delivers no copy of the sends retried
       isBrokerError(err, 'Internal'),
     );
   }
-  const got: string[] = [];
-  for (;;) {
-    const m = await consumer.receive(300).catch(() => undefined);
-    if (m === undefined) break;
-    got.push(m.getData().toString());
-  }
+  const got = texts(await drain(consumer, { ack: false }));
   assert.deepEqual(got, ['one', 'two'], 'only the send whose sync failed is stored');
 });
 
