@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T, encodePayloadFrame } from '../../src/pulsar/commands.js';
-import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { PulsarClientError } from '../../src/pulsar/index.js';
 import { ServerError } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
-import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
+import { answerConsumerSetup, FakeBroker, clientOf } from './fake-broker.js';
 
 test('with ackReceiptEnabled an ACK_RESPONSE carrying an error rejects the ack', async (t) => {
   const broker = await FakeBroker.start((cmd, conn) => {
@@ -34,9 +34,7 @@ test('with ackReceiptEnabled an ACK_RESPONSE carrying an error rejects the ack',
     }
     return answerConsumerSetup(broker.url, cmd, conn);
   });
-  const client = new PulsarClient({ serviceUrl: broker.url, operationTimeoutMs: 2000 });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker, { operationTimeoutMs: 2000 });
   const consumer = await client.subscribe({
     topic: 't',
     subscription: 's',

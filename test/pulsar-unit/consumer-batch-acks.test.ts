@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeBatchPayload } from '../../src/pulsar/batch-container.js';
 import { BaseCommand_Type as T, encodePayloadFrame } from '../../src/pulsar/commands.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
-import { answerConsumerSetup, FakeBroker, type FakeConnection } from './fake-broker.js';
+import { answerConsumerSetup, FakeBroker, type FakeConnection, clientOf } from './fake-broker.js';
 
 /** Writes entry 7:1, a batch of a, b, c, to `consumerId`. */
 function deliverBatch(conn: FakeConnection, consumerId: bigint): void {
@@ -36,9 +35,7 @@ async function setup(t: { after(fn: () => unknown): void }, deliverOnFlows: numb
     }
     return cmd.type === T.ACK || answerConsumerSetup(broker.url, cmd, conn);
   });
-  const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker, { initialBackoffIntervalMs: 20 });
   const consumer = await client.subscribe({
     topic: 't',
     subscription: 's',

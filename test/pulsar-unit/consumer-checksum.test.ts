@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T, encodePayloadFrame } from '../../src/pulsar/commands.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
 import { CommandAck_ValidationError } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
-import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
+import { answerConsumerSetup, FakeBroker, clientOf } from './fake-broker.js';
 
 // No real Pulsar sends a corrupt frame on demand: this broker delivers one MESSAGE whose
 // checksum is wrong and one that is fine.
@@ -24,10 +23,7 @@ test('a message with a bad checksum is reported and acked as ChecksumMismatch, n
     } else return false;
     return true;
   });
-  const client = new PulsarClient({ serviceUrl: broker.url });
-  // Hooks run in order: the client lets go of its socket before the broker stops.
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker);
   const consumer = await client.subscribe({ topic: 'checksum', subscription: 's' });
   const discarded: string[] = [];
   consumer.on('discarded', (d: { id: { toString(): string }; reason: string }) =>

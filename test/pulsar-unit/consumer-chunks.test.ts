@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T, encodePayloadFrame } from '../../src/pulsar/commands.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
-import { answerConsumerSetup, FakeBroker } from './fake-broker.js';
+import { answerConsumerSetup, FakeBroker, clientOf } from './fake-broker.js';
 
 // A message split into chunks the way Pulsar's Java producer does it (uuid, chunk_id,
 // num_chunks_from_msg, total_chunk_msg_size on every chunk), interleaved with a plain one.
@@ -43,9 +42,7 @@ test('chunks are reassembled into one message, acked together, and a lone chunk 
     } else return false;
     return true;
   });
-  const client = new PulsarClient({ serviceUrl: broker.url });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker);
   const consumer = await client.subscribe({ topic: 'chunks', subscription: 's' });
   const discarded: string[] = [];
   consumer.on('discarded', (d: { id: { toString(): string }; reason: string }) =>

@@ -6,6 +6,8 @@ import {
   type BaseCommandInit,
 } from '../../src/pulsar/commands.js';
 import { FrameDecoder, type Frame } from '../../src/pulsar/frame-decoder.js';
+import { PulsarClient } from '../../src/pulsar/client.js';
+import type { ClientOptions } from '../../src/pulsar/options.js';
 import {
   CommandLookupTopicResponse_LookupType,
   type BaseCommand,
@@ -123,4 +125,19 @@ export function answerProducerSetup(cmd: BaseCommand, conn: FakeConnection): boo
     conn.send({ type: T.SUCCESS, success: { requestId: cmd.closeProducer!.requestId } });
   } else return false;
   return true;
+}
+
+/**
+ * A client of the fake broker. After the test it lets go of its socket first, then the broker
+ * stops (after-hooks run in the order they were added).
+ */
+export function clientOf(
+  t: { after(fn: () => unknown): void },
+  broker: FakeBroker,
+  options: Omit<ClientOptions, 'serviceUrl'> = {},
+): PulsarClient {
+  const client = new PulsarClient({ ...options, serviceUrl: broker.url });
+  t.after(() => client.close());
+  t.after(() => broker.stop());
+  return client;
 }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T } from '../../src/pulsar/commands.js';
-import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { PulsarClientError } from '../../src/pulsar/index.js';
 import { ServerError } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
-import { answerConsumerSetup, answerProducerSetup, FakeBroker } from './fake-broker.js';
+import { answerConsumerSetup, answerProducerSetup, FakeBroker, clientOf } from './fake-broker.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,9 +24,7 @@ for (const how of ['the connection drops', 'the broker closes the producer'] as 
       }
       return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
     });
-    const client = new PulsarClient({ serviceUrl: broker.url, operationTimeoutMs: 2000 });
-    t.after(() => client.close());
-    t.after(() => broker.stop());
+    const client = clientOf(t, broker, { operationTimeoutMs: 2000 });
     const producer = await client.createProducer({
       topic: 't',
       batchingEnabled: false,
@@ -71,9 +69,7 @@ for (const [error, expected] of [
       }
       return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
     });
-    const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
-    t.after(() => client.close());
-    t.after(() => broker.stop());
+    const client = clientOf(t, broker, { initialBackoffIntervalMs: 20 });
     const producer = await client.createProducer({
       topic: 't',
       batchingEnabled: false,

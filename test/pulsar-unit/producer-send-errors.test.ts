@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toBrokerError } from '../../src/broker/pulsar/errors.js';
 import { BaseCommand_Type as T } from '../../src/pulsar/commands.js';
-import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { PulsarClientError } from '../../src/pulsar/index.js';
 import { ServerError, type BaseCommand } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
 import {
   answerConsumerSetup,
   answerProducerSetup,
   FakeBroker,
   type FakeConnection,
+  clientOf,
 } from './fake-broker.js';
 
 /**
@@ -39,9 +40,7 @@ async function setup(t: { after(fn: () => unknown): void }, error: ServerError) 
       answerConsumerSetup(broker.url, cmd, conn)
     );
   });
-  const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker, { initialBackoffIntervalMs: 20 });
   const producer = await client.createProducer({
     topic: 't',
     batchingEnabled: false,

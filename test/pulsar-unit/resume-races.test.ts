@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BaseCommand_Type as T, encodeSimpleFrame } from '../../src/pulsar/commands.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
 import {
   answerConsumerSetup,
   answerProducerSetup,
   FakeBroker,
   producerSuccess,
+  clientOf,
 } from './fake-broker.js';
 
 // Races between a producer or consumer registering again after a lost connection and the
@@ -58,9 +58,7 @@ test('a producer whose connection drops right after its re-registration succeede
     }
     return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
   });
-  const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker, { initialBackoffIntervalMs: 20 });
   const producer = await client.createProducer({ topic: 't', batchingEnabled: false });
   dropConnections(broker);
   await until('a third connection', () => connects >= 3 && producer.isConnected());
@@ -85,9 +83,7 @@ test('a consumer whose connection drops right after its re-subscription succeede
     }
     return cmd.type === T.FLOW || answerConsumerSetup(broker.url, cmd, conn);
   });
-  const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker, { initialBackoffIntervalMs: 20 });
   const consumer = await client.subscribe({ topic: 't', subscription: 's' });
   await until('the first FLOW', () => broker.of(T.FLOW).length === 1);
   dropConnections(broker);
@@ -107,9 +103,7 @@ test('a consumer closed while it subscribes again is closed on the broker once t
     }
     return cmd.type === T.FLOW || answerConsumerSetup(broker.url, cmd, conn);
   });
-  const client = new PulsarClient({ serviceUrl: broker.url, initialBackoffIntervalMs: 20 });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker, { initialBackoffIntervalMs: 20 });
   const consumer = await client.subscribe({ topic: 't', subscription: 's' });
   dropConnections(broker);
   await until('the second SUBSCRIBE', () => subscribes === 2);
@@ -127,13 +121,7 @@ test('a producer whose registration times out is closed on the broker', async (t
     if (cmd.type === T.PRODUCER && ++producers > 1) return true;
     return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
   });
-  const client = new PulsarClient({
-    serviceUrl: broker.url,
-    initialBackoffIntervalMs: 20,
-    operationTimeoutMs: 200,
-  });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker, { initialBackoffIntervalMs: 20, operationTimeoutMs: 200 });
   const producer = await client.createProducer({ topic: 't' });
   dropConnections(broker);
   await until('CLOSE_PRODUCER', () => broker.of(T.CLOSE_PRODUCER).length > 0);
@@ -145,9 +133,7 @@ test('a producer whose creation times out is closed on the broker', async (t) =>
   const broker = await FakeBroker.start(
     (cmd, conn) => cmd.type === T.PRODUCER || answerConsumerSetup(broker.url, cmd, conn),
   );
-  const client = new PulsarClient({ serviceUrl: broker.url, operationTimeoutMs: 200 });
-  t.after(() => client.close());
-  t.after(() => broker.stop());
+  const client = clientOf(t, broker, { operationTimeoutMs: 200 });
   await assert.rejects(client.createProducer({ topic: 't' }), /Timeout/);
   await until('CLOSE_PRODUCER', () => broker.of(T.CLOSE_PRODUCER).length > 0);
   assert.equal(broker.of(T.CLOSE_PRODUCER)[0].closeProducer!.producerId, 0n);
