@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createEmbeddedBroker, type Consumer } from '../../../src/broker/index.js';
+import { createEmbeddedBroker, type Consumer, type Producer } from '../../../src/broker/index.js';
 import { tempDir } from './held-sync.js';
 import { drain } from './drain.js';
 
@@ -16,16 +16,21 @@ async function drainKeys(c: Consumer, ack = true, idleMs = 400): Promise<string[
   return (await drain(c, { ack, idleMs })).map((m) => m.getPartitionKey() ?? '');
 }
 
+/** A message of key `retry` held back for an hour, as a retry with a long backoff is. */
+function sendDelayedByAnHour(producer: Producer) {
+  return producer.send({
+    data: Buffer.from('later'),
+    partitionKey: 'retry',
+    deliverAfter: 3600_000,
+  });
+}
+
 test('a message delayed by an hour does not hold back a Key_Shared consumer that joined after it', async (t) => {
   const broker = await createEmbeddedBroker({ dataDir: tempDir(t) });
   t.after(() => broker.close());
   const c1 = await broker.subscribe({ ...cfg, consumerName: 'c1' });
   const producer = await broker.createProducer({ topic: 'ks' });
-  await producer.send({
-    data: Buffer.from('later'),
-    partitionKey: 'retry',
-    deliverAfter: 3600_000,
-  });
+  await sendDelayedByAnHour(producer);
   await new Promise((r) => setTimeout(r, 100)); // read into the subscription, held as delayed
   const c2 = await broker.subscribe({ ...cfg, consumerName: 'c2' });
   const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
@@ -53,11 +58,7 @@ test('acks behind a delayed message let a Key_Shared newcomer proceed without fu
   t.after(() => broker.close());
   const c1 = await broker.subscribe({ ...cfg, consumerName: 'c1' });
   const producer = await broker.createProducer({ topic: 'ks' });
-  await producer.send({
-    data: Buffer.from('later'),
-    partitionKey: 'retry',
-    deliverAfter: 3600_000,
-  });
+  await sendDelayedByAnHour(producer);
   await producer.send({ data: Buffer.from('x'), partitionKey: 'first' });
   const first = await c1.receive(2000);
   const c2 = await broker.subscribe({ ...cfg, consumerName: 'c2' });
