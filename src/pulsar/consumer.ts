@@ -24,6 +24,7 @@ import {
   KeySharedMode,
   type CommandMessage,
 } from './proto/generated/PulsarApi_pb.js';
+import { waitForMessage, type Waiter } from './receive-waiters.js';
 
 export interface ConsumerInternals {
   connection: Connection;
@@ -35,12 +36,6 @@ export interface ConsumerInternals {
 
 type Resolved = Required<Omit<ConsumerOptions, 'consumerName' | 'listener' | 'properties'>> &
   Pick<ConsumerOptions, 'consumerName' | 'listener' | 'properties'>;
-
-interface Waiter {
-  resolve(m: Message): void;
-  reject(e: PulsarClientError): void;
-  timer?: NodeJS.Timeout;
-}
 
 const SUB_TYPES = {
   Exclusive: SubType.Exclusive,
@@ -218,17 +213,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     }
     const next = this.queue.shift();
     if (next) return Promise.resolve(this.handOver(next));
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        waiter.timer = setTimeout(() => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(new PulsarClientError('Timeout', `no message within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      this.waiters.push(waiter);
-    });
+    return waitForMessage(this.waiters, timeoutMs);
   }
 
   async acknowledge(message: Message): Promise<void> {

@@ -6,12 +6,7 @@ import type { Message } from './message.js';
 import type { MessageId } from './message-id.js';
 import type { ConsumerOptions } from './options.js';
 import { fullTopicName, partitionTopicName } from './topic-name.js';
-
-interface Waiter {
-  resolve(m: Message): void;
-  reject(e: PulsarClientError): void;
-  timer?: NodeJS.Timeout;
-}
+import { waitForMessage, type Waiter } from './receive-waiters.js';
 
 /**
  * One consumer over several topics, or over every partition of a partitioned topic, as the
@@ -94,17 +89,7 @@ export class PartitionedConsumer extends EventEmitter {
       this.wakePumps();
       return Promise.resolve(next);
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
-      if (timeoutMs !== undefined && timeoutMs > 0) {
-        waiter.timer = setTimeout(() => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(new PulsarClientError('Timeout', `no message within ${timeoutMs} ms`));
-        }, timeoutMs);
-      }
-      this.waiters.push(waiter);
-    });
+    return waitForMessage(this.waiters, timeoutMs);
   }
 
   /** The child consumer that delivered `message`. */
