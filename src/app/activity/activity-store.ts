@@ -3,6 +3,7 @@
  * event is recorded once however often the consumer sees it.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { StatementsByLimit } from '../../broker/embedded/statements-by-limit.js';
 import type { DomainEvent } from '../../messaging/index.js';
 
 export interface ActivityEntry {
@@ -34,8 +35,8 @@ export class InvalidActivityCursorError extends TypeError {
 export class ActivityStore {
   private readonly insert: Statement<[string, string, string, string | null, string, string]>;
   private readonly exists: Statement<[string], { one: number }>;
-  private readonly first: Statement<[string, number], Row>;
-  private readonly after: Statement<[string, string, string, number, number], Row>;
+  private readonly first: StatementsByLimit<[string], Row>;
+  private readonly after: StatementsByLimit<[string, string, string, number], Row>;
   private readonly count: Statement<[string], { n: number }>;
 
   constructor(
@@ -48,14 +49,16 @@ export class ActivityStore {
     );
     this.exists = db.prepare('SELECT 1 AS one FROM activity WHERE event_id = ?');
     const cols = 'seq, event_id, type, item_id, occurred_at, processed_at';
-    this.first = db.prepare(
+    this.first = new StatementsByLimit(
+      db,
       `SELECT ${cols} FROM activity WHERE user_id = ?
-       ORDER BY occurred_at DESC, seq DESC LIMIT ?`,
+       ORDER BY occurred_at DESC, seq DESC`,
     );
-    this.after = db.prepare(
+    this.after = new StatementsByLimit(
+      db,
       `SELECT ${cols} FROM activity WHERE user_id = ?
          AND (occurred_at < ? OR (occurred_at = ? AND seq < ?))
-       ORDER BY occurred_at DESC, seq DESC LIMIT ?`,
+       ORDER BY occurred_at DESC, seq DESC`,
     );
     this.count = db.prepare('SELECT count(*) AS n FROM activity WHERE user_id = ?');
   }
@@ -87,8 +90,8 @@ export class ActivityStore {
     let rows: Row[];
     if (cursor) {
       const c = decodeCursor(cursor);
-      rows = this.after.all(userId, c.at, c.at, c.seq, limit + 1);
-    } else rows = this.first.all(userId, limit + 1);
+      rows = this.after.limit(limit + 1).all(userId, c.at, c.at, c.seq);
+    } else rows = this.first.limit(limit + 1).all(userId);
     const more = rows.length > limit;
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];

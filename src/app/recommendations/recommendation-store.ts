@@ -5,6 +5,7 @@
  * The consumer keeps the view counts; the ranking is computed when asked.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { StatementsByLimit } from '../../broker/embedded/statements-by-limit.js';
 import type { DomainEvent } from '../../messaging/index.js';
 
 export interface Recommendation {
@@ -24,11 +25,11 @@ export class RecommendationStore {
   private readonly markSeen: Statement<[string]>;
   private readonly upsertView: Statement<[string, string, string], { views: number }>;
   private readonly upsertItem: Statement<[string, number]>;
-  private readonly coViewed: Statement<
-    [string, string, string, number],
+  private readonly coViewed: StatementsByLimit<
+    [string, string, string],
     { item_id: string; score: number }
   >;
-  private readonly popular: Statement<[string, number], { item_id: string; viewers: number }>;
+  private readonly popular: StatementsByLimit<[string], { item_id: string; viewers: number }>;
   private readonly seenCount: Statement<[string], { n: number }>;
   private readonly recordTx: (event: DomainEvent) => boolean;
 
@@ -45,7 +46,9 @@ export class RecommendationStore {
       `INSERT INTO rec_items (item_id, viewers, views) VALUES (?, ?, 1)
        ON CONFLICT (item_id) DO UPDATE SET viewers = viewers + excluded.viewers, views = views + 1`,
     );
-    this.coViewed = db.prepare(`
+    this.coViewed = new StatementsByLimit(
+      db,
+      `
       WITH mine AS (SELECT item_id FROM rec_views WHERE user_id = ?),
            peers AS (
              SELECT DISTINCT v.user_id FROM rec_views v JOIN mine m ON v.item_id = m.item_id
@@ -55,13 +58,15 @@ export class RecommendationStore {
       FROM rec_views v JOIN peers p ON v.user_id = p.user_id
       WHERE v.item_id NOT IN (SELECT item_id FROM rec_views WHERE user_id = ?)
       GROUP BY v.item_id
-      ORDER BY score DESC, v.item_id
-      LIMIT ?`);
-    this.popular = db.prepare(`
+      ORDER BY score DESC, v.item_id`,
+    );
+    this.popular = new StatementsByLimit(
+      db,
+      `
       SELECT item_id, viewers FROM rec_items
       WHERE item_id NOT IN (SELECT item_id FROM rec_views WHERE user_id = ?)
-      ORDER BY viewers DESC, views DESC, item_id
-      LIMIT ?`);
+      ORDER BY viewers DESC, views DESC, item_id`,
+    );
     this.seenCount = db.prepare('SELECT count(*) AS n FROM rec_views WHERE user_id = ?');
     this.recordTx = db.transaction((event: DomainEvent) => this.apply(event));
   }
@@ -86,11 +91,12 @@ export class RecommendationStore {
 
   recommend(userId: string, limit: number): Recommendations {
     const items: Recommendation[] = this.coViewed
-      .all(userId, userId, userId, limit)
+      .limit(limit)
+      .all(userId, userId, userId)
       .map((r) => ({ itemId: r.item_id, score: r.score, reason: 'co-viewed' as const }));
     if (items.length < limit) {
       const chosen = new Set(items.map((i) => i.itemId));
-      for (const r of this.popular.all(userId, limit + items.length)) {
+      for (const r of this.popular.limit(2 * limit).all(userId)) {
         if (items.length >= limit) break;
         if (chosen.has(r.item_id)) continue;
         items.push({ itemId: r.item_id, score: r.viewers, reason: 'popular' });

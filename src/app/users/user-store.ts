@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
 import { AppError } from '../../http/errors.js';
+import { StatementsByLimit } from '../../broker/embedded/statements-by-limit.js';
 import { GroupWriter } from '../db/group-writer.js';
 
 export interface User {
@@ -36,7 +37,7 @@ interface UserRow {
 export class UserStore {
   private readonly insertStmt: Statement<[string, string, string, number | null, string]>;
   private readonly byIdStmt: Statement<[string], UserRow>;
-  private readonly pageStmt: Statement<[number, number], UserRow>;
+  private readonly pageStmt: StatementsByLimit<[number], UserRow>;
   private readonly writer: GroupWriter<NewUser, User>;
 
   constructor(
@@ -47,7 +48,7 @@ export class UserStore {
       'INSERT INTO users (id, name, email, age, created_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.byIdStmt = db.prepare('SELECT * FROM users WHERE id = ?');
-    this.pageStmt = db.prepare('SELECT * FROM users WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.pageStmt = new StatementsByLimit(db, 'SELECT * FROM users WHERE seq > ? ORDER BY seq');
     this.writer = new GroupWriter(db, (input: NewUser) => this.create(input));
   }
 
@@ -90,7 +91,7 @@ export class UserStore {
   page(limit: number, cursor?: string): UserPage {
     const after = cursor === undefined ? 0 : decodeCursor(cursor);
     // One extra row tells whether another page exists.
-    const rows = this.pageStmt.all(after, limit + 1);
+    const rows = this.pageStmt.limit(limit + 1).all(after);
     const more = rows.length > limit;
     const items = rows.slice(0, limit);
     return {

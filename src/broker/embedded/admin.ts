@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
+import { readLimit } from '../read-limit.js';
 import { fullTopicName } from '../topic-name.js';
 import type { BrokerAdmin, Message, MessageId, ReadOptions, TopicStats } from '../types.js';
 import type { Catalog } from './catalog.js';
+import { StatementsByLimit } from './statements-by-limit.js';
 import { EmbeddedMessage, fromRow, type MessageRow } from './stored-message.js';
 import type { Topic } from './topic.js';
 
@@ -38,8 +40,9 @@ export class EmbeddedAdmin implements BrokerAdmin {
         'SELECT count(*) AS n FROM acks a JOIN messages m ON m.topic_id = ? AND m.entry_id = a.entry_id' +
           ' WHERE a.sub_id = ?',
       ),
-      read: db.prepare<[number, number, number], MessageRow>(
-        'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? ORDER BY entry_id LIMIT ?',
+      read: new StatementsByLimit<[number, number], MessageRow>(
+        db,
+        'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? ORDER BY entry_id',
       ),
       deleteOne: db.prepare<[number, number]>(
         'DELETE FROM messages WHERE topic_id = ? AND entry_id = ?',
@@ -77,6 +80,7 @@ export class EmbeddedAdmin implements BrokerAdmin {
 
   async readMessages(topic: string, options?: ReadOptions): Promise<Message[]> {
     this.host.assertOpen();
+    const limit = readLimit(options);
     await this.host.flushed();
     const name = fullTopicName(topic);
     const row = this.host.catalog.topic(name);
@@ -85,7 +89,8 @@ export class EmbeddedAdmin implements BrokerAdmin {
     let from = 0;
     if (after !== undefined && Number(after.ledgerId) === row.id) from = Number(after.entryId);
     return this.s.read
-      .all(row.id, from, options?.limit ?? 100)
+      .limit(limit)
+      .all(row.id, from)
       .map((r) => new EmbeddedMessage(fromRow(r, name), 0));
   }
 

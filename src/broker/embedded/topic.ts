@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { StatementsByLimit } from './statements-by-limit.js';
 import type { Subscription } from './subscription.js';
 import { fromRow, type MessageRow, type StoredMessage } from './stored-message.js';
 
@@ -24,7 +25,7 @@ export class Topic {
   private cachedBytes = 0;
   /** Last entry this process committed, possibly not synced and visible yet. */
   private writtenEntry = 0;
-  private readonly readRows: Database.Statement<[number, number, number, number], MessageRow>;
+  private readonly readRows: StatementsByLimit<[number, number, number], MessageRow>;
 
   constructor(
     db: Database.Database,
@@ -33,9 +34,10 @@ export class Topic {
     public lastEntry: number,
     private readonly budget: CacheBudget,
   ) {
-    this.readRows = db.prepare(
+    this.readRows = new StatementsByLimit(
+      db,
       'SELECT * FROM messages WHERE topic_id = ? AND entry_id > ? AND entry_id <= ?' +
-        ' ORDER BY entry_id LIMIT ?',
+        ' ORDER BY entry_id',
     );
   }
 
@@ -96,7 +98,8 @@ export class Topic {
       }
     }
     return this.readRows
-      .all(this.id, after, this.lastEntry, limit)
+      .limit(limit)
+      .all(this.id, after, this.lastEntry)
       .map((row) => fromRow(row, this.name));
   }
 

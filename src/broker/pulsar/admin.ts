@@ -5,6 +5,7 @@ import {
 } from '../../pulsar/index.js';
 import { PulsarAdminError, type PulsarAdmin } from '../../pulsar/admin/index.js';
 import { fullTopicName } from '../topic-name.js';
+import { readLimit } from '../read-limit.js';
 import type {
   BrokerAdmin,
   Message,
@@ -72,8 +73,8 @@ export class PulsarBrokerAdmin implements BrokerAdmin {
     });
   }
 
-  readMessages(topic: string, options: ReadOptions = {}): Promise<Message[]> {
-    const limit = options.limit ?? 100;
+  async readMessages(topic: string, options: ReadOptions = {}): Promise<Message[]> {
+    const limit = readLimit(options);
     return this.withView(topic, async (_view, all) => {
       const after = options.after;
       return all.filter((m) => !after || m.getMessageId().compare(after) > 0).slice(0, limit);

@@ -47,6 +47,25 @@ export function adminTests(h: Harness): void {
     assert.deepEqual(await broker.admin.readMessages(topic), []);
   });
 
+  test('admin reads honour each limit and refuse one that is not a count', async (t) => {
+    if (h.lacks(t, 'admin')) return;
+    const { broker } = await h.open(t);
+    const topic = h.topic('read-limits');
+    await publish(broker, topic, 5);
+    // The same limits again, in another order: each answer is its own.
+    for (const limit of [1, 3, 5, 9, 3, 1, 0])
+      assert.deepEqual(
+        (await broker.admin.readMessages(topic, { limit })).map(text),
+        range(Math.min(limit, 5)),
+        `limit ${limit}`,
+      );
+    for (const limit of [-1, 1.5, Number.NaN, Infinity])
+      await assert.rejects(broker.admin.readMessages(topic, { limit }), {
+        name: 'BrokerError',
+        code: 'InvalidArgument',
+      });
+  });
+
   test('deleted messages leave the backlog of a subscription no consumer reads', async (t) => {
     if (h.lacks(t, 'admin')) return;
     const { broker } = await h.open(t);
