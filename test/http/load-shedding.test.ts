@@ -23,6 +23,10 @@ test('a lagging event loop sheds load with a 503 OVERLOADED envelope, then recov
   // Liveness and metrics are never shed: a failed liveness probe would restart a busy process.
   assert.equal((await h.app.inject({ url: '/healthz' })).statusCode, 200);
   assert.equal((await h.app.inject({ url: '/metrics' })).statusCode, 200);
+  // Readiness is shed (out of rotation while overloaded), with the same envelope.
+  const ready = await h.app.inject({ url: '/readyz' });
+  assert.equal(ready.statusCode, 503);
+  assert.equal(ready.json().code, 50304);
   assert.equal((await h.app.inject({ url: '/api/v1/users' })).statusCode, 503, 'still shedding');
   let recovered = false;
   for (let i = 0; i < 40 && !recovered; i++) {

@@ -110,37 +110,39 @@ test('responses during shutdown close their connection; pipelined requests are n
   assert.match(raw, /connection: close/i);
 });
 
-test('a request that completes its headers while closing gets a 503 SHUTTING_DOWN envelope', async (t) => {
-  const slow = slowRoute();
-  const h = await startHarness(t, { routes: [...ROUTES, slow.route] });
-  const url = new URL(await h.app.listen({ port: 0, host: '127.0.0.1' }));
-  const open = async () => {
-    const socket = connect({ host: url.hostname, port: Number(url.port) });
-    await once(socket, 'connect');
-    let raw = '';
-    socket.on('data', (chunk: Buffer) => {
-      raw += chunk.toString();
-    });
-    const closed = once(socket, 'close').then(() => raw);
-    return { socket, closed };
-  };
-  // A keeps the server busy; B has sent half a request when the shutdown starts.
-  const a = await open();
-  a.socket.write('GET /api/v1/slow HTTP/1.1\r\nHost: x\r\n\r\n');
-  await slow.entered;
-  const b = await open();
-  b.socket.write('GET /api/v1/users HTTP/1.1\r\nHost: x\r\n');
-  await sleep(50);
-  const closing = h.app.close();
-  await sleep(50);
-  b.socket.write('\r\n');
-  const rawB = await b.closed;
-  assert.match(rawB, /HTTP\/1\.1 503/);
-  assert.match(rawB, /"code":50303/);
-  assert.match(rawB, /retry-after: 5/i);
-  assert.match(await a.closed, /HTTP\/1\.1 200/);
-  await closing;
-});
+// /readyz too: its own 503 body has another schema, which the envelope must not be held to.
+for (const path of ['/api/v1/users', '/readyz'])
+  test(`a request that completes its headers while closing gets a 503 SHUTTING_DOWN envelope (${path})`, async (t) => {
+    const slow = slowRoute();
+    const h = await startHarness(t, { routes: [...ROUTES, slow.route] });
+    const url = new URL(await h.app.listen({ port: 0, host: '127.0.0.1' }));
+    const open = async () => {
+      const socket = connect({ host: url.hostname, port: Number(url.port) });
+      await once(socket, 'connect');
+      let raw = '';
+      socket.on('data', (chunk: Buffer) => {
+        raw += chunk.toString();
+      });
+      const closed = once(socket, 'close').then(() => raw);
+      return { socket, closed };
+    };
+    // A keeps the server busy; B has sent half a request when the shutdown starts.
+    const a = await open();
+    a.socket.write('GET /api/v1/slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await slow.entered;
+    const b = await open();
+    b.socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n`);
+    await sleep(50);
+    const closing = h.app.close();
+    await sleep(50);
+    b.socket.write('\r\n');
+    const rawB = await b.closed;
+    assert.match(rawB, /HTTP\/1\.1 503/);
+    assert.match(rawB, /"code":50303/);
+    assert.match(rawB, /retry-after: 5/i);
+    assert.match(await a.closed, /HTTP\/1\.1 200/);
+    await closing;
+  });
 
 test('shutdown cuts a request that outlives MAGNETAR_SHUTDOWN_TIMEOUT_MS and still closes cleanly', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-svc-'));

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { ErrorEnvelopeSchema } from '../../http/envelope.js';
 import { NEVER_SHED } from '../../http/limits.js';
 import type { RouteModule } from './route-module.js';
 
@@ -30,7 +31,9 @@ export const healthRoutes: RouteModule = (app, ctx) => {
       schema: {
         tags: ['operations'],
         summary: 'Readiness: every registered check passes (database, broker, consumers)',
-        response: { 200: ReadySchema, 503: ReadySchema },
+        // A 503 is the not-ready report, or the error envelope of a request refused before
+        // the handler (shutting down, overloaded).
+        response: { 200: ReadySchema, 503: Type.Union([ReadySchema, ErrorEnvelopeSchema]) },
       },
     },
     async (_request, reply) => {
