@@ -158,6 +158,11 @@ test('validation, scopes, readiness and messaging metrics', async (t) => {
     const purged = await s.request('DELETE', `/api/v1/admin/dlq?${query}`);
     assert.equal(purged.status, 400, query);
   }
+  // DELETE selects in its query string; a body (the replay route's shape) would be ignored
+  // and everything purged.
+  const purgeWithBody = await s.request('DELETE', '/api/v1/admin/dlq', { ids: ['4:39:-1'] });
+  assert.equal(purgeWithBody.status, 400);
+  assert.equal(purgeWithBody.body.data.errors[0].field, 'body');
   const badReplay = await s.request('POST', '/api/v1/admin/dlq/replay', { topic: 'a/b' });
   assert.equal(badReplay.status, 400);
   const tooMany = await s.request('POST', '/api/v1/events/batch', {

@@ -187,7 +187,20 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
         },
       },
     },
-    async (request) =>
-      operate(request.query, async (p) => ok(await p.deadLetters.purge(request.query))),
+    async (request) => {
+      // A body here is a mistake (the replay route's shape sent to DELETE): ignoring it would
+      // purge every dead letter instead of the ones it names.
+      if (request.body !== undefined && request.body !== null)
+        throw new AppError('VALIDATION_FAILED', {
+          errors: [
+            {
+              field: 'body',
+              message:
+                'is not allowed: select with topic, subscription and ids in the query string',
+            },
+          ],
+        });
+      return operate(request.query, async (p) => ok(await p.deadLetters.purge(request.query)));
+    },
   );
 };
