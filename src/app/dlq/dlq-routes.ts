@@ -120,7 +120,8 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
       ...admin,
       schema: {
         tags: ['admin'],
-        summary: 'Dead letters with the reason they failed, oldest first',
+        summary:
+          'Dead letters with the reason they failed, by dead-letter topic, oldest first within each',
         security: [{ bearerAuth: [] }],
         querystring: Type.Object(
           {
