@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database, Statement } from 'better-sqlite3';
+import { stringify as stableStringify } from 'safe-stable-stringify';
 import { AppError } from '../../http/errors.js';
 
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -61,11 +62,15 @@ export class IdempotencyStore {
     body: unknown,
     produce: (attemptSeed: string) => Promise<StoredAnswer>,
   ): Promise<StoredAnswer & { replayed: boolean }> {
-    const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    let hash = bodyHash(body);
     const slot = `${scope}\u0000${key}`;
     let prior: Row | undefined;
     for (;;) {
       prior = this.find.get(scope, key, this.now() - IDEMPOTENCY_WINDOW_MS);
+      // A row stored before bodies were hashed with sorted keys holds the plain hash: the
+      // same request still matches it, and keeps it (its event ids derive from it).
+      if (prior && prior.request_hash !== hash && prior.request_hash === plainHash(body))
+        hash = prior.request_hash;
       if (prior && prior.status !== ATTEMPTED) {
         if (prior.request_hash !== hash)
           throw new AppError('IDEMPOTENCY_KEY_REUSED', { idempotencyKey: key });
@@ -93,4 +98,19 @@ export class IdempotencyStore {
       this.pending.delete(slot);
     }
   }
+}
+
+/**
+ * The request body's identity: the same JSON value is the same body, whatever its whitespace
+ * or the order of its object keys (a client library may serialize a retry differently).
+ */
+function bodyHash(body: unknown): string {
+  return createHash('sha256')
+    .update(stableStringify(body) ?? '')
+    .digest('hex');
+}
+
+/** The hash rows stored before keys were sorted hold. */
+function plainHash(body: unknown): string {
+  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
