@@ -113,6 +113,21 @@ test('Idempotency-Key: same key and body get the first answer; another body is 4
   const d = await s.request('POST', '/api/v1/events', { ...body, itemId: 'y' }, key);
   assert.equal(d.status, 409);
   assert.equal(d.body.code, 40902);
+  // The same value with its keys in another order is the same body.
+  const e = await s.request(
+    'POST',
+    '/api/v1/events',
+    { itemId: 'x', userId: 'carol', type: 'item.viewed' },
+    key,
+  );
+  assert.equal(e.status, 202);
+  assert.deepEqual(e.body, a.body);
+  // Keys are printable ASCII: a latin1 byte would be counted as one character, UTF-8 as two.
+  for (const bad of ['é', 'tab\tkey', 'x'.repeat(201)]) {
+    const f = await s.request('POST', '/api/v1/events', body, { 'idempotency-key': bad });
+    assert.equal(f.status, 400, bad);
+    assert.equal(f.body.data.errors[0].field, 'Idempotency-Key');
+  }
   await eventually(
     () => s.request('GET', '/api/v1/users/carol/activity'),
     (r) => r.body.data.items.length === 1,

@@ -16,6 +16,7 @@ import { IdempotencyStore, type StoredAnswer } from './idempotency-store.js';
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, ErrorEnvelopeSchema]));
 const MAX_KEY_LENGTH = 200;
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 export const eventRoutes: RouteModule = (app, ctx) => {
   const idempotency = new IdempotencyStore(ctx.db);
@@ -37,9 +38,16 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     const raw = request.headers['idempotency-key'];
     if (raw === undefined) return { ...(await produce()), replayed: false };
     const key = Array.isArray(raw) ? raw[0] : raw;
-    if (!key || key.length > MAX_KEY_LENGTH)
+    // A structured-field string, as the IETF Idempotency-Key draft defines it: printable
+    // ASCII. Node reads header bytes as latin1, so anything else would be counted in bytes.
+    if (!key || key.length > MAX_KEY_LENGTH || !PRINTABLE_ASCII.test(key))
       throw new AppError('VALIDATION_FAILED', {
-        errors: [{ field: 'Idempotency-Key', message: `must be 1..${MAX_KEY_LENGTH} characters` }],
+        errors: [
+          {
+            field: 'Idempotency-Key',
+            message: `must be 1..${MAX_KEY_LENGTH} printable ASCII characters`,
+          },
+        ],
       });
     const scope = `${request.authClaims?.sub ?? ''} ${route}`;
     return idempotency.run(scope, key, request.body, (seed) =>
