@@ -54,6 +54,9 @@ export function toAppError(err: unknown): AppError {
       },
     );
   }
+  // Another process held a SQLite write lock past the busy timeout: worth a retry.
+  if (typeof fe.code === 'string' && /^SQLITE_BUSY(_|$)/.test(fe.code))
+    return new AppError('DATABASE_BUSY', null, { cause: err, headers: { 'retry-after': '1' } });
   return new AppError('INTERNAL', null, { cause: err });
 }
 

@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   PUBLISHER_FULL: { code: 50302, status: 503, message: 'Event publisher is at capacity' },
   SHUTTING_DOWN: { code: 50303, status: 503, message: 'Server is shutting down' },
   OVERLOADED: { code: 50304, status: 503, message: 'Server is overloaded' },
+  DATABASE_BUSY: { code: 50305, status: 503, message: 'Database is locked by another process' },
 } as const satisfies Record<string, { code: number; status: number; message: string }>;
 
 export type ErrorName = keyof typeof ERROR_CATALOGUE;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { AppError, ERROR_CATALOGUE, type ErrorName } from '../../src/http/errors.js';
+import { toAppError } from '../../src/http/error-handler.js';
 
 function tableRows(marker: string): string[][] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -57,4 +58,15 @@ test('AppError carries its catalogue entry', () => {
     assert.equal(err.message, ERROR_CATALOGUE[name].message);
     assert.deepEqual(err.data, { x: 1 });
   }
+});
+
+test('a SQLite lock held by another process is a 503 worth retrying, anything else a 500', () => {
+  for (const code of ['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT']) {
+    const err = toAppError(Object.assign(new Error('database is locked'), { code }));
+    assert.equal(err.errorName, 'DATABASE_BUSY', code);
+    assert.equal(err.statusCode, 503);
+    assert.equal(err.headers['retry-after'], '1');
+  }
+  for (const code of ['SQLITE_BUSYNESS', 'SQLITE_CONSTRAINT', undefined])
+    assert.equal(toAppError(Object.assign(new Error('x'), { code })).errorName, 'INTERNAL');
 });

@@ -55,3 +55,42 @@ test('a failing item fails alone; the rest of its batch is committed', async (t)
   const values = db.prepare('SELECT v FROM t ORDER BY v').pluck().all();
   assert.deepEqual(values, [1, 2, 3]);
 });
+
+/** Holds the write lock on `db`'s file from another connection until the returned release. */
+function lockFromElsewhere(db: Database.Database): () => void {
+  const other = new Database(db.name);
+  other.exec('BEGIN IMMEDIATE');
+  return () => {
+    other.exec('ROLLBACK');
+    other.close();
+  };
+}
+
+test('writes that find the database locked wait off the event loop and commit once it is free', async (t) => {
+  const db = openDb(t);
+  db.pragma('busy_timeout = 20');
+  const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const writer = new GroupWriter(db, (v: number) => insert.run(v).changes);
+  const release = lockFromElsewhere(db);
+  const writes = [writer.write(1), writer.write(2)];
+  // The loop keeps turning while the writes wait: timers fire on time.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 10);
+  await new Promise((r) => setTimeout(r, 400));
+  clearInterval(ticker);
+  assert.ok(ticks >= 10, `timers fired ${ticks} times in 400 ms`);
+  writes.push(writer.write(3));
+  release();
+  assert.deepEqual(await Promise.all(writes), [1, 1, 1]);
+  assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY v').pluck().all(), [1, 2, 3]);
+});
+
+test('writes locked out for more than 5 s fail with SQLITE_BUSY', async (t) => {
+  const db = openDb(t);
+  db.pragma('busy_timeout = 20');
+  const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+  const writer = new GroupWriter(db, (v: number) => insert.run(v).changes);
+  const release = lockFromElsewhere(db);
+  t.after(release);
+  await assert.rejects(writer.write(1), { code: 'SQLITE_BUSY' });
+});

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { Checkpointer } from '../../broker/embedded/checkpointer.js';
+import { BUSY_TIMEOUT_MS } from './database-busy.js';
 import { runMigrations } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -18,7 +19,7 @@ export function openServiceDatabase(file: string): Database {
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only power loss can drop the tail.
   db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
   runMigrations(db, MIGRATIONS);
   return db;

@@ -4,9 +4,17 @@
  * one per message. Every GroupWriter on one connection shares that transaction: the activity
  * and recommendations consumers (and the API's user inserts) commit together. `write`
  * resolves once its item is committed; if the batch fails, each item is retried in its own
- * transaction so one bad item fails alone.
+ * transaction so one bad item fails alone. A batch refused because another process holds the
+ * write lock is tried again later, off the event loop, instead of item by item.
  */
 import type { Database } from 'better-sqlite3';
+import { isDatabaseBusy } from './database-busy.js';
+
+/** First wait after a write found the database locked; doubles up to the max. */
+const BUSY_RETRY_FIRST_MS = 20;
+const BUSY_RETRY_MAX_MS = 500;
+/** After this long locked, the queued writes fail with the busy error (a 503 for the API). */
+const BUSY_GIVE_UP_MS = 5000;
 
 interface Pending {
   run: () => unknown;
@@ -18,6 +26,9 @@ interface Pending {
 class ConnectionBatch {
   private queue: Pending[] = [];
   private scheduled = false;
+  /** While another process holds the write lock: when that was first seen, and the wait. */
+  private busySince = 0;
+  private busyDelay = 0;
   private readonly applyAll: (items: Pending[]) => unknown[];
   private readonly applyOne: (item: Pending) => unknown;
 
@@ -31,6 +42,7 @@ class ConnectionBatch {
 
   add(p: Pending, maxBatch: number): void {
     this.queue.push(p);
+    if (this.busySince !== 0) return; // the retry timer flushes
     if (this.queue.length >= Math.min(maxBatch, this.maxBatch)) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -46,17 +58,45 @@ class ConnectionBatch {
     let results: unknown[];
     try {
       results = this.applyAll(batch);
-    } catch {
-      for (const p of batch) {
+    } catch (err) {
+      if (isDatabaseBusy(err)) return this.retryLater(batch, err);
+      for (let i = 0; i < batch.length; i++) {
+        const p = batch[i];
         try {
           p.resolve(this.applyOne(p) as never);
-        } catch (err) {
-          p.reject(err);
+        } catch (itemErr) {
+          if (isDatabaseBusy(itemErr)) return this.retryLater(batch.slice(i), itemErr);
+          p.reject(itemErr);
         }
       }
+      this.busySince = 0;
       return;
     }
+    this.busySince = 0;
     batch.forEach((p, i) => p.resolve(results[i] as never));
+  }
+
+  /**
+   * Another process holds the write lock: SQLite waited `busy_timeout` on the event loop and
+   * gave up. The writes go back to the head of the queue and are tried again after a growing
+   * wait, with the loop free meanwhile; past BUSY_GIVE_UP_MS they fail with the busy error.
+   */
+  private retryLater(items: Pending[], err: unknown): void {
+    const now = Date.now();
+    if (this.busySince === 0) {
+      this.busySince = now;
+      this.busyDelay = BUSY_RETRY_FIRST_MS;
+    } else this.busyDelay = Math.min(this.busyDelay * 2, BUSY_RETRY_MAX_MS);
+    const waiting = items.concat(this.queue);
+    if (now - this.busySince >= BUSY_GIVE_UP_MS) {
+      this.queue = [];
+      this.busySince = 0;
+      for (const p of waiting) p.reject(err);
+      return;
+    }
+    this.queue = waiting;
+    this.scheduled = true;
+    setTimeout(() => this.flush(), this.busyDelay);
   }
 }
 

@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS acks (
 `;
 
 export const DATABASE_FILE = 'broker.sqlite';
+/** How long a statement waits for another process's write lock (on the event loop). */
+export const BUSY_TIMEOUT_MS = 250;
 
 export function databaseFile(options: ResolvedOptions): string {
   return join(options.dataDir, DATABASE_FILE);
@@ -56,8 +58,10 @@ export function databaseFile(options: ResolvedOptions): string {
 export function openDatabase(options: ResolvedOptions): Database.Database {
   mkdirSync(options.dataDir, { recursive: true });
   const db = new Database(databaseFile(options));
-  // Another process may hold the write lock for a moment (CLI publish, admin delete).
-  db.pragma('busy_timeout = 5000');
+  // Another process may hold the write lock for a moment (CLI publish, admin delete). The wait
+  // is on the event loop, so it is short: a lock held longer (a foreign sqlite3 session) fails
+  // the commit, and its sends are refused (503 at the API) instead of stalling every request.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   // COMMIT never fsyncs on the event loop: with 'FULL' the group-commit writer syncs the WAL on
   // the thread pool before it answers any publish (wal-sync.ts); checkpoints sync in both.
