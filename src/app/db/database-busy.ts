@@ -6,6 +6,8 @@
  * that can wait (group writers) retry later off the loop; the API answers 503.
  */
 export const BUSY_TIMEOUT_MS = 250;
+/** The wait while opening and migrating, before any request is served. */
+export const OPEN_BUSY_TIMEOUT_MS = 5000;
 
 /** A SQLite error saying another connection holds the lock (SQLITE_BUSY and its variants). */
 export function isDatabaseBusy(err: unknown): boolean {

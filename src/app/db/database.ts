@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { Checkpointer } from '../../broker/embedded/checkpointer.js';
-import { BUSY_TIMEOUT_MS } from './database-busy.js';
+import { BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS } from './database-busy.js';
 import { runMigrations } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -16,12 +16,15 @@ export const SERVICE_DB_FILE = 'magnetar.db';
 export function openServiceDatabase(file: string): Database {
   mkdirSync(dirname(file), { recursive: true });
   const db = new BetterSqlite3(file);
+  // Processes starting together (api and worker) take turns migrating; nothing waits on the
+  // event loop yet, so the wait may be long here.
+  db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across process crashes in WAL mode; only power loss can drop the tail.
   db.pragma('synchronous = NORMAL');
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
   runMigrations(db, MIGRATIONS);
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return db;
 }
 

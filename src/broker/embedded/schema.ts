@@ -58,10 +58,8 @@ export function databaseFile(options: ResolvedOptions): string {
 export function openDatabase(options: ResolvedOptions): Database.Database {
   mkdirSync(options.dataDir, { recursive: true });
   const db = new Database(databaseFile(options));
-  // Another process may hold the write lock for a moment (CLI publish, admin delete). The wait
-  // is on the event loop, so it is short: a lock held longer (a foreign sqlite3 session) fails
-  // the commit, and its sends are refused (503 at the API) instead of stalling every request.
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // Processes opening the file together take turns creating the schema; no request waits yet.
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   // COMMIT never fsyncs on the event loop: with 'FULL' the group-commit writer syncs the WAL on
   // the thread pool before it answers any publish (wal-sync.ts); checkpoints sync in both.
@@ -83,5 +81,9 @@ export function openDatabase(options: ResolvedOptions): Database.Database {
       throw err;
     }
   }
+  // Another process may hold the write lock for a moment (CLI publish, admin delete). The wait
+  // is on the event loop, so it is short: a lock held longer (a foreign sqlite3 session) fails
+  // the commit, and its sends are refused (503 at the API) instead of stalling every request.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return db;
 }
