@@ -11,7 +11,8 @@ import type {
   SubscriptionType,
 } from '../types.js';
 import { EmbeddedAdmin } from './admin.js';
-import { Catalog } from './catalog.js';
+import { Catalog, type SubscriptionRow } from './catalog.js';
+import { ConsumerGuard } from './consumer-guard.js';
 import { EmbeddedConsumer } from './consumer.js';
 import { LetterRouter } from './dead-letter.js';
 import { GroupCommitWriter } from './group-commit-writer.js';
@@ -37,7 +38,8 @@ const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
  * The embedded broker: one SQLite file (WAL) under the data dir, dispatch in this process.
  * Another process may open the same file to publish and to use the admin surface; this one
  * notices its rows when the WAL file changes (wal-watcher.ts) and, as a fallback, by polling
- * the topics' sequences.
+ * the topics' sequences. Consuming a subscription is this process's alone while it has consumers
+ * on it (consumer-guard.ts): a second process dispatching it would deliver every message twice.
  */
 export class EmbeddedBroker implements Broker {
   readonly kind = 'embedded' as const;
@@ -57,6 +59,7 @@ export class EmbeddedBroker implements Broker {
   private readonly dataVersion: Database.Statement<[], number>;
   private lastDataVersion = -1;
   private readonly checkpointer: Checkpointer;
+  private readonly guard: ConsumerGuard;
   private closed = false;
   private closing: Promise<void> | undefined;
   private nextId = 0;
@@ -68,6 +71,7 @@ export class EmbeddedBroker implements Broker {
     this.maxMessageSize = options.maxMessageSize;
     this.cacheBudget = new CacheBudget(options.cacheBytes);
     this.catalog = new Catalog(db);
+    this.guard = new ConsumerGuard(options.dataDir);
     // FULL: the connection commits with NORMAL and the WAL is synced off the event loop.
     const walSync =
       options.synchronous === 'FULL' ? new WalSync(`${databaseFile(options)}-wal`) : undefined;
@@ -173,12 +177,16 @@ export class EmbeddedBroker implements Broker {
       this.options.maxUnackedMessagesPerConsumer,
     );
     const position = config.subscriptionInitialPosition ?? 'Latest';
+    const held: Subscription[] = [];
     try {
       for (const topic of topics) {
-        consumer.attach(this.openSubscription(topic, config.subscription, type, position));
+        const sub = this.openSubscription(topic, config.subscription, type, position, consumer);
+        held.push(sub);
+        consumer.attach(sub);
       }
     } catch (err) {
       consumer.detachAll();
+      for (const sub of held) this.guard.release(sub.id, consumer);
       throw err;
     }
     this.consumers.add(consumer);
@@ -197,19 +205,24 @@ export class EmbeddedBroker implements Broker {
     return this.writer.nextCommit();
   }
 
-  onConsumerClosed(consumer: EmbeddedConsumer): void {
+  /** Resolves once the consumer's acks are committed and its subscriptions' locks released. */
+  async onConsumerClosed(consumer: EmbeddedConsumer): Promise<void> {
     this.consumers.delete(consumer);
     if (this.consumers.size === 0) {
       this.pollTimer.unref();
       this.walWatcher.stop();
     }
-    if (!consumer.unsubscribeRequested) return;
-    for (const sub of consumer.subscriptions()) {
-      if (sub.consumerCount > 0) continue;
+    const subs = [...consumer.subscriptions()];
+    for (const sub of subs) {
+      if (!consumer.unsubscribeRequested || sub.consumerCount > 0) continue;
       sub.markDeleted();
       sub.topic.subscriptions.delete(sub.name);
       this.catalog.deleteSubscription(sub.id);
     }
+    // The next process to consume starts from what is stored: hand over only after the acks
+    // made here are. A failed commit is reported through the acks themselves.
+    await this.writer.flushed().catch(() => undefined);
+    for (const sub of subs) this.guard.release(sub.id, consumer);
   }
 
   onProducerClosed(producer: EmbeddedProducer): void {
@@ -234,6 +247,7 @@ export class EmbeddedBroker implements Broker {
       for (const sub of topic.subscriptions.values()) sub.stop();
     }
     await this.checkpointer.close();
+    this.guard.close();
     this.db.close();
   }
 
@@ -265,24 +279,15 @@ export class EmbeddedBroker implements Broker {
     name: string,
     type: SubscriptionType,
     position: InitialPosition,
+    consumer?: EmbeddedConsumer,
   ): Subscription {
     let sub = topic.subscriptions.get(name);
-    if (sub === undefined) {
-      const stored = position === 'Latest' ? this.catalog.topic(topic.name)?.last_entry : 0;
-      const md = Subscription.initialMarkDelete(topic, position, stored ?? 0);
-      const row = this.catalog.ensureSubscription(topic.id, name, type, md, this.now());
-      const state = {
-        id: row.id,
-        name,
-        type: row.type,
-        markDelete: row.mark_delete,
-        acked: this.catalog.acks(row.id),
-      };
-      sub = new Subscription(topic, state, this.writer, () => this.now());
-      topic.subscriptions.set(name, sub);
-    }
+    // Before the type check: another process's consumers may hold the subscription as any type.
+    if (consumer !== undefined) sub = this.lockSubscription(topic, name, type, position, consumer);
+    sub ??= this.loadSubscription(topic, this.subscriptionRow(topic, name, type, position));
     if (sub.type !== type) {
       if (sub.consumerCount > 0) {
+        if (consumer !== undefined) this.guard.release(sub.id, consumer);
         throw new BrokerError(
           'ConsumerBusy',
           `subscription ${name} is ${sub.type} and has consumers; cannot attach as ${type}`,
@@ -291,6 +296,61 @@ export class EmbeddedBroker implements Broker {
       sub.changeType(type);
       this.catalog.setSubscriptionType(sub.id, type);
     }
+    return sub;
+  }
+
+  /**
+   * Takes the subscription's cross-process lock for `consumer` (ConsumerBusy if another process
+   * consumes it). The subscription is read from the file after the lock is taken whenever
+   * another process may have consumed it since this one loaded it: what that process acked is
+   * then stored, and what is in memory here is older.
+   */
+  private lockSubscription(
+    topic: Topic,
+    name: string,
+    type: SubscriptionType,
+    position: InitialPosition,
+    consumer: EmbeddedConsumer,
+  ): Subscription {
+    const loaded = topic.subscriptions.get(name);
+    const id = loaded?.id ?? this.subscriptionRow(topic, name, type, position).id;
+    const how = this.guard.acquire({ id, topic: topic.name, name }, consumer);
+    if (loaded !== undefined && how !== 'taken') return loaded;
+    loaded?.stop();
+    topic.subscriptions.delete(name);
+    const row =
+      this.catalog.subscription(topic.id, name) ??
+      this.subscriptionRow(topic, name, type, position);
+    if (row.id !== id) {
+      // Unsubscribed by another process meanwhile and created again here: lock the new row.
+      this.guard.release(id, consumer);
+      this.guard.acquire({ id: row.id, topic: topic.name, name }, consumer);
+    }
+    return this.loadSubscription(topic, row);
+  }
+
+  /** The subscription's row, created (at `position`) if missing. */
+  private subscriptionRow(
+    topic: Topic,
+    name: string,
+    type: SubscriptionType,
+    position: InitialPosition,
+  ): SubscriptionRow {
+    const stored = position === 'Latest' ? this.catalog.topic(topic.name)?.last_entry : 0;
+    const md = Subscription.initialMarkDelete(topic, position, stored ?? 0);
+    return this.catalog.ensureSubscription(topic.id, name, type, md, this.now());
+  }
+
+  private loadSubscription(topic: Topic, row: SubscriptionRow): Subscription {
+    const state = {
+      id: row.id,
+      name: row.name,
+      type: row.type,
+      markDelete: row.mark_delete,
+      acked: this.catalog.acks(row.id),
+    };
+    const sub = new Subscription(topic, state, this.writer, () => this.now());
+    topic.subscriptions.set(row.name, sub);
     return sub;
   }
 

@@ -24,7 +24,8 @@ export interface ConsumerHost {
   now(): number;
   /** Resolves when the acks queued so far are committed. */
   nextCommit(): Promise<void>;
-  onConsumerClosed(consumer: EmbeddedConsumer): void;
+  /** Resolves once what the consumer acked is stored and its subscriptions are free. */
+  onConsumerClosed(consumer: EmbeddedConsumer): Promise<void>;
 }
 
 const DEFAULT_RECEIVER_QUEUE = 1000;
@@ -226,8 +227,9 @@ export class EmbeddedConsumer implements Consumer, SubscriptionConsumer {
     this.qHead = 0;
     this.detachAll();
     this.unsubscribeRequested = opts?.unsubscribe === true;
-    this.host.onConsumerClosed(this);
+    const handedOver = this.host.onConsumerClosed(this);
     await this.letters.close();
+    await handedOver;
   }
 
   /** Set by unsubscribe(), read by the broker when it sees the close. */

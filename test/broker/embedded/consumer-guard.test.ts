@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createEmbeddedBroker, isBrokerError } from '../../../src/broker/index.js';
+import { drain, texts } from './drain.js';
+
+const SECOND = fileURLToPath(new URL('../fixtures/second-process.ts', import.meta.url));
+const run = promisify(execFile);
+
+async function second(...args: string[]): Promise<string[]> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', SECOND, ...args], {
+    timeout: 60_000,
+  });
+  return stdout.split('\n').filter(Boolean);
+}
+
+async function open(t: TestContext) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-guard-'));
+  const broker = await createEmbeddedBroker({ dataDir, externalPollIntervalMs: 50 });
+  t.after(async () => {
+    await broker.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { dataDir, broker };
+}
+
+const busyHere = (line: string | undefined): void => {
+  assert.match(line ?? '', /^ConsumerBusy: /);
+  assert.match(line ?? '', new RegExp(`another process \\(pid ${process.pid}\\) is consuming`));
+  assert.match(line ?? '', /subscription work of persistent:\/\/public\/default\/jobs/);
+};
+
+test('a second process cannot consume a subscription this process consumes, of any type', async (t) => {
+  const { dataDir, broker } = await open(t);
+  await broker.subscribe({ topic: 'jobs', subscription: 'work', subscriptionType: 'KeyShared' });
+  for (const type of ['KeyShared', 'Shared', 'Exclusive', 'Failover']) {
+    const [line] = await second('subscribe', dataDir, 'jobs', 'work', type);
+    busyHere(line);
+  }
+  // This process keeps its own rules: more KeyShared consumers join, another type does not.
+  await broker.subscribe({ topic: 'jobs', subscription: 'work', subscriptionType: 'KeyShared' });
+  await assert.rejects(
+    broker.subscribe({ topic: 'jobs', subscription: 'work', subscriptionType: 'Exclusive' }),
+    (err) => isBrokerError(err, 'ConsumerBusy'),
+  );
+});
+
+test('once this process closes its consumers, a second process takes over where it acked', async (t) => {
+  const { dataDir, broker } = await open(t);
+  const producer = await broker.createProducer({ topic: 'jobs' });
+  const first = await broker.subscribe({ topic: 'jobs', subscription: 'work' });
+  const otherConsumer = await broker.subscribe({
+    topic: 'jobs',
+    subscription: 'other',
+    subscriptionType: 'Shared',
+  });
+  for (let i = 0; i < 6; i++) await producer.send({ data: Buffer.from(`m${i}`) });
+  for (let i = 0; i < 3; i++) await first.acknowledge(await first.receive(5000));
+  busyHere((await second('subscribe', dataDir, 'jobs', 'work', 'Exclusive'))[0]);
+  await first.close();
+  // Closing one subscription's consumer frees that one only.
+  assert.deepEqual(await second('consume', dataDir, 'jobs', 'work', '3'), ['m3', 'm4', 'm5']);
+  assert.match((await second('subscribe', dataDir, 'jobs', 'other', 'Shared'))[0], /ConsumerBusy/);
+  await otherConsumer.close();
+  assert.deepEqual(await second('subscribe', dataDir, 'jobs', 'other', 'Shared'), ['subscribed']);
+});
+
+test('a consumer killed with SIGKILL frees its subscription at once', async (t) => {
+  const { dataDir, broker } = await open(t);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', SECOND, 'hold', dataDir, 'jobs', 'work'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  assert.equal(chunk.toString(), 'holding\n');
+  const refused = await broker
+    .subscribe({ topic: 'jobs', subscription: 'work', subscriptionType: 'Shared' })
+    .then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+  assert.ok(isBrokerError(refused, 'ConsumerBusy'), `not refused: ${String(refused)}`);
+  assert.match(refused.message, new RegExp(`another process \\(pid ${child.pid}\\) is consuming`));
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  assert.deepEqual(await exited, [null, 'SIGKILL']);
+  // No wait for staleness: the kernel dropped the lock with the process.
+  const consumer = await broker.subscribe({
+    topic: 'jobs',
+    subscription: 'work',
+    subscriptionType: 'Shared',
+  });
+  const producer = await broker.createProducer({ topic: 'jobs' });
+  await producer.send({ data: Buffer.from('after') });
+  assert.equal((await consumer.receive(5000)).getData().toString(), 'after');
+});
+
+test('a second process still publishes, and consumes another subscription, while this one consumes', async (t) => {
+  const { dataDir, broker } = await open(t);
+  const mine = await broker.subscribe({ topic: 'jobs', subscription: 'work' });
+  const ids = await second('publish', dataDir, 'jobs', '5', 'cli');
+  assert.equal(ids.length, 5);
+  const expected = ['cli-0', 'cli-1', 'cli-2', 'cli-3', 'cli-4'];
+  assert.deepEqual(await second('consume', dataDir, 'jobs', 'peek', '5'), expected);
+  busyHere((await second('subscribe', dataDir, 'jobs', 'work', 'Exclusive'))[0]);
+  assert.deepEqual(texts(await drain(mine)), expected);
+});
+
+test('taking a subscription back after another process acked on it delivers none of those again', async (t) => {
+  const { dataDir, broker } = await open(t);
+  const producer = await broker.createProducer({ topic: 'jobs' });
+  const first = await broker.subscribe({ topic: 'jobs', subscription: 'work' });
+  for (let i = 0; i < 6; i++) await producer.send({ data: Buffer.from(`m${i}`) });
+  // Received (and so held in memory here) but acked only up to m1.
+  for (let i = 0; i < 2; i++) await first.acknowledge(await first.receive(5000));
+  await first.receive(5000);
+  await first.close();
+  assert.deepEqual(await second('consume', dataDir, 'jobs', 'work', '3'), ['m2', 'm3', 'm4']);
+  const again = await broker.subscribe({ topic: 'jobs', subscription: 'work' });
+  assert.deepEqual(texts(await drain(again)), ['m5']);
+});
