@@ -74,7 +74,12 @@ try {
     process.exit(EXIT_USAGE);
   }
   if (err instanceof BrokerError) {
-    const what = err.code === 'NotAllowed' ? 'broker refused' : 'broker unavailable';
+    const what =
+      err.code === 'NotAllowed'
+        ? 'broker refused'
+        : err.code === 'ConsumerBusy'
+          ? 'subscription busy'
+          : 'broker unavailable';
     process.stderr.write(`magnetar: ${what} (${err.code}): ${err.message}\n`);
     process.exit(EXIT_UNAVAILABLE);
   }

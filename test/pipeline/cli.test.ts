@@ -136,6 +136,18 @@ test('magnetar worker runs the consumers without the API and drains on SIGTERM',
     }
   }, 30_000);
   assert.match(out, /event pipeline started/);
+  // A second worker on the data dir would deliver every message twice: it stops, saying why.
+  const { spawnSync } = await import('node:child_process');
+  const second = spawnSync(process.execPath, [...CLI, 'worker'], {
+    env: childEnv(dataDir, { LOG_LEVEL: 'warn' }),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(second.status, 69, second.stderr);
+  assert.match(
+    second.stderr,
+    new RegExp(`subscription busy \\(ConsumerBusy\\): another process \\(pid ${worker.pid}\\)`),
+  );
   worker.kill('SIGTERM');
   assert.equal((await exitOf(worker)).code, 0, out.slice(-2000));
   const svc = await startChildService(t, dataDir, ['api']);
