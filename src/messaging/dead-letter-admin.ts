@@ -52,6 +52,8 @@ export class InvalidCursorError extends TypeError {
 export type ReplaySink = (topic: string, message: ProducerMessage) => Promise<MessageId>;
 
 const DLQ_SUFFIX = '-DLQ';
+/** Dead letters read per admin call when replaying. */
+const PAGE = 200;
 
 export class DeadLetterAdmin {
   constructor(
@@ -125,7 +127,12 @@ export class DeadLetterAdmin {
 
   /**
    * Republishes dead letters to their original topic and deletes them from the dead-letter
-   * topic. With `ids`, only those (ids of any matching dead-letter topic); else all.
+   * topic. With `ids`, only those (ids of any matching dead-letter topic); else all that are
+   * there when the replay starts: a replayed message that fails again is dead-lettered anew,
+   * after them, and waits for the next replay. Without that bound, replaying letters whose
+   * cause persists never ended once a page's replays failed before the next page was read.
+   * Each page's letters are deleted together once sent (one admin call per page, not per
+   * letter); a send that fails stops the replay with the letters sent so far deleted.
    */
   async replay(
     filter: DeadLetterFilter & { ids?: string[] } = {},
@@ -133,17 +140,32 @@ export class DeadLetterAdmin {
     const wanted = filter.ids ? new Set(filter.ids) : undefined;
     const messageIds: string[] = [];
     for (const topic of await this.topics(filter)) {
-      for await (const batch of this.pages(topic)) {
+      const until = wanted ? undefined : await this.lastLetter(topic);
+      if (!wanted && until === undefined) continue;
+      for await (const batch of this.pages(topic, until)) {
         const chosen = batch.filter((m) => !wanted || wanted.has(m.getMessageId().toString()));
-        for (const m of chosen) {
-          const target = m.getProperties()[FAILURE_PROPERTIES.originalTopic] ?? originOf(topic);
-          const id = await this.send(target, freshCopy(m));
-          messageIds.push(id.toString());
-          await this.broker.admin.deleteMessages(topic, [m.getMessageId()]);
+        const sent: MessageId[] = [];
+        try {
+          for (const m of chosen) {
+            const props = m.getProperties();
+            const target = props[FAILURE_PROPERTIES.originalTopic] ?? originOf(topic);
+            const id = await this.send(target, freshCopy(m));
+            messageIds.push(id.toString());
+            sent.push(m.getMessageId());
+          }
+        } finally {
+          if (sent.length > 0) await this.broker.admin.deleteMessages(topic, sent);
         }
       }
     }
     return { replayed: messageIds.length, messageIds };
+  }
+
+  /** The id of the topic's newest dead letter, if it has any. */
+  private async lastLetter(topic: string): Promise<MessageId | undefined> {
+    let last: MessageId | undefined;
+    for await (const batch of this.pages(topic)) last = batch[batch.length - 1].getMessageId();
+    return last;
   }
 
   /** Deletes dead letters (all matching, or the given ids). */
@@ -160,14 +182,16 @@ export class DeadLetterAdmin {
     return { deleted };
   }
 
-  private async *pages(topic: string): AsyncGenerator<Message[]> {
+  /** The topic's messages in pages, oldest first; with `until`, none after that id. */
+  private async *pages(topic: string, until?: MessageId): AsyncGenerator<Message[]> {
     let after: MessageId | undefined;
     for (;;) {
-      const batch = await this.broker.admin.readMessages(topic, { after, limit: 200 });
+      const batch = await this.broker.admin.readMessages(topic, { after, limit: PAGE });
       if (batch.length === 0) return;
       after = batch[batch.length - 1].getMessageId();
-      yield batch;
-      if (batch.length < 200) return;
+      const within = until ? batch.filter((m) => m.getMessageId().compare(until) <= 0) : batch;
+      if (within.length > 0) yield within;
+      if (batch.length < PAGE || within.length < batch.length) return;
     }
   }
 }

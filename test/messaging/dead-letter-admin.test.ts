@@ -83,6 +83,36 @@ test('replay sends chosen dead letters back to the original topic without their 
   assert.equal((await admin.list()).items.length, 0);
 });
 
+test('replay takes the letters there when it starts, not those its own replays cause', async () => {
+  const broker = new FakeBroker();
+  const pool = new ProducerPool(broker);
+  const dlq = `${T}-activity-DLQ`;
+  const letter = (n: number) => ({
+    data: Buffer.from(`not an event ${n}`),
+    properties: {
+      [FAILURE_PROPERTIES.originalTopic]: T,
+      [FAILURE_PROPERTIES.subscription]: 'activity',
+    },
+  });
+  // More than one page of letters whose cause persists: each replayed copy fails at once and
+  // is dead-lettered again, after the letters still waiting.
+  for (let n = 0; n < 450; n++) await broker.store(dlq, letter(n));
+  let sends = 0;
+  const admin = new DeadLetterAdmin(broker, async (topic, m) => {
+    if (++sends > 2000) throw new Error('the replay does not end');
+    const id = await (await pool.get(topic)).send(m);
+    await broker.store(dlq, letter(1000 + sends));
+    return id;
+  });
+  const r = await admin.replay({ subscription: 'activity' });
+  assert.equal(r.replayed, 450);
+  const left = await broker.admin.readMessages(dlq, { limit: 1000 });
+  assert.deepEqual(
+    left.map((m) => m.getData().toString()),
+    Array.from({ length: 450 }, (_, i) => `not an event ${1001 + i}`),
+  );
+});
+
 test('purge deletes all matching dead letters, or chosen ids', async () => {
   const { admin } = await seeded();
   const [first] = (await admin.list({ subscription: 'recommendations' })).items;
