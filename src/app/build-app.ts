@@ -23,6 +23,7 @@ export async function buildApp(
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
     corsOrigin: config.corsOrigin,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    shutdownDrainMs: config.shutdownDrainMs,
     trustProxy: config.trustProxy,
     openApi: {
       title: 'Magnetar reference service',

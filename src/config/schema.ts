@@ -100,6 +100,12 @@ export const CONFIG_SCHEMA = {
     10_000,
     'How long shutdown waits for in-flight requests',
   ),
+  shutdownDrainMs: v(
+    'MAGNETAR_SHUTDOWN_DRAIN_MS',
+    integer(0, 60_000),
+    1000,
+    'On shutdown, how long open connections keep getting 503 answers before they are closed',
+  ),
   trustProxy: v(
     'MAGNETAR_TRUST_PROXY',
     boolean(),

@@ -12,17 +12,25 @@ const PAGES_PREFIX = '/docs';
  * (helmet's, worked out once at startup: the API set, or helmet's defaults for HTML pages), and the shutdown gate. So errors, 404s and refused
  * requests carry them too. Once close() starts, requests still arriving on open connections
  * get a 503 envelope and every response closes its connection.
+ *
+ * For `drainMs` after close() starts (or until no connection is left) the server keeps its
+ * connections: closing an idle keep-alive connection at once races a client already sending
+ * on it, which then sees a reset and cannot tell whether its POST was taken. Within the
+ * window such a request gets the 503 and its connection closes cleanly.
  */
 export function installRequestGate(
-  app: Pick<FastifyInstance, 'addHook'>,
+  app: Pick<FastifyInstance, 'addHook' | 'server'>,
   headers: SecurityHeaders,
+  drainMs = 0,
 ): void {
   const api = Object.entries(headers.api);
   const pages = Object.entries(headers.pages);
   let closing = false;
-  app.addHook('preClose', (done) => {
+  app.addHook('preClose', async () => {
     closing = true;
-    done();
+    const until = Date.now() + drainMs;
+    while (Date.now() < until && (await openConnections(app.server)) > 0)
+      await new Promise((r) => setTimeout(r, Math.min(DRAIN_POLL_MS, until - Date.now())));
   });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
@@ -37,4 +45,10 @@ export function installRequestGate(
     if (closing) reply.header('connection', 'close');
     done(null, payload);
   });
+}
+
+const DRAIN_POLL_MS = 50;
+
+function openConnections(server: FastifyInstance['server']): Promise<number> {
+  return new Promise((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)));
 }

@@ -34,6 +34,8 @@ export interface HttpServerOptions {
   openApi: OpenApiInfo;
   /** Behind a load balancer: the client IP (for rate limits and logs) is X-Forwarded-For's. */
   trustProxy: boolean;
+  /** On close, how long open connections keep getting 503 answers first. Default 0. */
+  shutdownDrainMs?: number;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   installErrorHandlers(app);
   // Runs first: the request id, the security headers and the shutdown gate come before any
   // other hook.
-  installRequestGate(app, securityHeaders());
+  installRequestGate(app, securityHeaders(), opts.shutdownDrainMs ?? 0);
   // Only JSON bodies are accepted; anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 

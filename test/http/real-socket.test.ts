@@ -144,6 +144,31 @@ for (const path of ['/api/v1/users', '/readyz'])
     await closing;
   });
 
+test('a keep-alive connection idle when the shutdown starts gets a 503 for its next request, not a reset', async (t) => {
+  const h = await startHarness(t, { env: { MAGNETAR_SHUTDOWN_DRAIN_MS: '5000' } });
+  const url = new URL(await h.app.listen({ port: 0, host: '127.0.0.1' }));
+  const socket = connect({ host: url.hostname, port: Number(url.port) });
+  await once(socket, 'connect');
+  let raw = '';
+  socket.on('data', (chunk: Buffer) => {
+    raw += chunk.toString();
+  });
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close');
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  while (!/\r\n\r\n\{"status":"ok"\}/.test(raw)) await sleep(10);
+  // The connection is idle now; the client sends its next request just after close() began.
+  const closing = h.app.close();
+  await sleep(100);
+  socket.write('GET /api/v1/users HTTP/1.1\r\nHost: x\r\n\r\n');
+  await closed;
+  await closing;
+  assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 2, raw);
+  assert.match(raw, /HTTP\/1\.1 503/);
+  assert.match(raw, /"code":50303/);
+  assert.match(raw, /connection: close/i);
+});
+
 test('shutdown cuts a request that outlives MAGNETAR_SHUTDOWN_TIMEOUT_MS and still closes cleanly', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-svc-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
