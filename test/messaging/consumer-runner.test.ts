@@ -70,7 +70,9 @@ test('a message that always fails is retried maxAttempts times with growing dela
   await until(() => (broker.topics.get(DLQ)?.length ?? 0) === 1);
   assert.equal(times.length, 3);
   const gaps = [times[1] - times[0], times[2] - times[1]];
-  assert.ok(gaps[0] >= 45 && gaps[1] >= 95 && gaps[1] > gaps[0], `gaps ${gaps}`);
+  // The back-off floors grow (50 ms, then 100 ms); a busy machine may stretch either gap, so
+  // their order proves nothing, their floors do.
+  assert.ok(gaps[0] >= 45 && gaps[1] >= 95, `gaps ${gaps}`);
   const [dead] = broker.topics.get(DLQ)!;
   assert.equal(dead.data.toString(), 'poison');
   assert.equal(dead.partitionKey, 'u1');
