@@ -132,6 +132,14 @@ export class PulsarClient {
     return this.lookup.partitions(fullTopicName(topic));
   }
 
+  /**
+   * Since when (epoch ms) a broker this client talks to has not answered, after a request
+   * or send to it timed out; undefined while all answer.
+   */
+  unansweredSince(): number | undefined {
+    return this.closed ? undefined : this.pool.unansweredSince();
+  }
+
   /** Closes every producer and consumer, then the connections. */
   async close(): Promise<void> {
     if (this.closed) return;

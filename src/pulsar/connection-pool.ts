@@ -11,6 +11,7 @@ type PoolOptions = Omit<ConnectionOptions, 'target' | 'proxyToBrokerUrl'>;
  */
 export class ConnectionPool {
   private readonly connections = new Map<string, Promise<Connection>>();
+  private readonly open = new Set<Connection>();
   private closed = false;
 
   constructor(private readonly options: PoolOptions) {}
@@ -33,7 +34,9 @@ export class ConnectionPool {
     this.connections.set(key, opening);
     opening.then(
       (conn) => {
+        this.open.add(conn);
         conn.once('close', () => {
+          this.open.delete(conn);
           if (this.connections.get(key) === opening) this.connections.delete(key);
         });
         if (this.closed) conn.close();
@@ -43,6 +46,19 @@ export class ConnectionPool {
       },
     );
     return opening;
+  }
+
+  /**
+   * Since when (epoch ms) the longest-silent open connection has had no answer from its
+   * broker after a timeout; undefined while every broker answers.
+   */
+  unansweredSince(): number | undefined {
+    let since: number | undefined;
+    for (const conn of this.open) {
+      const s = conn.unansweredSince;
+      if (s !== undefined && (since === undefined || s < since)) since = s;
+    }
+    return since;
   }
 
   async close(): Promise<void> {

@@ -47,8 +47,12 @@ export interface ConnectionOptions {
   connectionTimeoutMs: number;
   operationTimeoutMs: number;
   keepAliveIntervalMs: number;
+  /** PING interval while the broker is not answering (after a timeout). Default 1000. */
+  probeIntervalMs?: number;
   authentication?: Authentication;
 }
+
+const DEFAULT_PROBE_INTERVAL_MS = 1000;
 
 /** Receives what the broker sends for one producer id. */
 export interface ProducerHandler {
@@ -79,6 +83,13 @@ interface Pending {
  * One TCP connection to a broker: CONNECT handshake, request-id -> pending map, the
  * producer and consumer handlers registered on it, PING/PONG keepalive and close handling.
  * Emits 'close' (PulsarClientError) once.
+ *
+ * A broker process that freezes (stopped, stuck in GC) keeps its TCP connection open, so
+ * only the keepalive would notice, after up to twice its interval. A request or send that
+ * times out therefore makes the connection suspect: it PINGs at once, then every
+ * probeIntervalMs, and until any frame arrives `unansweredSince` says since when the broker
+ * has not answered (emitting 'unanswered', then 'answering' when it does again). The
+ * connection itself stays open: a broker that resumes needs no reconnection.
  */
 export class Connection extends EventEmitter {
   readonly maxMessageSize: number;
@@ -91,6 +102,8 @@ export class Connection extends EventEmitter {
   private closedError: PulsarClientError | undefined;
   private lastReceived = Date.now();
   private keepAlive: NodeJS.Timeout | undefined;
+  private probe: NodeJS.Timeout | undefined;
+  private suspectSince: number | undefined;
 
   private constructor(
     private readonly socket: Duplex,
@@ -122,6 +135,30 @@ export class Connection extends EventEmitter {
 
   get isClosed(): boolean {
     return this.closedError !== undefined;
+  }
+
+  /**
+   * Epoch ms since which the broker has not answered (a request or send on this connection
+   * timed out, and no frame arrived since); undefined while it answers or once closed.
+   */
+  get unansweredSince(): number | undefined {
+    return this.closedError ? undefined : this.suspectSince;
+  }
+
+  /**
+   * Something sent on this connection got no answer in time: probe the broker with PINGs
+   * until it answers. A broker that merely was slow answers the first PING at once.
+   */
+  suspect(): void {
+    if (this.closedError || this.suspectSince !== undefined) return;
+    this.suspectSince = Date.now();
+    this.safeSend({ type: T.PING, ping: {} });
+    this.probe = setInterval(
+      () => this.safeSend({ type: T.PING, ping: {} }),
+      this.options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS,
+    );
+    this.probe.unref();
+    this.emit('unanswered', this.suspectSince);
   }
 
   get address(): string {
@@ -159,6 +196,7 @@ export class Connection extends EventEmitter {
       const what = commandName(init.type as T);
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
+        this.suspect();
         reject(new PulsarClientError('Timeout', `${what} got no response in ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(requestId, { resolve, reject, timer, what });
@@ -208,6 +246,7 @@ export class Connection extends EventEmitter {
     if (this.closedError) return;
     this.closedError = error;
     clearInterval(this.keepAlive);
+    clearInterval(this.probe);
     this.socket.destroy();
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
@@ -246,6 +285,7 @@ export class Connection extends EventEmitter {
 
   private onData(chunk: Buffer): void {
     this.lastReceived = Date.now();
+    if (this.suspectSince !== undefined) this.answered();
     let frames;
     try {
       frames = this.decoder.push(chunk);
@@ -333,6 +373,14 @@ export class Connection extends EventEmitter {
         // Commands this client does not use (newer protocol features) are ignored.
         return;
     }
+  }
+
+  /** Any frame shows the broker is alive again: the connection counts as answering. */
+  private answered(): void {
+    clearInterval(this.probe);
+    this.probe = undefined;
+    this.suspectSince = undefined;
+    this.emit('answering');
   }
 
   private settle(requestId: bigint, cmd: BaseCommand, error?: PulsarClientError): void {

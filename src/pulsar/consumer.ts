@@ -193,8 +193,9 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     return this.opts.subscription;
   }
 
+  /** Subscribed on an open connection whose broker answers (see Connection.suspect). */
   isConnected(): boolean {
-    return this.state === 'ready';
+    return this.state === 'ready' && this.connection.unansweredSince === undefined;
   }
 
   /** For Failover/Exclusive: whether the broker made this consumer the active one (undefined until told). */

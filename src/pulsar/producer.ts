@@ -109,8 +109,9 @@ export class Producer extends EventEmitter {
     return this.internals.topic;
   }
 
+  /** Registered on an open connection whose broker answers (see Connection.suspect). */
   isConnected(): boolean {
-    return this.state === 'ready';
+    return this.state === 'ready' && this.connection.unansweredSince === undefined;
   }
 
   /** The last sequence id handed out (Pulsar's getLastSequenceId). */
@@ -406,7 +407,10 @@ export class Producer extends EventEmitter {
       for (const cb of op.callbacks) cb.reject(err);
       expired = true;
     }
-    if (expired) this.wakeDrainWaiters();
+    if (!expired) return;
+    // No receipt in time: find out at once whether the broker still answers at all.
+    if (this.state === 'ready') this.connection.suspect();
+    this.wakeDrainWaiters();
   }
 
   private wakeDrainWaiters(): void {

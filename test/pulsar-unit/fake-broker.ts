@@ -24,7 +24,8 @@ export type Handler = (cmd: BaseCommand, conn: FakeConnection, frame: Frame) => 
 /**
  * A broker that speaks just enough of the protocol over a real socket to drive the client
  * into situations a standalone broker will not produce on demand (redirects, errors,
- * silence, corrupt frames). It answers CONNECT itself; everything else goes to `handler`.
+ * silence, corrupt frames). It answers CONNECT and PING itself unless `handler` handled them;
+ * everything else goes to `handler`.
  */
 export class FakeBroker {
   readonly received: BaseCommand[] = [];
@@ -70,6 +71,9 @@ export class FakeBroker {
             type: T.CONNECTED,
             connected: { serverVersion: 'fake', protocolVersion: 21 },
           });
+        } else if (cmd.type === T.PING) {
+          // As a real broker does; a handler returning true for PING plays a frozen one.
+          conn.send({ type: T.PONG, pong: {} });
         }
       }
     });

@@ -118,13 +118,22 @@ export class PulsarBroker implements Broker {
   }
 
   /**
-   * False while any producer or consumer is away (broker restarting, topic moving), so
-   * readiness turns 503 and publishers refuse at once instead of queueing.
+   * False while any producer or consumer is away (broker restarting, topic moving) or a
+   * broker stopped answering (a send or request timed out and PINGs get no PONG yet), so
+   * readiness turns 503 and publishers refuse at once instead of waiting for timeouts.
    */
   isConnected(): boolean {
-    if (this.closed || !this.connected) return false;
-    for (const x of this.open) if (!x.isConnected()) return false;
-    return true;
+    return this.notConnectedReason() === undefined;
+  }
+
+  /** Why isConnected() is false, for readiness details; undefined while connected. */
+  notConnectedReason(): string | undefined {
+    if (this.closed) return 'broker closed';
+    if (!this.connected) return 'broker not connected';
+    const since = this.client.unansweredSince();
+    if (since !== undefined) return `broker not answering since ${new Date(since).toISOString()}`;
+    for (const x of this.open) if (!x.isConnected()) return 'broker not connected';
+    return undefined;
   }
 
   async close(): Promise<void> {
