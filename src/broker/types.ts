@@ -181,5 +181,7 @@ export interface Broker {
   readonly admin: BrokerAdmin;
   /** True while the broker can take publishes. */
   isConnected(): boolean;
+  /** Why isConnected() is false, in words for readiness details; undefined while connected. */
+  notConnectedReason?(): string | undefined;
   close(): Promise<void>;
 }

@@ -107,6 +107,7 @@ test('on a real Pulsar standalone: a broker that stops answering turns readiness
     1500,
   );
   assert.equal(ready.body.checks.broker.ok, false, JSON.stringify(ready.body));
+  assert.match(ready.body.checks.broker.detail, /^broker not answering since \d{4}-/);
   const started = Date.now();
   const refused = await s.request('POST', '/api/v1/events', event('refused'));
   assert.equal(refused.status, 503);

@@ -126,6 +126,13 @@ export class ConnectingBroker implements Broker {
     return !this.closed && this.inner !== undefined && this.inner.isConnected();
   }
 
+  notConnectedReason(): string | undefined {
+    if (this.closed) return 'broker closed';
+    if (this.inner === undefined) return this.waitingFor;
+    if (this.inner.isConnected()) return undefined;
+    return this.inner.notConnectedReason?.() ?? 'broker not connected';
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -80,7 +80,7 @@ export async function startEventPipeline(
   readiness.add('broker', () =>
     broker.isConnected()
       ? { ok: true }
-      : { ok: false, detail: waiting?.waitingFor ?? 'broker not connected' },
+      : { ok: false, detail: broker.notConnectedReason?.() ?? 'broker not connected' },
   );
 
   const metrics = createMessagingMetrics(host.registry);
