@@ -101,7 +101,8 @@ export async function startService(
       ...ctx.deps,
     });
     shutdown.register('http', 'http-server', () =>
-      closeHttp(app, config.shutdownTimeoutMs, logger),
+      // The drain window comes first (request-gate.ts), then in-flight requests get their time.
+      closeHttp(app, config.shutdownDrainMs + config.shutdownTimeoutMs, logger),
     );
     const url = await app.listen({ port: config.port, host: config.host });
     if (opts.handleSignals ?? true) installSignalHandlers(shutdown, logger, log);

@@ -201,3 +201,37 @@ test('shutdown cuts a request that outlives MAGNETAR_SHUTDOWN_TIMEOUT_MS and sti
   await closed;
   assert.equal(svc.db.open, false);
 });
+
+test('the drain window comes before the shutdown timeout, however the two compare', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-svc-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    MAGNETAR_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    MAGNETAR_SHUTDOWN_TIMEOUT_MS: '300',
+    MAGNETAR_SHUTDOWN_DRAIN_MS: '3000',
+  });
+  const svc = await startService(config, { handleSignals: false });
+  t.after(() => svc.shutdown.run('test end'));
+  const url = new URL(svc.url);
+  const socket = connect({ host: url.hostname, port: Number(url.port) });
+  await once(socket, 'connect');
+  let raw = '';
+  socket.on('data', (chunk: Buffer) => {
+    raw += chunk.toString();
+  });
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close');
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  while (!/\{"status":"ok"\}/.test(raw)) await sleep(10);
+  const outcome = svc.shutdown.run('test');
+  // Past the 300 ms timeout, still inside the drain: the idle connection is still served.
+  await sleep(800);
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await closed;
+  assert.deepEqual(await outcome, { clean: true, failed: [] });
+  assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 2, raw);
+  assert.match(raw, /HTTP\/1\.1 503[\s\S]*"code":50303/);
+});
