@@ -178,6 +178,8 @@ test('validation, scopes, readiness and messaging metrics', async (t) => {
   const purgeWithBody = await s.request('DELETE', '/api/v1/admin/dlq', { ids: ['4:39:-1'] });
   assert.equal(purgeWithBody.status, 400);
   assert.equal(purgeWithBody.body.data.errors[0].field, 'body');
+  const purgeWithNull = await s.request('DELETE', '/api/v1/admin/dlq', null);
+  assert.equal(purgeWithNull.status, 400);
   const badReplay = await s.request('POST', '/api/v1/admin/dlq/replay', { topic: 'a/b' });
   assert.equal(badReplay.status, 400);
   const tooMany = await s.request('POST', '/api/v1/events/batch', {

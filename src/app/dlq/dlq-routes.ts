@@ -191,7 +191,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
     async (request) => {
       // A body here is a mistake (the replay route's shape sent to DELETE): ignoring it would
       // purge every dead letter instead of the ones it names.
-      if (request.body !== undefined && request.body !== null)
+      if (request.body !== undefined)
         throw new AppError('VALIDATION_FAILED', {
           errors: [
             {
