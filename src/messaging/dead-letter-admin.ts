@@ -54,6 +54,8 @@ export type ReplaySink = (topic: string, message: ProducerMessage) => Promise<Me
 const DLQ_SUFFIX = '-DLQ';
 /** Dead letters read per admin call when replaying. */
 const PAGE = 200;
+/** Replayed letters deleted per admin call. */
+const DELETE_CHUNK = 20;
 
 export class DeadLetterAdmin {
   constructor(
@@ -131,8 +133,10 @@ export class DeadLetterAdmin {
    * there when the replay starts: a replayed message that fails again is dead-lettered anew,
    * after them, and waits for the next replay. Without that bound, replaying letters whose
    * cause persists never ended once a page's replays failed before the next page was read.
-   * Each page's letters are deleted together once sent (one admin call per page, not per
-   * letter); a send that fails stops the replay with the letters sent so far deleted.
+   * Letters sent are deleted in groups of DELETE_CHUNK (on Pulsar each delete call reads the
+   * topic's backlog, so one per letter was slow), so a replay cut off by a crash sends at most
+   * that many again next time; a send that fails stops the replay, the letters sent so far
+   * deleted.
    */
   async replay(
     filter: DeadLetterFilter & { ids?: string[] } = {},
@@ -144,7 +148,7 @@ export class DeadLetterAdmin {
       if (!wanted && until === undefined) continue;
       for await (const batch of this.pages(topic, until)) {
         const chosen = batch.filter((m) => !wanted || wanted.has(m.getMessageId().toString()));
-        const sent: MessageId[] = [];
+        let sent: MessageId[] = [];
         try {
           for (const m of chosen) {
             const props = m.getProperties();
@@ -152,10 +156,18 @@ export class DeadLetterAdmin {
             const id = await this.send(target, freshCopy(m));
             messageIds.push(id.toString());
             sent.push(m.getMessageId());
+            if (sent.length >= DELETE_CHUNK) {
+              const done = sent;
+              sent = [];
+              await this.broker.admin.deleteMessages(topic, done);
+            }
           }
-        } finally {
-          if (sent.length > 0) await this.broker.admin.deleteMessages(topic, sent);
+        } catch (err) {
+          // The letters already sent go; the send's failure is what the caller hears of.
+          if (sent.length > 0) await this.broker.admin.deleteMessages(topic, sent).catch(() => 0);
+          throw err;
         }
+        if (sent.length > 0) await this.broker.admin.deleteMessages(topic, sent);
       }
     }
     return { replayed: messageIds.length, messageIds };

@@ -113,6 +113,34 @@ test('replay takes the letters there when it starts, not those its own replays c
   );
 });
 
+test('a replay cut off mid-page has deleted all but the last few letters it sent', async () => {
+  const broker = new FakeBroker();
+  const pool = new ProducerPool(broker);
+  const dlq = `${T}-activity-DLQ`;
+  for (let n = 0; n < 50; n++)
+    await broker.store(dlq, {
+      data: Buffer.from(`letter ${n}`),
+      properties: { [FAILURE_PROPERTIES.originalTopic]: T },
+    });
+  let sends = 0;
+  let stuck!: () => void;
+  const reached = new Promise<void>((resolve) => (stuck = resolve));
+  // The 31st send never returns: the process is as good as killed there.
+  const admin = new DeadLetterAdmin(broker, async (topic, m) => {
+    if (++sends === 31) {
+      stuck();
+      return new Promise<never>(() => undefined);
+    }
+    return (await pool.get(topic)).send(m);
+  });
+  void admin.replay({ subscription: 'activity' });
+  await reached;
+  const left = await broker.admin.readMessages(dlq, { limit: 100 });
+  // 30 sent, 20 of them deleted: a rerun would send 10 again, not 30.
+  assert.equal(left.length, 30);
+  assert.equal(left[0].getData().toString(), 'letter 20');
+});
+
 test('purge deletes all matching dead letters, or chosen ids', async () => {
   const { admin } = await seeded();
   const [first] = (await admin.list({ subscription: 'recommendations' })).items;
