@@ -186,7 +186,8 @@ export class EmbeddedBroker implements Broker {
       }
     } catch (err) {
       consumer.detachAll();
-      for (const sub of held) this.guard.release(sub.id, consumer);
+      // Also a lock taken by the openSubscription that failed.
+      for (const id of this.guard.releaseAll(consumer)) this.retire(id);
       throw err;
     }
     this.consumers.add(consumer);
@@ -196,9 +197,15 @@ export class EmbeddedBroker implements Broker {
     return consumer;
   }
 
-  /** Creates the subscription (Earliest) if missing, e.g. a dead-letter topic's initial one. */
+  /**
+   * Creates the subscription (Earliest) if missing, e.g. a dead-letter topic's initial one.
+   * Only the stored row: a subscription this process does not consume is not loaded, so it
+   * never writes state over what a consuming process stores.
+   */
   ensureSubscription(topicName: string, subscription: string): void {
-    this.openSubscription(this.topic(topicName), subscription, 'Shared', 'Earliest');
+    const topic = this.topic(topicName);
+    if (!topic.subscriptions.has(subscription))
+      this.subscriptionRow(topic, subscription, 'Shared', 'Earliest');
   }
 
   nextCommit(): Promise<void> {
@@ -213,16 +220,32 @@ export class EmbeddedBroker implements Broker {
       this.walWatcher.stop();
     }
     const subs = [...consumer.subscriptions()];
-    for (const sub of subs) {
-      if (!consumer.unsubscribeRequested || sub.consumerCount > 0) continue;
-      sub.markDeleted();
-      sub.topic.subscriptions.delete(sub.name);
-      this.catalog.deleteSubscription(sub.id);
+    try {
+      for (const sub of subs) {
+        if (!consumer.unsubscribeRequested || sub.consumerCount > 0) continue;
+        sub.markDeleted();
+        sub.topic.subscriptions.delete(sub.name);
+        this.catalog.deleteSubscription(sub.id);
+      }
+      // The next process to consume starts from what is stored: hand over only after the acks
+      // made here are. A failed commit is reported through the acks themselves.
+      await this.writer.flushed().catch(() => undefined);
+    } finally {
+      // Let go even when the unsubscribe failed (a locked file): a lock kept with no consumer
+      // would refuse every other process until this one exits.
+      for (const sub of subs) if (this.guard.release(sub.id, consumer)) this.retire(sub.id);
     }
-    // The next process to consume starts from what is stored: hand over only after the acks
-    // made here are. A failed commit is reported through the acks themselves.
-    await this.writer.flushed().catch(() => undefined);
-    for (const sub of subs) this.guard.release(sub.id, consumer);
+  }
+
+  /** This process no longer holds the subscription: what it has in memory goes stale. */
+  private retire(subId: number): void {
+    for (const topic of this.topics.values())
+      for (const sub of topic.subscriptions.values())
+        if (sub.id === subId) {
+          sub.retire();
+          topic.subscriptions.delete(sub.name);
+          return;
+        }
   }
 
   onProducerClosed(producer: EmbeddedProducer): void {
@@ -316,7 +339,7 @@ export class EmbeddedBroker implements Broker {
     const id = loaded?.id ?? this.subscriptionRow(topic, name, type, position).id;
     const how = this.guard.acquire({ id, topic: topic.name, name }, consumer);
     if (loaded !== undefined && how !== 'taken') return loaded;
-    loaded?.stop();
+    loaded?.retire();
     topic.subscriptions.delete(name);
     const row =
       this.catalog.subscription(topic.id, name) ??

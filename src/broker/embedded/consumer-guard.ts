@@ -86,13 +86,25 @@ export class ConsumerGuard {
     return last !== undefined && before?.token === last ? 'resumed' : 'taken';
   }
 
-  /** `holder` stops consuming `subId`; the last holder's release unlocks it. */
-  release(subId: number, holder: object): void {
+  /**
+   * `holder` stops consuming `subId`; the last holder's release unlocks it. True when this
+   * process no longer holds the subscription (another one may take it from now on).
+   */
+  release(subId: number, holder: object): boolean {
     const mine = this.held.get(subId);
-    if (mine === undefined || !mine.holders.delete(holder) || mine.holders.size > 0) return;
+    if (mine === undefined || !mine.holders.delete(holder) || mine.holders.size > 0) return false;
     this.held.delete(subId);
     // Closing the connection drops the transaction and with it the lock.
     mine.db.close();
+    return true;
+  }
+
+  /** Releases whatever `holder` holds (a subscribe that failed part-way); the ids let go. */
+  releaseAll(holder: object): number[] {
+    const freed: number[] = [];
+    for (const [subId, mine] of [...this.held])
+      if (mine.holders.has(holder) && this.release(subId, holder)) freed.push(subId);
+    return freed;
   }
 
   /** Releases every lock (the broker is closing). */

@@ -243,6 +243,15 @@ export class Subscription implements AckSource {
     this.deleted = true;
   }
 
+  /**
+   * This process let the subscription go (another may consume it now): stop, and never write
+   * its state again. Acks not committed by now are dropped, so their messages come again.
+   */
+  retire(): void {
+    this.markDeleted();
+    this.pendingAcks = [];
+  }
+
   private advanceMarkDelete(): void {
     let md: number;
     const first = this.outstanding.keys().next();
