@@ -227,6 +227,9 @@ export class EmbeddedConsumer implements Consumer, SubscriptionConsumer {
     this.qHead = 0;
     this.detachAll();
     this.unsubscribeRequested = opts?.unsubscribe === true;
+    // A message on its way to the dead-letter topic is acked once its letter is stored: that
+    // ack must be in before the subscription is handed over, or the message comes again.
+    await Promise.allSettled(this.leaving);
     const handedOver = this.host.onConsumerClosed(this);
     await this.letters.close();
     await handedOver;
@@ -234,6 +237,8 @@ export class EmbeddedConsumer implements Consumer, SubscriptionConsumer {
 
   /** Set by unsubscribe(), read by the broker when it sees the close. */
   unsubscribeRequested = false;
+  /** Dead-letter hand-offs under way: each acks its message once the letter is stored. */
+  private readonly leaving = new Set<Promise<unknown>>();
 
   isConnected(): boolean {
     return !this.closed;
@@ -309,10 +314,12 @@ export class EmbeddedConsumer implements Consumer, SubscriptionConsumer {
       if (max !== undefined && d.redeliveryCount >= max) {
         d.state = DeliveryState.Leaving;
         const msg = new EmbeddedMessage(d.rec, d.redeliveryCount);
-        this.letters.deadLetter(msg).then(
+        const handOff = this.letters.deadLetter(msg).then(
           () => sub.ack(d.rec.entryId),
           () => sub.redeliver(d, epoch),
         );
+        this.leaving.add(handOff);
+        void handOff.finally(() => this.leaving.delete(handOff));
       } else {
         sub.redeliver(d, epoch);
       }
