@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, startHarness } from '../app/app-harness.js';
 import { ROUTES, type RouteModule } from '../../src/app/routes/index.js';
@@ -27,17 +27,7 @@ function slowRoute(): { route: RouteModule; entered: Promise<void> } {
 }
 
 test('the service over a real socket: create, read, list, then shut down', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-svc-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MAGNETAR_DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
-    MAGNETAR_JWT_SECRET: 's'.repeat(40),
-  });
-  const svc = await startService(config, { handleSignals: false });
-  t.after(() => svc.shutdown.run('test end'));
+  const { svc } = await startRealService(t, { MAGNETAR_JWT_SECRET: 's'.repeat(40) });
   assert.match(svc.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   const token = signToken('s'.repeat(40), {
     subject: 'it',
@@ -169,7 +159,8 @@ test('a keep-alive connection idle when the shutdown starts gets a 503 for its n
   assert.match(raw, /connection: close/i);
 });
 
-test('shutdown cuts a request that outlives MAGNETAR_SHUTDOWN_TIMEOUT_MS and still closes cleanly', async (t) => {
+/** The whole service (startService) on a fresh data dir and a free port, shut down at the end. */
+async function startRealService(t: TestContext, env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-svc-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const config = loadConfig({
@@ -177,11 +168,15 @@ test('shutdown cuts a request that outlives MAGNETAR_SHUTDOWN_TIMEOUT_MS and sti
     HOST: '127.0.0.1',
     MAGNETAR_DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
-    MAGNETAR_SHUTDOWN_TIMEOUT_MS: '300',
+    ...env,
   });
   const svc = await startService(config, { handleSignals: false });
   t.after(() => svc.shutdown.run('test end'));
-  const url = new URL(svc.url);
+  return { svc, url: new URL(svc.url) };
+}
+
+test('shutdown cuts a request that outlives MAGNETAR_SHUTDOWN_TIMEOUT_MS and still closes cleanly', async (t) => {
+  const { svc, url } = await startRealService(t, { MAGNETAR_SHUTDOWN_TIMEOUT_MS: '300' });
   // A client that announces a body and never finishes sending it keeps its connection busy.
   const socket = connect({ host: url.hostname, port: Number(url.port) });
   await once(socket, 'connect');
@@ -203,19 +198,10 @@ test('shutdown cuts a request that outlives MAGNETAR_SHUTDOWN_TIMEOUT_MS and sti
 });
 
 test('the drain window comes before the shutdown timeout, however the two compare', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-svc-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MAGNETAR_DATA_DIR: dataDir,
-    LOG_LEVEL: 'silent',
+  const { svc, url } = await startRealService(t, {
     MAGNETAR_SHUTDOWN_TIMEOUT_MS: '300',
     MAGNETAR_SHUTDOWN_DRAIN_MS: '3000',
   });
-  const svc = await startService(config, { handleSignals: false });
-  t.after(() => svc.shutdown.run('test end'));
-  const url = new URL(svc.url);
   const socket = connect({ host: url.hostname, port: Number(url.port) });
   await once(socket, 'connect');
   let raw = '';
