@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { createEmbeddedBroker, type Message, type MessageId } from '../../../src/broker/index.js';
+import { openBroker, second } from './second-process-runner.js';
 
-const SECOND = fileURLToPath(new URL('../fixtures/second-process.ts', import.meta.url));
-const run = promisify(execFile);
-
-async function second(...args: string[]): Promise<string[]> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', SECOND, ...args], {
-    timeout: 60_000,
-  });
-  return stdout.split('\n').filter(Boolean);
-}
-
-async function open(t: TestContext) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-second-'));
-  const broker = await createEmbeddedBroker({ dataDir, externalPollIntervalMs: 50 });
-  t.after(async () => {
-    await broker.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  return { dataDir, broker };
-}
+const open = (t: TestContext) => openBroker(t, 'magnetar-second-');
 
 test('messages published by another process reach the running broker’s consumers', async (t) => {
   const { dataDir, broker } = await open(t);
