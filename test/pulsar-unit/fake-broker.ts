@@ -118,6 +118,15 @@ export function producerSuccess(
   };
 }
 
+/** Stores a SEND at once: its receipt, with entry id = the sequence id (ledger 1). */
+export function receiptFor(cmd: BaseCommand, conn: FakeConnection): void {
+  const { producerId, sequenceId } = cmd.send!;
+  conn.send({
+    type: T.SEND_RECEIPT,
+    sendReceipt: { producerId, sequenceId, messageId: { ledgerId: 1n, entryId: sequenceId } },
+  });
+}
+
 /**
  * Answers what a producer needs around its sends: PRODUCER (success, as a new producer
  * named 'p') and CLOSE_PRODUCER (success). Returns true when it answered.

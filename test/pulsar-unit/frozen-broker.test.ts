@@ -10,6 +10,7 @@ import {
   clientOf,
   FakeBroker,
   type FakeConnection,
+  receiptFor,
 } from './fake-broker.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,11 +33,7 @@ async function freezable() {
   const broker = await FakeBroker.start((cmd: BaseCommand, conn: FakeConnection) => {
     if (state.frozen) return true;
     if (cmd.type === T.SEND) {
-      const { producerId, sequenceId } = cmd.send!;
-      conn.send({
-        type: T.SEND_RECEIPT,
-        sendReceipt: { producerId, sequenceId, messageId: { ledgerId: 1n, entryId: sequenceId } },
-      });
+      receiptFor(cmd, conn);
       return true;
     }
     if (cmd.type === T.PARTITIONED_METADATA) {

@@ -10,6 +10,7 @@ import {
   FakeBroker,
   type FakeConnection,
   clientOf,
+  receiptFor,
 } from './fake-broker.js';
 
 /**
@@ -27,10 +28,7 @@ async function setup(t: { after(fn: () => unknown): void }, error: ServerError) 
           sendError: { producerId, sequenceId, error, message: `refused: ${ServerError[error]}` },
         });
       } else {
-        conn.send({
-          type: T.SEND_RECEIPT,
-          sendReceipt: { producerId, sequenceId, messageId: { ledgerId: 1n, entryId: sequenceId } },
-        });
+        receiptFor(cmd, conn);
       }
       return true;
     }

@@ -7,6 +7,7 @@ import {
   FakeBroker,
   producerSuccess,
   clientOf,
+  receiptFor,
 } from './fake-broker.js';
 
 // Races between a producer or consumer registering again after a lost connection and the
@@ -49,11 +50,7 @@ test('a producer whose connection drops right after its re-registration succeede
       return true;
     }
     if (cmd.type === T.SEND) {
-      const { producerId, sequenceId } = cmd.send!;
-      conn.send({
-        type: T.SEND_RECEIPT,
-        sendReceipt: { producerId, sequenceId, messageId: { ledgerId: 1n, entryId: sequenceId } },
-      });
+      receiptFor(cmd, conn);
       return true;
     }
     return answerProducerSetup(cmd, conn) || answerConsumerSetup(broker.url, cmd, conn);
