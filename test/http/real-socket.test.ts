@@ -137,6 +137,24 @@ for (const path of ['/api/v1/users', '/readyz'])
 test('a keep-alive connection idle when the shutdown starts gets a 503 for its next request, not a reset', async (t) => {
   const h = await startHarness(t, { env: { MAGNETAR_SHUTDOWN_DRAIN_MS: '5000' } });
   const url = new URL(await h.app.listen({ port: 0, host: '127.0.0.1' }));
+  const conn = await idleKeepAlive(url);
+  // The connection is idle now; the client sends its next request just after close() began.
+  const closing = h.app.close();
+  await sleep(100);
+  conn.socket.write('GET /api/v1/users HTTP/1.1\r\nHost: x\r\n\r\n');
+  const raw = await conn.closed;
+  await closing;
+  assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 2, raw);
+  assert.match(raw, /HTTP\/1\.1 503/);
+  assert.match(raw, /"code":50303/);
+  assert.match(raw, /connection: close/i);
+});
+
+/**
+ * A keep-alive connection that has had one answer (GET /healthz) and is idle now. `closed`
+ * resolves with everything the server sent once it closes the connection.
+ */
+async function idleKeepAlive(url: URL) {
   const socket = connect({ host: url.hostname, port: Number(url.port) });
   await once(socket, 'connect');
   let raw = '';
@@ -144,20 +162,11 @@ test('a keep-alive connection idle when the shutdown starts gets a 503 for its n
     raw += chunk.toString();
   });
   socket.on('error', () => undefined);
-  const closed = once(socket, 'close');
+  const closed = once(socket, 'close').then(() => raw);
   socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
   while (!/\r\n\r\n\{"status":"ok"\}/.test(raw)) await sleep(10);
-  // The connection is idle now; the client sends its next request just after close() began.
-  const closing = h.app.close();
-  await sleep(100);
-  socket.write('GET /api/v1/users HTTP/1.1\r\nHost: x\r\n\r\n');
-  await closed;
-  await closing;
-  assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 2, raw);
-  assert.match(raw, /HTTP\/1\.1 503/);
-  assert.match(raw, /"code":50303/);
-  assert.match(raw, /connection: close/i);
-});
+  return { socket, closed };
+}
 
 /** The whole service (startService) on a fresh data dir and a free port, shut down at the end. */
 async function startRealService(t: TestContext, env: Record<string, string>) {
@@ -202,21 +211,12 @@ test('the drain window comes before the shutdown timeout, however the two compar
     MAGNETAR_SHUTDOWN_TIMEOUT_MS: '300',
     MAGNETAR_SHUTDOWN_DRAIN_MS: '3000',
   });
-  const socket = connect({ host: url.hostname, port: Number(url.port) });
-  await once(socket, 'connect');
-  let raw = '';
-  socket.on('data', (chunk: Buffer) => {
-    raw += chunk.toString();
-  });
-  socket.on('error', () => undefined);
-  const closed = once(socket, 'close');
-  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  while (!/\{"status":"ok"\}/.test(raw)) await sleep(10);
+  const conn = await idleKeepAlive(url);
   const outcome = svc.shutdown.run('test');
   // Past the 300 ms timeout, still inside the drain: the idle connection is still served.
   await sleep(800);
-  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  await closed;
+  conn.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  const raw = await conn.closed;
   assert.deepEqual(await outcome, { clean: true, failed: [] });
   assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 2, raw);
   assert.match(raw, /HTTP\/1\.1 503[\s\S]*"code":50303/);
