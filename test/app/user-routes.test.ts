@@ -170,6 +170,10 @@ test('GET /api/v1/users/:id returns the user, 404 otherwise, and emits user.view
   assert.equal(res.statusCode, 200);
   assert.deepEqual(res.json(), created.json());
   assert.deepEqual(published, [{ type: 'user.viewed', userId: id }]);
+  // HEAD answers like GET but is not a view.
+  const head = await h.app.inject({ method: 'HEAD', url: `/api/v1/users/${id}` });
+  assert.equal(head.statusCode, 200);
+  assert.equal(published.length, 1);
 
   const missing = await h.app.inject({ method: 'GET', url: '/api/v1/users/no-such-user' });
   assert.equal(missing.statusCode, 404);

@@ -39,7 +39,7 @@ export const userRoutes: RouteModule = (app, ctx) => {
     {
       schema: {
         tags: ['users'],
-        summary: 'Read a user; records a user.viewed event',
+        summary: 'Read a user; a GET (not a HEAD) records a user.viewed event',
         params: UserIdParams,
         response: { 200: UserEnvelope, ...errors(404, 429) },
       },
@@ -47,7 +47,8 @@ export const userRoutes: RouteModule = (app, ctx) => {
     async (request) => {
       const user = ctx.users.get(request.params.id);
       if (!user) throw new AppError('USER_NOT_FOUND', { id: request.params.id });
-      if (ctx.publisher) {
+      // HEAD runs this handler too; a link checker or monitor probing the URL views nothing.
+      if (ctx.publisher && request.method === 'GET') {
         // The view is recorded without making the reader wait for the broker.
         ctx.publisher.publish({ type: 'user.viewed', userId: user.id }).catch((err: unknown) => {
           request.log.warn({ err, userId: user.id }, 'user.viewed event not published');
