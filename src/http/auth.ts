@@ -34,6 +34,18 @@ export async function registerAuth(app: FastifyInstance, secret: string): Promis
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+/**
+ * Node keeps the first of repeated Authorization headers and drops the rest, so a request
+ * with two would be judged by the first while a proxy in front may have judged the last.
+ * HTTP allows the header once (RFC 9110, 11.6.2); a second one refuses the request.
+ */
+function authorizationHeaders(raw: string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') n++;
+  return n;
+}
+
 /** Verifies the bearer token of the request; throws the 401 that fits. */
 export function verifyRequestToken(
   app: FastifyInstance,
@@ -43,6 +55,8 @@ export function verifyRequestToken(
   if (!header) throw unauthorized('UNAUTHORIZED');
   const match = BEARER.exec(header);
   if (!match) throw unauthorized('TOKEN_INVALID', 'Authorization header must be "Bearer <token>"');
+  if (authorizationHeaders(request.raw.rawHeaders) > 1)
+    throw unauthorized('TOKEN_INVALID', 'send one Authorization header');
   return app.tokenVerifier.verify(match[1]);
 }
 

@@ -9,7 +9,8 @@ const PAGES_PREFIX = '/docs';
 /**
  * The first hook of every request, in one synchronous function (each hook Fastify runs costs a
  * dispatch, an async one also a promise): the request id header, the fixed response headers
- * (helmet's, worked out once at startup: the API set, or helmet's defaults for HTML pages), and the shutdown gate. So errors, 404s and refused
+ * (helmet's, worked out once at startup: the API set, or helmet's defaults for HTML pages), the
+ * shutdown gate and HTTP/1.1's required Host header. So errors, 404s and refused
  * requests carry them too. Once close() starts, requests still arriving on open connections
  * get a 503 envelope and every response closes its connection.
  *
@@ -37,6 +38,8 @@ export function installRequestGate(
     const fixed = request.url.startsWith(PAGES_PREFIX) ? pages : api;
     for (let i = 0; i < fixed.length; i++) reply.header(fixed[i][0], fixed[i][1]);
     if (closing) done(new AppError('SHUTTING_DOWN', null, { headers: { 'retry-after': '5' } }));
+    else if (request.headers.host === undefined && request.raw.httpVersion === '1.1')
+      done(new AppError('BAD_REQUEST', { reason: 'an HTTP/1.1 request needs a Host header' }));
     else done();
   });
   // A keep-alive connection that finishes its request while closing would otherwise stay

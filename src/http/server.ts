@@ -14,6 +14,7 @@ import { genRequestId } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 import { installRequestGate } from './request-gate.js';
 import { createValidatorCompiler } from './validation.js';
+import { installJsonBodyParser } from './json-body.js';
 import { registerAuth } from './auth.js';
 import { registerLoadShedding, registerRateLimit, type RateLimitOptions } from './limits.js';
 import { installHttpMetrics } from './http-metrics.js';
@@ -58,6 +59,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkErrorHandler,
+    // Node would answer an HTTP/1.1 request without Host with a bare 400; the request gate
+    // answers it with the envelope instead.
+    http: { requireHostHeader: false },
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -68,10 +72,14 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   installRequestGate(app, securityHeaders(), opts.shutdownDrainMs ?? 0);
   // Only JSON bodies are accepted; anything else is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  installJsonBodyParser(app);
 
   await app.register(cors, {
     origin: opts.corsOrigin,
     methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    // An OPTIONS request that is not a browser preflight (no Origin) is answered like one,
+    // with the allowed methods, rather than with a text/plain 400 outside the envelope.
+    strictPreflight: false,
     // Headers browser code may read (beyond the CORS-safelisted ones).
     exposedHeaders: [
       'x-request-id',

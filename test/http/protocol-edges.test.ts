@@ -4,22 +4,8 @@ import { connect, createServer } from 'node:net';
 import { test } from 'node:test';
 import { createSigner } from 'fast-jwt';
 import { bearer, startHarness, TEST_SECRET } from '../app/app-harness.js';
+import { bodyOf, rawHttp as raw } from './raw-http.js';
 import { clientErrorHandler } from '../../src/http/error-handler.js';
-
-/** Sends raw bytes to the app's socket and returns everything it answers. */
-async function raw(port: number, request: string): Promise<string> {
-  const socket = connect(port, '127.0.0.1');
-  await once(socket, 'connect');
-  const chunks: Buffer[] = [];
-  socket.on('data', (c: Buffer) => chunks.push(c));
-  socket.write(request);
-  await once(socket, 'close');
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function bodyOf(response: string): unknown {
-  return JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
-}
 
 test('errors of the HTTP parser get the envelope and a request id', async (t) => {
   const h = await startHarness(t);

@@ -1,0 +1,74 @@
+/**
+ * The parser of `application/json` request bodies, in place of Fastify's default one, which
+ * decodes every body as UTF-8 whatever its charset says and reports every refusal as "not
+ * valid JSON". JSON between systems is UTF-8 (RFC 8259, section 8.1), so:
+ * - a body labelled with another charset is a 415, not text silently decoded wrong (an
+ *   ISO-8859-1 `é` would otherwise be stored as U+FFFD);
+ * - a body that is not valid UTF-8 is a 400, not text with replacement characters;
+ * - a `__proto__` key (or `constructor.prototype`) is refused as it is with Fastify's parser,
+ *   but the answer names the key instead of calling valid JSON invalid.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { AppError } from './errors.js';
+
+const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+/** US-ASCII is a subset of UTF-8; `utf8` is a common misspelling of it. */
+const UTF8_NAMES = new Set(['utf-8', 'utf8', 'us-ascii']);
+/** Longer than this, a Content-Type may carry parameters. */
+const BARE_TYPE_LENGTH = 'application/json'.length;
+
+type Done = (err: Error | null, body?: unknown) => void;
+
+export function installJsonBodyParser(
+  app: Pick<FastifyInstance, 'addContentTypeParser'> & {
+    removeContentTypeParser(type: string): void;
+  },
+): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJsonBody);
+}
+
+export function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: Done): void {
+  const refused = charsetRefusal(request.headers['content-type']);
+  if (refused !== undefined) return done(refused);
+  if (body.length === 0) return done(new AppError('MALFORMED_JSON'));
+  if (typeof body !== 'string' && !isUtf8(body))
+    return done(new AppError('MALFORMED_JSON', { reason: 'the body is not valid UTF-8' }));
+  let value: unknown;
+  try {
+    value = secureJson.parse(body, PARSE_OPTIONS);
+  } catch (err) {
+    return done(poisoned(err) ?? new AppError('MALFORMED_JSON', null, { cause: err }));
+  }
+  done(null, value);
+}
+
+function charsetRefusal(type: string | undefined): AppError | undefined {
+  if (type === undefined || type.length <= BARE_TYPE_LENGTH) return undefined;
+  const charset = CHARSET.exec(type)?.[1];
+  if (charset === undefined || UTF8_NAMES.has(charset.toLowerCase())) return undefined;
+  return new AppError('UNSUPPORTED_MEDIA_TYPE', {
+    reason: `JSON bodies are UTF-8; charset ${JSON.stringify(charset)} is not accepted`,
+  });
+}
+
+/** secure-json-parse's refusal of a prototype-polluting key, as a validation error. */
+function poisoned(err: unknown): AppError | undefined {
+  if (!(err instanceof SyntaxError) || !/forbidden prototype property/.test(err.message))
+    return undefined;
+  return new AppError(
+    'VALIDATION_FAILED',
+    {
+      errors: [
+        {
+          field: 'body',
+          message: 'must not contain a "__proto__" key or a "constructor" key with a "prototype"',
+        },
+      ],
+    },
+    { cause: err },
+  );
+}
