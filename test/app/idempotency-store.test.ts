@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { openServiceDatabase } from '../../src/app/db/database.js';
 import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from '../../src/app/events/idempotency-store.js';
 
@@ -99,4 +100,99 @@ test('a row stored with the plain body hash still matches its request and keeps 
   assert.equal(retried.seed, `${plain}:1000000`);
   const replay = await attempt(store, body, false);
   assert.deepEqual(replay.answer, { ...retried.answer, replayed: true });
+});
+
+/** Two stores on their own connections to one database file, as two processes have. */
+function twoProcesses(t: import('node:test').TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-idempotency-'));
+  const dbs = [0, 1].map(() => openServiceDatabase(join(dir, 'magnetar.db')));
+  t.after(() => {
+    for (const db of dbs) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dbs, stores: dbs.map((db) => new IdempotencyStore(db)) };
+}
+
+function deferred() {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+test('a request in flight in another process is waited for, not produced again', async (t) => {
+  const { stores } = twoProcesses(t);
+  const gate = deferred();
+  let produced = 0;
+  const produce = async (seed: string) => {
+    produced++;
+    await gate.promise;
+    return { status: 202, body: { seed } };
+  };
+  const first = stores[0].run('alice events', 'k', { a: 1 }, produce);
+  await new Promise((r) => setTimeout(r, 20));
+  const second = stores[1].run('alice events', 'k', { a: 1 }, produce);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(produced, 1, 'the second process waits');
+  gate.resolve();
+  const [a, b] = await Promise.all([first, second]);
+  assert.equal(a.replayed, false);
+  assert.deepEqual(b, { ...a, replayed: true });
+  assert.equal(produced, 1);
+});
+
+test('when the other process fails its attempt, a waiting retry goes ahead with its seed', async (t) => {
+  const { stores } = twoProcesses(t);
+  const gate = deferred();
+  const seeds: string[] = [];
+  const first = stores[0].run('alice events', 'k', { a: 1 }, async (seed) => {
+    seeds.push(seed);
+    await gate.promise;
+    return { status: 202, body: null };
+  });
+  await new Promise((r) => setTimeout(r, 20));
+  const second = stores[1].run('alice events', 'k', { a: 1 }, async (seed) => {
+    seeds.push(seed);
+    return { status: 202, body: { seed } };
+  });
+  gate.reject(new Error('refused'));
+  await assert.rejects(first, /refused/);
+  const answer = await second;
+  assert.equal(answer.replayed, false);
+  assert.deepEqual(seeds, [seeds[0], seeds[0]], 'the retry derives the same ids');
+});
+
+test('a claim left by a killed process, or one past its deadline, does not hold a retry up', async (t) => {
+  const { dbs, stores } = twoProcesses(t);
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  const deadPid = Number(child.stdout.toString());
+  const claim = dbs[0].prepare(
+    `INSERT INTO idempotency_keys
+       (scope, key, request_hash, status, response, created_at, owner, claimed_until)
+     VALUES ('alice events', ?, 'h', 0, '', ?, ?, ?)`,
+  );
+  const now = Date.now();
+  claim.run('dead', now, `${deadPid}/x`, now + 60_000);
+  claim.run('late', now, `${process.pid}/other-store`, now - 1);
+  claim.run('held', now, `${process.pid}/other-store`, now + 60_000);
+  for (const key of ['dead', 'late']) {
+    const answer = await stores[1].run('alice events', key, { a: 1 }, async () => ({
+      status: 202,
+      body: key,
+    }));
+    assert.deepEqual(answer, { status: 202, body: key, replayed: false });
+  }
+  // A live claim holds: the retry is still waiting after 150 ms.
+  let done = false;
+  void stores[1]
+    .run('alice events', 'held', { a: 1 }, async () => ({ status: 202, body: null }))
+    .then(() => (done = true));
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(done, false);
+  dbs[0].prepare(`UPDATE idempotency_keys SET claimed_until = 0 WHERE key = 'held'`).run();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(done, true, 'goes ahead once the claim is let go');
 });
