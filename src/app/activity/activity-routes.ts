@@ -27,6 +27,7 @@ export const activityRoutes: RouteModule = (app, ctx) => {
     '/api/v1/users/:id/activity',
     {
       schema: {
+        operationId: 'listUserActivity',
         tags: ['users'],
         summary: "A user's recorded events, newest first, each once",
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
@@ -40,6 +41,10 @@ export const activityRoutes: RouteModule = (app, ctx) => {
           ),
           400: ErrorEnvelopeSchema,
           429: ErrorEnvelopeSchema,
+        },
+        docs: {
+          responses: { 200: 'A page of recorded events, newest first' },
+          errors: ['DATABASE_BUSY'],
         },
       },
     },

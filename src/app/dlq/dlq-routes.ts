@@ -53,6 +53,9 @@ const TopicStatsSchema = Type.Object({
   ),
 });
 
+/** What the operator routes answer when the broker is away (documented for each route). */
+const BROKER_ERRORS = ['BROKER_UNAVAILABLE'] as const;
+
 /** Broker errors that mean "not reachable now", answered 503 with Retry-After. */
 const UNAVAILABLE = new Set(['NotConnected', 'Timeout', 'AlreadyClosed']);
 
@@ -98,6 +101,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
     {
       ...admin,
       schema: {
+        operationId: 'listTopics',
         tags: ['admin'],
         summary: 'Topics, their subscriptions and backlog',
         security: [{ bearerAuth: [] }],
@@ -105,6 +109,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
           200: envelopeSchema(Type.Object({ items: Type.Array(TopicStatsSchema) })),
           ...errors(401, 403, 429, 503),
         },
+        docs: { responses: { 200: 'Every topic with its statistics' }, errors: BROKER_ERRORS },
       },
     },
     async () =>
@@ -119,6 +124,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
     {
       ...admin,
       schema: {
+        operationId: 'listDeadLetters',
         tags: ['admin'],
         summary:
           'Dead letters with the reason they failed, by dead-letter topic, oldest first within each',
@@ -140,6 +146,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
           ),
           ...errors(400, 401, 403, 429, 503),
         },
+        docs: { responses: { 200: 'A page of dead letters' }, errors: BROKER_ERRORS },
       },
     },
     async (request) =>
@@ -151,6 +158,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
     {
       ...admin,
       schema: {
+        operationId: 'replayDeadLetters',
         tags: ['admin'],
         summary: 'Send dead letters (all matching, or the given ids) back to their topic',
         security: [{ bearerAuth: [] }],
@@ -164,6 +172,10 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
           ),
           ...errors(400, 401, 403, 415, 429, 503),
         },
+        docs: {
+          responses: { 200: 'How many were replayed, and their new ids' },
+          errors: BROKER_ERRORS,
+        },
       },
     },
     async (request) =>
@@ -175,6 +187,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
     {
       ...admin,
       schema: {
+        operationId: 'deleteDeadLetters',
         tags: ['admin'],
         summary: 'Delete dead letters (all matching, or the given ids)',
         security: [{ bearerAuth: [] }],
@@ -186,6 +199,7 @@ export const dlqRoutes: RouteModule = (app, ctx) => {
           200: envelopeSchema(Type.Object({ deleted: Type.Integer() })),
           ...errors(400, 401, 403, 429, 503),
         },
+        docs: { responses: { 200: 'How many were deleted' }, errors: BROKER_ERRORS },
       },
     },
     async (request) => {

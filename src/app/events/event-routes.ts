@@ -9,14 +9,30 @@ import { envelopeSchema, ErrorEnvelopeSchema, ok } from '../../http/envelope.js'
 import { AppError } from '../../http/errors.js';
 import type { RouteModule } from '../routes/route-module.js';
 import type { AppEventPublisher } from './event-publisher.js';
-import { AcceptedBatchSchema, AcceptedSchema, EventBatchBody, EventBody } from './event-schemas.js';
+import {
+  AcceptedBatchSchema,
+  AcceptedHeaders,
+  AcceptedSchema,
+  EventBatchBody,
+  EventBody,
+  IDEMPOTENCY_KEY_PATTERN,
+  IdempotencyHeaders,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+} from './event-schemas.js';
 import { keyedEventIds } from './event-ids.js';
 import { IdempotencyStore, type StoredAnswer } from './idempotency-store.js';
 
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, ErrorEnvelopeSchema]));
-const MAX_KEY_LENGTH = 200;
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+const MAX_KEY_LENGTH = MAX_IDEMPOTENCY_KEY_LENGTH;
+const PRINTABLE_ASCII = new RegExp(IDEMPOTENCY_KEY_PATTERN);
+/** Errors of the event routes beyond the shared ones (the key store is in the database). */
+const EVENT_ERRORS = [
+  'IDEMPOTENCY_KEY_REUSED',
+  'BROKER_UNAVAILABLE',
+  'PUBLISHER_FULL',
+  'DATABASE_BUSY',
+] as const;
 
 export const eventRoutes: RouteModule = (app, ctx) => {
   const idempotency = new IdempotencyStore(ctx.db);
@@ -60,6 +76,7 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     {
       onRequest: requireScopes(app, 'events:write'),
       schema: {
+        operationId: 'publishEvent',
         tags: ['events'],
         summary: 'Publish an event; 202 once the broker stored it',
         security: [{ bearerAuth: [] }],
@@ -67,6 +84,12 @@ export const eventRoutes: RouteModule = (app, ctx) => {
         response: {
           202: envelopeSchema(AcceptedSchema),
           ...errors(400, 401, 403, 409, 413, 415, 429, 503),
+        },
+        docs: {
+          responses: { 202: 'The event, stored by the broker' },
+          responseHeaders: { 202: AcceptedHeaders },
+          requestHeaders: IdempotencyHeaders,
+          errors: EVENT_ERRORS,
         },
       },
     },
@@ -88,6 +111,7 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     {
       onRequest: requireScopes(app, 'events:write'),
       schema: {
+        operationId: 'publishEvents',
         tags: ['events'],
         summary: 'Publish up to 1000 events; 202 once the broker stored all of them',
         security: [{ bearerAuth: [] }],
@@ -95,6 +119,12 @@ export const eventRoutes: RouteModule = (app, ctx) => {
         response: {
           202: envelopeSchema(AcceptedBatchSchema),
           ...errors(400, 401, 403, 409, 413, 415, 429, 503),
+        },
+        docs: {
+          responses: { 202: 'One id per event, in order; all stored by the broker' },
+          responseHeaders: { 202: AcceptedHeaders },
+          requestHeaders: IdempotencyHeaders,
+          errors: EVENT_ERRORS,
         },
       },
     },

@@ -30,3 +30,34 @@ export const AcceptedSchema = Type.Object({
 });
 
 export const AcceptedBatchSchema = Type.Object({ items: Type.Array(AcceptedSchema) });
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+/**
+ * A structured-field string, as the IETF Idempotency-Key draft defines it: printable ASCII.
+ * Node reads header bytes as latin1, so anything else would be counted in bytes.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = '^[\\x20-\\x7e]+$';
+
+/**
+ * The request headers the event routes read. Documented only: the handler checks the key
+ * itself (a headers schema would validate every request's headers before the handler).
+ */
+export const IdempotencyHeaders = Type.Object({
+  'Idempotency-Key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: MAX_IDEMPOTENCY_KEY_LENGTH,
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+      description:
+        'Makes a retry safe: the same key and body within 24 hours get the first answer again ' +
+        '(with idempotent-replayed: true); the same key with another body is a 409',
+    }),
+  ),
+});
+
+/** Headers of an accepted (202) answer. */
+export const AcceptedHeaders = {
+  'idempotent-replayed': Type.Literal('true', {
+    description: 'Present when this is the stored answer to an earlier request with the same key',
+  }),
+};

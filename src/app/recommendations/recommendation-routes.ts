@@ -22,6 +22,7 @@ export const recommendationRoutes: RouteModule = (app, ctx) => {
     '/api/v1/users/:id/recommendations',
     {
       schema: {
+        operationId: 'getUserRecommendations',
         tags: ['users'],
         summary: 'Items for this user: viewed by users who viewed the same items, then popular',
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
@@ -34,6 +35,7 @@ export const recommendationRoutes: RouteModule = (app, ctx) => {
           400: ErrorEnvelopeSchema,
           429: ErrorEnvelopeSchema,
         },
+        docs: { responses: { 200: 'Recommended items, best first' }, errors: ['DATABASE_BUSY'] },
       },
     },
     async (request) => ok(store.recommend(request.params.id, request.query.limit)),

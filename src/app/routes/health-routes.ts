@@ -16,9 +16,11 @@ export const healthRoutes: RouteModule = (app, ctx) => {
     {
       config: { rateLimit: false, ...NEVER_SHED },
       schema: {
+        operationId: 'checkLiveness',
         tags: ['operations'],
         summary: 'Liveness: the process answers',
         response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        docs: { responses: { 200: 'The process is alive' } },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -29,11 +31,15 @@ export const healthRoutes: RouteModule = (app, ctx) => {
     {
       config: { rateLimit: false },
       schema: {
+        operationId: 'checkReadiness',
         tags: ['operations'],
         summary: 'Readiness: every registered check passes (database, broker, consumers)',
         // A 503 is the not-ready report, or the error envelope of a request refused before
         // the handler (shutting down, overloaded).
         response: { 200: ReadySchema, 503: Type.Union([ReadySchema, ErrorEnvelopeSchema]) },
+        docs: {
+          responses: { 200: 'Every check passes', 503: 'Not ready: the report of every check' },
+        },
       },
     },
     async (_request, reply) => {

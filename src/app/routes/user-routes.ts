@@ -1,3 +1,4 @@
+import { Type } from 'typebox';
 import { requireScopes } from '../../http/auth.js';
 import { envelopeSchema, ErrorEnvelopeSchema, ok } from '../../http/envelope.js';
 import { AppError } from '../../http/errors.js';
@@ -21,11 +22,17 @@ export const userRoutes: RouteModule = (app, ctx) => {
       // Checked before the body is read: an anonymous caller gets 401, not a parse error.
       onRequest: requireScopes(app, 'users:write'),
       schema: {
+        operationId: 'createUser',
         tags: ['users'],
         summary: 'Create a user',
         security: [{ bearerAuth: [] }],
         body: CreateUserBody,
         response: { 201: UserEnvelope, ...errors(400, 401, 403, 409, 413, 415, 429) },
+        docs: {
+          responses: { 201: 'The created user' },
+          responseHeaders: { 201: { location: Type.String({ description: 'URL of the user' }) } },
+          errors: ['EMAIL_TAKEN', 'DATABASE_BUSY'],
+        },
       },
     },
     async (request, reply) => {
@@ -38,10 +45,12 @@ export const userRoutes: RouteModule = (app, ctx) => {
     '/api/v1/users/:id',
     {
       schema: {
+        operationId: 'getUser',
         tags: ['users'],
         summary: 'Read a user; a GET (not a HEAD) records a user.viewed event',
         params: UserIdParams,
         response: { 200: UserEnvelope, ...errors(404, 429) },
+        docs: { responses: { 200: 'The user' }, errors: ['USER_NOT_FOUND', 'DATABASE_BUSY'] },
       },
     },
     async (request) => {
@@ -62,10 +71,12 @@ export const userRoutes: RouteModule = (app, ctx) => {
     '/api/v1/users',
     {
       schema: {
+        operationId: 'listUsers',
         tags: ['users'],
         summary: 'A page of users, oldest first; follow nextCursor for the next page',
         querystring: ListUsersQuery,
         response: { 200: envelopeSchema(UserPageSchema), ...errors(400, 429) },
+        docs: { responses: { 200: 'A page of users' }, errors: ['DATABASE_BUSY'] },
       },
     },
     async (request) => ok(ctx.users.page(request.query.limit, request.query.cursor)),
