@@ -6,7 +6,9 @@
  *   ISO-8859-1 `é` would otherwise be stored as U+FFFD);
  * - a body that is not valid UTF-8 is a 400, not text with replacement characters;
  * - a `__proto__` key (or `constructor.prototype`) is refused as it is with Fastify's parser,
- *   but the answer names the key instead of calling valid JSON invalid.
+ *   but the answer names the key instead of calling valid JSON invalid;
+ * - a string with a lone surrogate escape (`"\ud800"`) is refused: it has no UTF-8 form, so
+ *   it could be stored but never sent back or matched by a URL.
  */
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -43,7 +45,40 @@ export function parseJsonBody(request: FastifyRequest, body: string | Buffer, do
   } catch (err) {
     return done(poisoned(err) ?? new AppError('MALFORMED_JSON', null, { cause: err }));
   }
+  // Only a \u escape can make a lone surrogate out of valid UTF-8.
+  const path = body.indexOf('\\u') >= 0 ? loneSurrogateAt(value, '') : undefined;
+  if (path !== undefined)
+    return done(
+      new AppError('VALIDATION_FAILED', {
+        errors: [
+          { field: path || 'body', message: 'must be well-formed Unicode (no lone surrogate)' },
+        ],
+      }),
+    );
   done(null, value);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const join = (path: string, name: string) => (path === '' ? name : `${path}.${name}`);
+
+/** The path of the first string (value or key) holding a lone surrogate, if any. */
+function loneSurrogateAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = loneSurrogateAt(value[i], join(path, String(i)));
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(k)) return path;
+    const found = loneSurrogateAt(v, join(path, k));
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function charsetRefusal(type: string | undefined): AppError | undefined {

@@ -128,3 +128,23 @@ test('an HTTP/1.1 request without Host gets the 400 envelope and a request id', 
   const old = await raw(port, 'GET /healthz HTTP/1.0\r\n\r\n');
   assert.match(old.head, /^HTTP\/1.1 200 /);
 });
+
+test('a lone surrogate escape is refused with the field it is in; a pair is kept', async (t) => {
+  const h = await startHarness(t);
+  const res = await postUser(
+    h,
+    'application/json',
+    '{"name":"Al\\ud800","email":"al@example.com"}',
+  );
+  assert.equal(res.statusCode, 400);
+  assert.deepEqual(res.json().data.errors, [
+    { field: 'name', message: 'must be well-formed Unicode (no lone surrogate)' },
+  ]);
+  const pair = await postUser(
+    h,
+    'application/json',
+    '{"name":"Al\\ud83d\\ude00","email":"al@example.com"}',
+  );
+  assert.equal(pair.statusCode, 201);
+  assert.equal(pair.json().data.name, 'Al😀');
+});
