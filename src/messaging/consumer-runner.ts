@@ -94,9 +94,13 @@ export class ConsumerRunner {
 
   /**
    * Subscribes and starts handling; resolves once subscribed. Stopping meanwhile wins. After a
-   * failed start it may be called again.
+   * failed start it may be called again; after stop() it rejects (a runner runs once).
    */
   start(): Promise<void> {
+    if (this.stopController.signal.aborted)
+      return Promise.reject(
+        new Error(`consumer ${this.definition.name} was stopped; define a new one to consume again`),
+      );
     if (this.state !== 'idle' && this.state !== 'failed') return this.starting ?? Promise.resolve();
     this.state = 'starting';
     this.starting = this.subscribeAndRun();
@@ -154,6 +158,7 @@ export class ConsumerRunner {
       await this.starting?.catch(() => undefined);
     }
     if (this.state === 'idle' || this.state === 'stopped' || this.state === 'failed') {
+      this.stopController.abort();
       this.state = 'stopped';
       return;
     }
@@ -237,6 +242,9 @@ export class ConsumerRunner {
   }
 
   private async handle(scope: ConsumerScope, message: Message): Promise<void> {
+    // Received before stop but not started: left unacked, so closing the subscription hands
+    // it to the next consumer. A drain only waits for the handlers already running.
+    if (this.stopController.signal.aborted) return;
     const ctx = deliveryContext(scope, message, this.handlerAbort.signal);
     await this.chain(message, ctx);
     if (ctx.outcome === undefined) this.ack(scope.consumer, message);

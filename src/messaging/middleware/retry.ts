@@ -3,6 +3,10 @@
  * count and the delay survive a restart. Delays grow exponentially with jitter; a
  * RetryLaterError picks its own delay. Non-retryable errors and the last attempt's error
  * pass through to the dead-letter middleware.
+ *
+ * An attempt that fails after `ctx.signal` fired (the consumer's drain deadline passed while
+ * it ran) failed because of the shutdown, not because of the message: it is left to be
+ * delivered again, without using up an attempt and never to the dead letters.
  */
 import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import { NonRetryableError, RetryLaterError, SettleFailedError, toError } from '../errors.js';
@@ -24,6 +28,18 @@ export function retry(options: RetryOptions = {}): Middleware {
     } catch (thrown) {
       const err = toError(thrown);
       if (ctx.outcome !== undefined) throw err;
+      if (ctx.signal.aborted && !(err instanceof NonRetryableError)) {
+        ctx.nack();
+        ctx.logger.warn(
+          {
+            subscription: ctx.subscription,
+            messageId: message.getMessageId().toString(),
+            attempt: ctx.attempt,
+          },
+          'handler stopped by shutdown; the message will be delivered again',
+        );
+        return;
+      }
       if (err instanceof NonRetryableError || ctx.attempt >= maxAttempts) throw err;
       const delayMs =
         err instanceof RetryLaterError
