@@ -99,7 +99,9 @@ export class ConsumerRunner {
   start(): Promise<void> {
     if (this.stopController.signal.aborted)
       return Promise.reject(
-        new Error(`consumer ${this.definition.name} was stopped; define a new one to consume again`),
+        new Error(
+          `consumer ${this.definition.name} was stopped; define a new one to consume again`,
+        ),
       );
     if (this.state !== 'idle' && this.state !== 'failed') return this.starting ?? Promise.resolve();
     this.state = 'starting';
