@@ -112,6 +112,11 @@ function describe(value: unknown): string {
     const text = typeof value === 'string' ? value : JSON.stringify(value);
     return (text ?? String(value)).slice(0, 200);
   } catch {
-    return String(value).slice(0, 200);
+    // A cycle or a BigInt inside; String() itself throws for an object without a prototype.
+    try {
+      return String(value).slice(0, 200);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
   }
 }

@@ -44,7 +44,7 @@ export function failureProperties(
   const previous = message.getProperties();
   const nowIso = new Date(ctx.now()).toISOString();
   const out: Record<string, string> = {
-    [FAILURE_PROPERTIES.error]: error.message.slice(0, 1000),
+    [FAILURE_PROPERTIES.error]: errorText(error).slice(0, 1000),
     [FAILURE_PROPERTIES.attempts]: String(ctx.attempt),
     [FAILURE_PROPERTIES.firstFailureAt]: previous[FAILURE_PROPERTIES.firstFailureAt] ?? nowIso,
     [FAILURE_PROPERTIES.lastFailureAt]: nowIso,
@@ -55,8 +55,44 @@ export function failureProperties(
       previous[FAILURE_PROPERTIES.originalMessageId] ?? message.getMessageId().toString(),
   };
   // Always written, empty when this error has none: the previous attempt's code must not stay.
-  const code = (error as { code?: unknown }).code;
+  const code = read(error, 'code');
   out[FAILURE_PROPERTIES.errorCode] =
     typeof code === 'string' || typeof code === 'number' ? String(code) : '';
   return out;
+}
+
+/**
+ * Why the attempt failed, whatever the thrown value looks like: recording the failure must not
+ * fail, or the retry is never scheduled and the message is redelivered at once, again and again.
+ * A message that is not a string is stringified; without one the error's name stands in.
+ */
+function errorText(error: unknown): string {
+  const message = read(error, 'message');
+  if (typeof message === 'string' && message !== '') return message;
+  if (message !== undefined && message !== null && message !== '') return stringify(message);
+  const name = read(error, 'name');
+  return typeof name === 'string' && name !== '' ? name : 'Error';
+}
+
+/** A property of something thrown; undefined when reading it throws (a getter, a proxy). */
+function read(value: unknown, key: string): unknown {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null)
+    return undefined;
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
+}
+
+function stringify(value: unknown): string {
+  try {
+    if (typeof value === 'object' && value !== null) {
+      const json = JSON.stringify(value);
+      if (json !== undefined) return json;
+    }
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
