@@ -1,11 +1,11 @@
 /** Exponential backoff with jitter, as a pure function (randomness injected). */
 
 export interface BackoffOptions {
-  /** Delay before the second attempt. Default 1000 ms. */
+  /** Delay before the second attempt, a finite number of ms >= 0. Default 1000 ms. */
   initialMs?: number;
-  /** Growth per attempt. Default 2. */
+  /** Growth per attempt, >= 1. Default 2. */
   multiplier?: number;
-  /** Upper bound of a delay. Default 60000 ms. */
+  /** Upper bound of a delay, a finite number of ms >= 0. Default 60000 ms. */
   maxMs?: number;
   /**
    * Fraction of the delay taken off at random, 0..1. Default 0.2. With multiplier >= 2 and
@@ -32,4 +32,30 @@ export function backoffDelay(
   const base = Math.min(o.maxMs, o.initialMs * Math.pow(o.multiplier, exponent));
   const jitter = Math.min(1, Math.max(0, o.jitter));
   return Math.max(0, Math.round(base * (1 - jitter * random())));
+}
+
+/**
+ * The options, if each is a number backoffDelay can use: NaN would retry at once (NaN delays
+ * become 0), a negative delay too, Infinity would park a message for ever, a multiplier below 1
+ * would shrink the delays and a jitter outside 0..1 is silently clamped.
+ */
+export function checkBackoffOptions(
+  label: string,
+  option: string,
+  options: BackoffOptions,
+): BackoffOptions {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${label}: ${option} must be an object`);
+  const check = (key: keyof BackoffOptions, min: number, max: number, what: string) => {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === 'number' && v >= min && v <= max))
+      throw new RangeError(
+        `${label}: ${option}.${key} must be ${what} (got ${typeof v === 'number' ? String(v) : typeof v})`,
+      );
+  };
+  check('initialMs', 0, Number.MAX_SAFE_INTEGER, 'a finite number of ms >= 0');
+  check('maxMs', 0, Number.MAX_SAFE_INTEGER, 'a finite number of ms >= 0');
+  check('multiplier', 1, Number.MAX_VALUE, 'a finite number >= 1');
+  check('jitter', 0, 1, 'a number from 0 to 1');
+  return options;
 }

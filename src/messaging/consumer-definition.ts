@@ -1,20 +1,30 @@
 /** What a consumer is: a topic, a subscription, a handler and how to treat failures. */
 import type { InitialPosition, SubscriptionType } from '../broker/index.js';
-import { deadLetterTopicName, fullTopicName, MAX_TIMER_DELAY_MS } from '../broker/index.js';
-import type { BackoffOptions } from './backoff.js';
+import {
+  deadLetterTopicName,
+  MAX_TIMER_DELAY_MS,
+  parseTopicName,
+  type TopicName,
+} from '../broker/index.js';
+import { checkBackoffOptions, type BackoffOptions } from './backoff.js';
 import type { DedupeStore } from './dedupe-store.js';
-import type { Handler, Middleware } from './handler.js';
+import { asyncHandler, type ConsumerHandler, type Handler, type Middleware } from './handler.js';
 
 export interface ConsumerDefinitionInput {
   /** Name in logs, metrics and /readyz. Default: the subscription. */
   name?: string;
   topic: string;
   subscription: string;
-  /** Default 'KeyShared'. */
+  /**
+   * Default 'KeyShared'. 'Exclusive' and 'Failover' take `retry.maxAttempts: 1` only: the broker
+   * delays the retry letter topic's messages on Shared and KeyShared subscriptions only, so their
+   * retries would ignore every backoff and RetryLaterError delay.
+   */
   type?: SubscriptionType;
   /** Handlers running at once. Default 8. */
   concurrency?: number;
-  handler: Handler;
+  /** Synchronous or async: returning is success, throwing or rejecting a failed attempt. */
+  handler: ConsumerHandler;
   retry?: {
     /** Deliveries that may run the handler, the first included. Default 5. */
     maxAttempts?: number;
@@ -49,35 +59,147 @@ export interface ConsumerDefinition {
 }
 
 export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefinition {
-  const topic = fullTopicName(input.topic);
+  checkObject('defineConsumer', 'its argument', input);
+  const subscription = checkSubscriptionName(input.subscription);
+  // Names the consumer in every message below; the subscription is known to be valid now.
+  const label = `consumer ${subscription}`;
+  if (input.name !== undefined && (typeof input.name !== 'string' || input.name === ''))
+    throw new TypeError(`${label}: name must be a non-empty string`);
+  if (typeof input.handler !== 'function')
+    throw new TypeError(`${label}: handler must be a function (got ${typeof input.handler})`);
+  const topic = consumerTopicName(label, 'topic', input.topic);
+  const type = checkSubscriptionType(label, input.type ?? 'KeyShared');
   const concurrency = input.concurrency ?? 8;
   if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new RangeError(`consumer ${input.subscription}: concurrency must be an integer >= 1`);
+    throw new RangeError(`${label}: concurrency must be an integer >= 1`);
+  checkObject(label, 'retry', input.retry);
   const maxAttempts = input.retry?.maxAttempts ?? 5;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
-    throw new RangeError(`consumer ${input.subscription}: retry.maxAttempts must be >= 1`);
+    throw new RangeError(`${label}: retry.maxAttempts must be >= 1`);
+  if ((type === 'Exclusive' || type === 'Failover') && maxAttempts > 1)
+    throw new RangeError(
+      `${label}: a ${type} subscription cannot retry (retry.maxAttempts is ${maxAttempts}): ` +
+        'the broker delays retries only on Shared and KeyShared subscriptions, so every backoff ' +
+        "and RetryLaterError delay would be ignored; use type 'KeyShared' (per-key order) or " +
+        "'Shared', or retry.maxAttempts: 1 to dead-letter a failed message at once",
+    );
+  const backoff = checkBackoffOptions(label, 'retry.backoff', input.retry?.backoff ?? {});
   let timeoutMs = input.timeoutMs ?? 30_000;
   if (timeoutMs === Infinity) timeoutMs = 0;
   // Node's timers cannot wait longer: a larger delay would fire after 1 ms.
   if (!Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_DELAY_MS)
     throw new RangeError(
-      `consumer ${input.subscription}: timeoutMs must be an integer from 0 (no limit) to ${MAX_TIMER_DELAY_MS}`,
+      `${label}: timeoutMs must be an integer from 0 (no limit) to ${MAX_TIMER_DELAY_MS}`,
     );
+  checkObject(label, 'deadLetter', input.deadLetter);
+  const deadLetterTopic =
+    input.deadLetter?.topic !== undefined
+      ? consumerTopicName(label, 'deadLetter.topic', input.deadLetter.topic)
+      : deadLetterTopicName(topic, subscription);
+  const dedupe = input.dedupe;
+  if (
+    dedupe !== undefined &&
+    dedupe !== false &&
+    (typeof dedupe?.has !== 'function' || typeof dedupe?.add !== 'function')
+  )
+    throw new TypeError(`${label}: dedupe must be false or a DedupeStore (has, add)`);
+  const initialPosition = input.initialPosition ?? 'Earliest';
+  if (!INITIAL_POSITIONS.includes(initialPosition))
+    throw new RangeError(
+      `${label}: initialPosition must be one of ${INITIAL_POSITIONS.join(', ')} (got ${JSON.stringify(initialPosition)})`,
+    );
+  const middleware = input.middleware ?? [];
+  if (!Array.isArray(middleware) || !middleware.every((m) => typeof m === 'function'))
+    throw new TypeError(`${label}: middleware must be an array of functions`);
   return {
-    name: input.name ?? input.subscription,
+    name: input.name ?? subscription,
     topic,
-    subscription: input.subscription,
-    type: input.type ?? 'KeyShared',
+    subscription,
+    type,
     concurrency,
-    handler: input.handler,
+    handler: asyncHandler(input.handler),
     maxAttempts,
-    backoff: input.retry?.backoff ?? {},
-    deadLetterTopic: input.deadLetter?.topic
-      ? fullTopicName(input.deadLetter.topic)
-      : deadLetterTopicName(topic, input.subscription),
+    backoff,
+    deadLetterTopic,
     timeoutMs,
-    dedupe: input.dedupe,
-    initialPosition: input.initialPosition ?? 'Earliest',
-    middleware: input.middleware ?? [],
+    dedupe,
+    initialPosition,
+    middleware,
   };
+}
+
+const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
+  'KeyShared',
+  'Shared',
+  'Exclusive',
+  'Failover',
+];
+const INITIAL_POSITIONS: readonly InitialPosition[] = ['Earliest', 'Latest'];
+/** Pulsar's rule for tenant and namespace names: the broker refuses any other. */
+const NAMED_ENTITY = /^[-=:.\w]+$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** `.` and `..` would be read as path steps in the admin API's URLs. */
+const DOTS = /^\.+$/;
+
+function checkObject(label: string, option: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null))
+    throw new TypeError(`${label}: ${option} must be an object`);
+}
+
+/**
+ * A subscription name is part of the retry and dead-letter topic names
+ * (`<topic>-<subscription>-RETRY`), so it must fit in a topic name: no `/`, no control character.
+ */
+function checkSubscriptionName(value: unknown): string {
+  if (typeof value !== 'string' || value === '' || value.includes('/') || CONTROL.test(value))
+    throw new TypeError(
+      `defineConsumer: subscription must be a non-empty string without "/" or control characters (got ${describe(value)})`,
+    );
+  return value;
+}
+
+function checkSubscriptionType(label: string, value: unknown): SubscriptionType {
+  if (!SUBSCRIPTION_TYPES.includes(value as SubscriptionType))
+    throw new RangeError(
+      `${label}: type must be one of ${SUBSCRIPTION_TYPES.join(', ')} (got ${describe(value)})`,
+    );
+  return value as SubscriptionType;
+}
+
+/**
+ * The full name of a topic the consumer reads or writes, refusing what the broker would refuse
+ * or read as another topic (`persistent://x` is not `persistent://public/default/x`).
+ */
+function consumerTopicName(label: string, option: string, value: unknown): string {
+  const refuse = (why: string) =>
+    new TypeError(
+      `${label}: ${option} must be a topic name (name, tenant/namespace/name or persistent://tenant/namespace/name): ${why} (got ${describe(value)})`,
+    );
+  if (typeof value !== 'string') throw refuse('not a string');
+  let name: TopicName;
+  try {
+    name = parseTopicName(value);
+  } catch {
+    throw refuse('not one of these forms');
+  }
+  if (value.includes('://') && name.full !== value) throw refuse('a full name needs all 3 parts');
+  for (const part of [name.tenant, name.namespace])
+    if (!NAMED_ENTITY.test(part) || DOTS.test(part))
+      throw refuse('tenant and namespace take letters, digits and - _ = : . only');
+  if (CONTROL.test(name.local) || DOTS.test(name.local))
+    throw refuse('the name has a control character or is only dots');
+  // Retries and dead letters are messages stored until handled; a non-persistent topic drops
+  // what no consumer is connected to take.
+  if (name.domain !== 'persistent')
+    throw new RangeError(`${label}: ${option} must be a persistent topic (got ${describe(value)})`);
+  return name.full;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object' && value !== null)
+    return Array.isArray(value) ? 'an array' : 'an object';
+  return String(value as never);
 }

@@ -1,7 +1,8 @@
 /**
  * The event envelope carried on topics as JSON, and the message properties every published
- * message gets. Consumers decode with `decodeEvent`, which rejects malformed payloads with a
- * non-retryable error so they go to the dead letters instead of looping.
+ * message gets. Consumers decode with `decodeEvent`, which rejects a malformed payload with
+ * MalformedEventError: retried like any failure (the usual cause is version skew a deploy
+ * fixes), then dead-lettered once the attempts are used up.
  */
 import { MalformedEventError } from './errors.js';
 

@@ -42,6 +42,19 @@ export interface MessageContext {
 export type Handler = (message: Message, ctx: MessageContext) => Promise<void>;
 export type Middleware = (next: Handler) => Handler;
 
+/**
+ * What a consumer's author writes: synchronous or async. Returning (anything but a rejecting
+ * promise) is success; throwing or rejecting is a failed attempt.
+ */
+export type ConsumerHandler = (message: Message, ctx: MessageContext) => unknown;
+
+/** The handler as the middleware chain calls it: always a promise, a throw becomes a rejection. */
+export function asyncHandler(handler: ConsumerHandler): Handler {
+  return async (message, ctx) => {
+    await handler(message, ctx);
+  };
+}
+
 /** compose(a, b, c)(h) = a(b(c(h))): the first middleware is the outermost. */
 export function compose(...middleware: Middleware[]): Middleware {
   return (handler) => middleware.reduceRight((next, mw) => mw(next), handler);

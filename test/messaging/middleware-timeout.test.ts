@@ -113,3 +113,19 @@ test('a handler that finishes its work within the grace period succeeds', async 
   })(msg, fakeContext(msg));
   assert.ok(done);
 });
+
+test('a synchronous handler (no promise returned) succeeds once, with or without a limit', async () => {
+  const msg = fakeMessage('x');
+  for (const ms of [1000, 0]) {
+    let calls = 0;
+    const sync = (() => {
+      calls++;
+    }) as unknown as Parameters<ReturnType<typeof timeout>>[0];
+    await timeout(ms)(sync)(msg, fakeContext(msg));
+    assert.equal(calls, 1, `timeout ${ms}`);
+  }
+  const throwing = (() => {
+    throw new RangeError('sync');
+  }) as unknown as Parameters<ReturnType<typeof timeout>>[0];
+  await assert.rejects(timeout(1000)(throwing)(msg, fakeContext(msg)), RangeError);
+});

@@ -2,10 +2,11 @@
  * Bounds a handler's time. The handler gets an AbortSignal that fires at the deadline (or on
  * shutdown) so it can stop its work. The attempt then fails with a retryable
  * HandlerTimeoutError once the handler has stopped, so its key and its concurrency slot stay
- * taken while it still runs: the next message of the key never overlaps it. A handler that
+ * taken while it still runs: the next message of the key does not overlap it. A handler that
  * ignores the signal is waited for a grace period (the timeout, at most 5 s); after that the
- * attempt fails anyway and the handler is left running. One that finishes its work within the
- * grace period succeeds: doing it again would do it twice.
+ * attempt fails anyway and the handler is left running, its key and slot released, so the
+ * key's next message (or this one's retry) may run beside it. One that finishes its work
+ * within the grace period succeeds: doing it again would do it twice.
  *
  * Cheap per message: one timer serves every handler of the middleware (deadline-list.ts), and
  * the handler's AbortController is created only if the handler reads `ctx.signal`.
@@ -59,7 +60,8 @@ export function timeout(ms: number): Middleware {
       });
       let running: Promise<void>;
       try {
-        running = next(message, ctx.withSignal(signal));
+        // A synchronous handler returns no promise (or any value): it has finished.
+        running = Promise.resolve(next(message, ctx.withSignal(signal)));
       } catch (err) {
         settle(err, true);
         return;
