@@ -1,0 +1,32 @@
+/**
+ * The package entry point (`import ... from 'magnetar'`): what a library user builds with.
+ *
+ * - Consumers: defineConsumer and ConsumerRunner, the errors a handler throws to steer retries
+ *   (RetryLaterError, NonRetryableError, MalformedEventError), the middleware, dedupe stores,
+ *   and the dead-letter sink and admin.
+ * - Publishing: Publisher, ProducerPool, the event encoding and its properties.
+ * - Brokers: createBroker (the configured mode), createEmbeddedBroker, createPulsarBroker, the
+ *   Broker contract's types and BrokerError.
+ * - The Pulsar client, also usable on its own: PulsarClient, PulsarAdmin and their errors by
+ *   name, everything else under the `pulsar` namespace (its Message, Producer, backoffDelay...
+ *   would clash with the broker's and the consumer runtime's names).
+ *
+ * The HTTP service itself is run by the `magnetar` CLI (`magnetar start`).
+ */
+export * from './messaging/index.js';
+export type { ConsumerHandler } from './messaging/handler.js';
+export * from './broker/index.js';
+export { createBroker, type BrokerSettings } from './broker/create-broker.js';
+export {
+  PulsarBroker,
+  createPulsarBroker,
+  type PulsarBrokerOptions,
+} from './broker/pulsar/index.js';
+export {
+  PulsarClient,
+  PulsarClientError,
+  PulsarAdmin,
+  PulsarAdminError,
+  AuthenticationToken,
+} from './pulsar/index.js';
+export * as pulsar from './pulsar/index.js';
