@@ -16,6 +16,9 @@ import { tlsTransport } from './tls-transport.js';
 import { fullTopicName } from './topic-name.js';
 import { parseServiceUrl, tcpTransport } from './transport.js';
 
+/** The name of one partition of a partitioned topic. */
+const PARTITION_NAME = /-partition-\d+$/;
+
 /**
  * Entry point of the client: `new PulsarClient({ serviceUrl })`, then `createProducer`,
  * `subscribe`, and `close` (which closes every producer and consumer it made).
@@ -51,14 +54,37 @@ export class PulsarClient {
     this.lookup = new LookupService(this.pool, serviceUrl, this.options.useTls);
   }
 
-  /** Creates a producer on a non-partitioned topic (or on one partition, by its full name). */
+  /**
+   * Creates a producer on a non-partitioned topic (or on one partition, by its full name). A
+   * partitioned topic is refused: it has a non-partitioned namesake that the broker would
+   * create and fill unseen by the partitions' consumers. Use PartitionedProducer for it.
+   */
   async createProducer(options: ProducerOptions): Promise<Producer> {
+    await this.refusePartitioned(options?.topic, 'PartitionedProducer.create()');
     return this.createPartitionProducer(options, -1);
   }
 
-  /** Subscribes to a non-partitioned topic (or to one partition, by its full name). */
+  /**
+   * Subscribes to a non-partitioned topic (or to one partition, by its full name). A
+   * partitioned topic is refused, as by createProducer; use PartitionedConsumer for it.
+   */
   async subscribe(options: ConsumerOptions): Promise<Consumer> {
+    await this.refusePartitioned(options?.topic, 'PartitionedConsumer.subscribe()');
     return this.subscribePartition(options, -1);
+  }
+
+  /** Throws when `topic` is a partitioned topic (and not one of its partitions). */
+  private async refusePartitioned(topic: string | undefined, instead: string): Promise<void> {
+    this.assertOpen();
+    if (!topic) throw new PulsarClientError('InvalidConfiguration', 'topic is required');
+    const full = fullTopicName(topic);
+    if (PARTITION_NAME.test(full)) return;
+    const partitions = await this.lookup.partitions(full);
+    if (partitions > 0)
+      throw new PulsarClientError(
+        'InvalidConfiguration',
+        `${full} is a partitioned topic (${partitions} partitions): use ${instead}`,
+      );
   }
 
   /**

@@ -151,3 +151,27 @@ test('the Broker contract over a partitioned topic: routing, consuming, stats, d
   // One logical consumer (one per partition underneath, under one name).
   assert.equal(stats.subscriptions.find((s) => s.name === 'sub')?.consumers, 1);
 });
+
+test(
+  'createProducer and subscribe refuse a partitioned topic instead of using its namesake',
+  { timeout: 300_000 },
+  async (t) => {
+    const env = await ensurePulsar();
+    const admin = new PulsarAdmin({ baseUrl: env.adminUrl });
+    const client = new PulsarClient({ serviceUrl: env.serviceUrl });
+    t.after(() => client.close());
+    const topic = freshTopic('refused');
+    await admin.createPartitionedTopic(topic, 3);
+    await assert.rejects(client.createProducer({ topic }), {
+      result: 'InvalidConfiguration',
+      message: /partitioned topic \(3 partitions\): use PartitionedProducer/,
+    });
+    await assert.rejects(client.subscribe({ topic, subscription: 's' }), {
+      message: /use PartitionedConsumer/,
+    });
+    // One partition, by its own name, is a topic like any other.
+    const one = await client.createProducer({ topic: partitionTopicName(topic, 1) });
+    await one.send({ data: Buffer.from('x') });
+    await one.close();
+  },
+);

@@ -15,7 +15,7 @@ import type {
 import { PulsarBrokerAdmin } from './admin.js';
 import { mapped } from './errors.js';
 import { PulsarBrokerConsumer } from './consumer.js';
-import { PulsarBrokerProducer } from './producer.js';
+import { ADAPTER_BATCHING_TYPE, PulsarBrokerProducer } from './producer.js';
 
 export interface PulsarBrokerOptions {
   /** `pulsar://host:6650` or `pulsar+ssl://host:6651`. */
@@ -91,12 +91,14 @@ export class PulsarBroker implements Broker {
       batchingMaxMessages: config.batchingMaxMessages,
       batchingMaxPublishDelayMs: config.batchingMaxPublishDelayMs,
       batchingMaxBytes: config.batchingMaxBytes,
+      batchingType: ADAPTER_BATCHING_TYPE,
     };
     const inner = await mapped(async () => {
       const partitions = await this.client.getPartitionCount(topic);
       return partitions > 0
         ? PartitionedProducer.create(this.client, options, partitions)
-        : this.client.createProducer(options);
+        : // Known to be non-partitioned: no second metadata lookup.
+          this.client.createPartitionProducer(options, -1);
     });
     const producer: PulsarBrokerProducer = new PulsarBrokerProducer(inner, () =>
       this.open.delete(producer),
