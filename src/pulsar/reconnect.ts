@@ -16,8 +16,8 @@ export interface ReconnectOptions extends BackoffOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number) =>
-  new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** Longest delay a Node timer takes (2^31-1 ms); the hold below never fires in practice. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Keeps `target` connected: when it reports 'disconnected' (connection lost, or the broker
@@ -25,9 +25,15 @@ const defaultSleep = (ms: number) =>
  * backoff and jitter, looks the topic up again and resumes on the new connection, until it
  * succeeds or the target is closed. Emits 'reconnectFailed' (error) on each failed attempt
  * and 'reconnected' once back.
+ *
+ * While it is reconnecting the loop holds the process open (a ref'd timer), as the Java
+ * client's threads hold the JVM: between attempts no socket exists, and a process whose only
+ * work is this producer or consumer (a worker with a listener, a script awaiting receive())
+ * would otherwise end silently while the broker restarts. The hold goes as soon as the
+ * target is back or closed ('closed' also cuts the current backoff wait short), so a closed
+ * client never keeps the process.
  */
 export function keepConnected(target: Resumable, options: ReconnectOptions): void {
-  const sleep = options.sleep ?? defaultSleep;
   let running = false;
   target.on('disconnected', () => {
     if (running) return;
@@ -38,17 +44,40 @@ export function keepConnected(target: Resumable, options: ReconnectOptions): voi
   });
 
   async function loop(): Promise<void> {
-    const backoff = new Backoff(options);
-    while (!target.isClosed) {
-      await sleep(backoff.next());
-      if (target.isClosed) return;
-      try {
-        const connection = await options.connect(target.getTopic());
-        await target.resume(connection);
-        return;
-      } catch (err) {
-        target.emit('reconnectFailed', err);
+    const hold = setInterval(() => undefined, MAX_TIMER_MS);
+    let wake: (() => void) | undefined;
+    const onClosed = () => wake?.();
+    target.once('closed', onClosed);
+    try {
+      const backoff = new Backoff(options);
+      while (!target.isClosed) {
+        await wait(backoff.next(), (w) => (wake = w));
+        wake = undefined;
+        if (target.isClosed) return;
+        try {
+          const connection = await options.connect(target.getTopic());
+          await target.resume(connection);
+          return;
+        } catch (err) {
+          target.emit('reconnectFailed', err);
+        }
       }
+    } finally {
+      clearInterval(hold);
+      target.off('closed', onClosed);
     }
+  }
+
+  /** Sleeps `ms`, or less when the target closes meanwhile. */
+  function wait(ms: number, setWake: (wake: () => void) => void): Promise<void> {
+    if (options.sleep) return options.sleep(ms);
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref(); // the hold keeps the process; this timer must not outlive a close
+      setWake(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 }
