@@ -9,6 +9,7 @@ import type { ConnectionOptions } from './connection.js';
 import { PulsarClientError, serverError } from './errors.js';
 import type { FrameDecoder } from './frame-decoder.js';
 import type { BaseCommand } from './proto/generated/PulsarApi_pb.js';
+import type { TransportTarget } from './transport.js';
 
 /** The newest protocol version this client speaks (Pulsar's ProtocolVersion v21). */
 export const PROTOCOL_VERSION = 21;
@@ -17,6 +18,34 @@ export const CLIENT_VERSION = 'magnetar-pulsar-ts/0.1.0';
 /** Credentials as bytes (a token string is sent as its UTF-8). */
 export function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/**
+ * What the server's first bytes say when they are not Pulsar's protocol at all: the client
+ * was pointed at the wrong port. Read as a frame size, "HTTP" is 1213486160 bytes and a TLS
+ * record (0x15/0x16 0x03 ..) hundreds of MB, so a broker frame can never start like that;
+ * without this check the user would see only FrameTooLarge.
+ */
+export function wrongProtocol(
+  head: Buffer,
+  target: TransportTarget,
+): PulsarClientError | undefined {
+  if (head.length < 4) return undefined;
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  const where = `the server at ${host}:${target.port}`;
+  if (head.toString('latin1', 0, 4) === 'HTTP') {
+    return new PulsarClientError(
+      'ProtocolError',
+      `${where} answered with HTTP: is this the web/admin port instead of the broker's binary port (6650)?`,
+    );
+  }
+  if ((head[0] === 0x15 || head[0] === 0x16) && head[1] === 0x03) {
+    return new PulsarClientError(
+      'ProtocolError',
+      `${where} answered with TLS: is this the broker's TLS port (6651), to be used with pulsar+ssl://?`,
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -53,7 +82,13 @@ export async function handshake(
       );
     const onClose = () =>
       done(new PulsarClientError('ConnectError', `${options.target.url} closed the connection`));
+    let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
+      if (head.length < 4) {
+        head = Buffer.concat([head, chunk.subarray(0, 4)]);
+        const wrong = wrongProtocol(head, options.target);
+        if (wrong) return done(wrong);
+      }
       try {
         const frames = decoder.push(chunk);
         if (frames.length === 0) return;
