@@ -1,10 +1,12 @@
 import { BaseCommand_Type as T } from './commands.js';
+import type { Connection } from './connection.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { PulsarClientError, serverError } from './errors.js';
 import {
   CommandLookupTopicResponse_LookupType as LookupType,
   CommandPartitionedTopicMetadataResponse_LookupType as MetadataType,
 } from './proto/generated/PulsarApi_pb.js';
+import { parseServiceHosts } from './transport.js';
 
 /** Where a topic is served: the owning broker, and where to open the socket to reach it. */
 export interface BrokerAddress {
@@ -14,13 +16,46 @@ export interface BrokerAddress {
 
 const MAX_REDIRECTS = 20;
 
-/** Binary lookup (LOOKUP, PARTITIONED_METADATA) over the service URL's connection. */
+/**
+ * Binary lookup (LOOKUP, PARTITIONED_METADATA) over a connection to the service URL.
+ *
+ * A service URL may list several hosts (`pulsar://b1:6650,b2:6650`): a lookup goes to the
+ * host that answered last, and when that one cannot be connected to, to the others in the
+ * listed order. The Java client also cycles through the listed hosts (starting at a random
+ * one, moving on each lookup, skipping hosts its health check finds down); trying them in
+ * turn within one lookup gives the same outcome without waiting for a retry.
+ */
 export class LookupService {
+  /** One single-host URL per listed host. */
+  private readonly hosts: string[];
+  /** Index in `hosts` of the host the last lookup reached. */
+  private current = 0;
+
   constructor(
     private readonly pool: ConnectionPool,
-    private readonly serviceUrl: string,
+    serviceUrl: string,
     private readonly useTls = false,
-  ) {}
+  ) {
+    this.hosts = parseServiceHosts(serviceUrl).map((t) => t.url);
+  }
+
+  /** A connection to one of the service URL's hosts, and that host's URL. */
+  private async serviceConnection(): Promise<{ conn: Connection; url: string }> {
+    let lastError: unknown;
+    for (let i = 0; i < this.hosts.length; i++) {
+      const index = (this.current + i) % this.hosts.length;
+      const url = this.hosts[index];
+      try {
+        const conn = await this.pool.get(url);
+        this.current = index;
+        return { conn, url };
+      } catch (err) {
+        if (err instanceof PulsarClientError && err.result === 'AlreadyClosed') throw err;
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
 
   /**
    * Finds the broker that owns `topic`, following redirects (with the authoritative flag
@@ -28,11 +63,12 @@ export class LookupService {
    * service URL and the proxy forwards them.
    */
   async lookup(topic: string): Promise<BrokerAddress> {
-    let logical = this.serviceUrl;
-    let physical = this.serviceUrl;
+    const service = await this.serviceConnection();
+    let logical = service.url;
+    let physical = service.url;
     let authoritative = false;
     for (let hop = 0; hop < MAX_REDIRECTS; hop++) {
-      const conn = await this.pool.get(logical, physical);
+      const conn = hop === 0 ? service.conn : await this.pool.get(logical, physical);
       const requestId = conn.newRequestId();
       const res = await conn.request(
         { type: T.LOOKUP, lookupTopic: { topic, requestId, authoritative } },
@@ -42,7 +78,7 @@ export class LookupService {
       if (r.response === LookupType.Failed) throw serverError(r.error, r.message);
       const url = (this.useTls ? r.brokerServiceUrlTls : r.brokerServiceUrl) || r.brokerServiceUrl;
       if (!url) throw new PulsarClientError('LookupError', `lookup of ${topic} returned no broker`);
-      physical = r.proxyThroughServiceUrl ? this.serviceUrl : url;
+      physical = r.proxyThroughServiceUrl ? service.url : url;
       logical = url;
       if (r.response === LookupType.Connect) return { logicalUrl: logical, physicalUrl: physical };
       authoritative = r.authoritative;
@@ -55,7 +91,7 @@ export class LookupService {
 
   /** Number of partitions of `topic`; 0 for a non-partitioned topic. */
   async partitions(topic: string): Promise<number> {
-    const conn = await this.pool.get(this.serviceUrl);
+    const { conn } = await this.serviceConnection();
     const requestId = conn.newRequestId();
     const res = await conn.request(
       { type: T.PARTITIONED_METADATA, partitionMetadata: { topic, requestId } },

@@ -36,12 +36,33 @@ export const tcpTransport: TransportFactory = (target, timeoutMs) =>
     });
   });
 
-/** Parses `pulsar://host:port` (also `pulsar+ssl://`); the first host of a list is used. */
-export function parseServiceUrl(url: string): TransportTarget {
-  const m = /^(pulsar(?:\+ssl)?):\/\/([^,/]+?)(?::(\d+))?(?:,[^/]*)?\/?$/.exec(url.trim());
+const SERVICE_URL = /^(pulsar(?:\+ssl)?):\/\/([^/]+?)\/?$/;
+const HOST_PORT = /^(.+?)(?::(\d+))?$/;
+
+/**
+ * The hosts of a service URL, each as its own target: `pulsar://host1:6650,host2:6650`
+ * (also `pulsar+ssl://`, and `[v6addr]:port`), a host without a port taking the scheme's
+ * default, as the Java client's ServiceURI reads it.
+ */
+export function parseServiceHosts(url: string): TransportTarget[] {
+  const m = SERVICE_URL.exec(url.trim());
   if (!m) throw new PulsarClientError('InvalidConfiguration', `invalid service URL: ${url}`);
-  const tls = m[1] === 'pulsar+ssl';
-  const host = m[2].replace(/^\[(.*)\]$/, '$1');
-  const port = m[3] ? Number(m[3]) : tls ? 6651 : 6650;
-  return { host, port, url: `${m[1]}://${m[2]}:${port}` };
+  const scheme = m[1];
+  return m[2].split(',').map((hostPort) => {
+    const h = HOST_PORT.exec(hostPort.trim());
+    if (!h) throw new PulsarClientError('InvalidConfiguration', `invalid service URL: ${url}`);
+    const port = h[2] ? Number(h[2]) : scheme === 'pulsar+ssl' ? 6651 : 6650;
+    return { host: h[1].replace(/^\[(.*)\]$/, '$1'), port, url: `${scheme}://${h[1]}:${port}` };
+  });
+}
+
+/**
+ * Parses `pulsar://host:port` (also `pulsar+ssl://`): host and port are the first host's,
+ * `url` is the whole normalized URL, every listed host with its port (see parseServiceHosts).
+ */
+export function parseServiceUrl(url: string): TransportTarget {
+  const targets = parseServiceHosts(url);
+  const scheme = SERVICE_URL.exec(url.trim())![1];
+  const hosts = targets.map((t) => t.url.slice(scheme.length + 3));
+  return { host: targets[0].host, port: targets[0].port, url: `${scheme}://${hosts.join(',')}` };
 }
