@@ -64,6 +64,8 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   private readonly unacked = new TimedIds();
   private readonly nacked = new TimedIds();
   private permitsToReturn = 0;
+  /** receiverQueueSize 0: a permit was given to the broker and no message has used it yet. */
+  private permitOut = false;
   private state: 'ready' | 'closed' | 'disconnected' = 'ready';
   private active: boolean | undefined;
   private listenerBusy = false;
@@ -94,11 +96,15 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     };
   }
 
-  /** Sends SUBSCRIBE, then the first FLOW of receiverQueueSize permits. */
+  /**
+   * Sends SUBSCRIBE, then the first FLOW of receiverQueueSize permits (with 0, a permit only
+   * while a receive() or the listener waits).
+   */
   static async subscribe(
     internals: ConsumerInternals,
     options: ConsumerOptions,
   ): Promise<Consumer> {
+    checkReceiverQueueSize(options.receiverQueueSize);
     const c = new Consumer(internals, options);
     const { connection, consumerId } = internals;
     // Registered before SUBSCRIBE: ACTIVE_CONSUMER_CHANGE can follow SUCCESS in the same read.
@@ -113,7 +119,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
       throw err;
     }
     c.startTimers();
-    c.flow(c.opts.receiverQueueSize);
+    c.initialFlow();
     return c;
   }
 
@@ -184,8 +190,9 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     this.queue.length = 0;
     this.batches.clear();
     this.permitsToReturn = 0;
+    this.permitOut = false;
     this.state = 'ready';
-    this.flow(this.opts.receiverQueueSize);
+    this.initialFlow();
     this.emit('reconnected');
   }
 
@@ -214,7 +221,9 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     }
     const next = this.queue.shift();
     if (next) return Promise.resolve(this.handOver(next));
-    return waitForMessage(this.waiters, timeoutMs);
+    const waiting = waitForMessage(this.waiters, timeoutMs);
+    this.askForOne();
+    return waiting;
   }
 
   async acknowledge(message: Message): Promise<void> {
@@ -323,6 +332,17 @@ export class Consumer extends EventEmitter implements ConsumerApi {
 
   private onMessage(cmd: CommandMessage, section: PayloadSection | undefined): void {
     if (this.state !== 'ready' || !section) return;
+    this.permitOut = false;
+    try {
+      this.receiveEntry(cmd, section);
+    } finally {
+      // A zero-queue consumer whose entry was dropped, skipped or one chunk of several is
+      // still waiting: it needs the next one.
+      this.askForOne();
+    }
+  }
+
+  private receiveEntry(cmd: CommandMessage, section: PayloadSection): void {
     const base = cmd.messageId!;
     const entryId = new MessageId(base.ledgerId, base.entryId, this.internals.partition);
     if (!section.checksumValid)
@@ -409,6 +429,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     } finally {
       this.listenerBusy = false;
     }
+    this.askForOne();
   }
 
   /** The application now holds `m`: start its ack timeout and account a permit. */
@@ -420,11 +441,34 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   }
 
   private returnPermits(n: number): void {
+    // Zero queue: permits are asked for one at a time by askForOne, never returned.
+    if (this.opts.receiverQueueSize === 0) return;
     this.permitsToReturn += n;
     if (this.permitsToReturn >= Math.max(1, Math.floor(this.opts.receiverQueueSize / 2))) {
       this.flow(this.permitsToReturn);
       this.permitsToReturn = 0;
     }
+  }
+
+  private initialFlow(): void {
+    if (this.opts.receiverQueueSize === 0) this.askForOne();
+    else this.flow(this.opts.receiverQueueSize);
+  }
+
+  /**
+   * receiverQueueSize 0, as the Java client's ZeroQueueConsumer: no prefetch, one permit
+   * while a receive() (or the idle listener) waits and none is out yet. A receive that timed
+   * out leaves its permit out; the message it brings waits in the queue for the next receive.
+   * A batch entry brings all its messages on the one permit (the Java client closes the
+   * consumer instead); they are handed out from the queue.
+   */
+  private askForOne(): void {
+    if (this.opts.receiverQueueSize !== 0 || this.permitOut || this.queue.length > 0) return;
+    const listenerIdle = this.opts.listener !== undefined && !this.listenerBusy;
+    if (this.waiters.length === 0 && !listenerIdle) return;
+    if (this.state !== 'ready' || this.connection.isClosed) return;
+    this.flow(1);
+    this.permitOut = true;
   }
 
   private flow(permits: number): void {
@@ -484,6 +528,7 @@ export class Consumer extends EventEmitter implements ConsumerApi {
       redeliverUnacknowledgedMessages: { consumerId },
     });
     this.returnPermits(dropped);
+    this.askForOne();
   }
 
   private startTimers(): void {
@@ -528,6 +573,19 @@ export class Consumer extends EventEmitter implements ConsumerApi {
       w.reject(err);
     }
   }
+}
+
+/**
+ * receiverQueueSize is a whole number of messages, 0 (no prefetch) or more. Checked here
+ * rather than with the other option defaults, so every way of subscribing (plain,
+ * partitioned, through the Broker contract) refuses a bad value before subscribing.
+ */
+function checkReceiverQueueSize(size: number | undefined): void {
+  if (size === undefined || (Number.isSafeInteger(size) && size >= 0)) return;
+  throw new PulsarClientError(
+    'InvalidConfiguration',
+    `receiverQueueSize must be a whole number, 0 or more; got ${size}`,
+  );
 }
 
 function toIdData(id: MessageId) {
