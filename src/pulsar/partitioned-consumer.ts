@@ -17,6 +17,18 @@ import { waitForMessage, type Waiter } from './receive-waiters.js';
  * Each child is pumped with `receive()` only while the merged queue has room, so prefetch
  * stays bounded by receiverQueueSize per child plus the merged queue.
  */
+/** Options of PartitionedConsumer.subscribe: a consumer's, plus how partitions are followed. */
+export type PartitionedConsumerOptions = Omit<ConsumerOptions, 'topic' | 'listener'> & {
+  /**
+   * How often the partition count of partitioned topics is read again, so partitions an
+   * operator adds are consumed too (the Java client's autoUpdatePartitionsInterval). 0 turns
+   * it off. Default 60000.
+   */
+  autoUpdatePartitionsIntervalMs?: number;
+};
+
+export const DEFAULT_PARTITIONS_UPDATE_MS = 60_000;
+
 export class PartitionedConsumer extends EventEmitter {
   private readonly queue: Message[] = [];
   private readonly waiters: Waiter[] = [];
@@ -25,17 +37,60 @@ export class PartitionedConsumer extends EventEmitter {
   private readonly capacity: number;
   private roomWaiters: Array<() => void> = [];
   private closed = false;
+  private readonly updater: NodeJS.Timeout | undefined;
+  private updating = false;
 
   private constructor(
     readonly children: Consumer[],
     private readonly subscription: string,
     capacity: number,
+    private readonly client: PulsarClient,
+    private readonly options: PartitionedConsumerOptions,
+    /** Partitioned topics and the partitions subscribed so far. */
+    private readonly partitioned: Map<string, number>,
   ) {
     super();
     this.capacity = Math.max(1, capacity);
-    for (const c of children) {
-      this.byTopic.set(c.getTopic(), c);
-      void this.pump(c);
+    for (const c of children) this.adopt(c);
+    const every = options.autoUpdatePartitionsIntervalMs ?? DEFAULT_PARTITIONS_UPDATE_MS;
+    if (partitioned.size > 0 && every > 0) {
+      this.updater = setInterval(() => void this.updatePartitions(), every);
+      // Following partitions is no reason to keep a process alive.
+      this.updater.unref();
+    }
+  }
+
+  private adopt(child: Consumer): void {
+    this.byTopic.set(child.getTopic(), child);
+    void this.pump(child);
+  }
+
+  /** Subscribes partitions added since the last look; a failure waits for the next one. */
+  async updatePartitions(): Promise<void> {
+    if (this.updating || this.closed) return;
+    this.updating = true;
+    try {
+      for (const [topic, known] of this.partitioned) {
+        const now = await this.client.getPartitionCount(topic).catch(() => known);
+        for (let i = known; i < now && !this.closed; i++) {
+          const child = await this.client.subscribePartition(
+            { ...this.options, topic: partitionTopicName(topic, i) },
+            i,
+          );
+          if (this.closed) {
+            await child.close().catch(() => undefined);
+            return;
+          }
+          this.children.push(child);
+          this.adopt(child);
+          this.partitioned.set(topic, i + 1);
+          this.emit('partitionsAdded', topic, i + 1);
+        }
+      }
+    } catch {
+      // Subscribing a new partition failed (the broker may still be creating it).
+    } finally {
+      this.updating = false;
     }
   }
 
@@ -46,9 +101,10 @@ export class PartitionedConsumer extends EventEmitter {
   static async subscribe(
     client: PulsarClient,
     topics: string[],
-    options: Omit<ConsumerOptions, 'topic' | 'listener'>,
+    options: PartitionedConsumerOptions,
   ): Promise<PartitionedConsumer> {
     const children: Consumer[] = [];
+    const partitioned = new Map<string, number>();
     try {
       for (const topic of topics.map(fullTopicName)) {
         const partitions = await client.getPartitionCount(topic);
@@ -56,6 +112,7 @@ export class PartitionedConsumer extends EventEmitter {
           children.push(await client.subscribePartition({ ...options, topic }, -1));
           continue;
         }
+        partitioned.set(topic, partitions);
         for (let i = 0; i < partitions; i++) {
           children.push(
             await client.subscribePartition({ ...options, topic: partitionTopicName(topic, i) }, i),
@@ -70,6 +127,9 @@ export class PartitionedConsumer extends EventEmitter {
       children,
       options.subscription,
       options.receiverQueueSize ?? 1000,
+      client,
+      options,
+      partitioned,
     );
   }
 
@@ -126,6 +186,7 @@ export class PartitionedConsumer extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.updater);
     const err = new PulsarClientError('AlreadyClosed', 'consumer closed');
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);

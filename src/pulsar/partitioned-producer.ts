@@ -7,7 +7,16 @@ import { createMessageRouter, type MessageRouterOptions } from './routing/index.
 import { fullTopicName, partitionTopicName } from './topic-name.js';
 
 export type PartitionedProducerOptions = ProducerOptions &
-  Pick<MessageRouterOptions, 'routingMode' | 'hashingScheme'>;
+  Pick<MessageRouterOptions, 'routingMode' | 'hashingScheme'> & {
+    /**
+     * How often the partition count is read again, so partitions an operator adds get
+     * messages too (the Java client's autoUpdatePartitionsInterval). 0 turns it off.
+     * Default 60000.
+     */
+    autoUpdatePartitionsIntervalMs?: number;
+  };
+
+const DEFAULT_PARTITIONS_UPDATE_MS = 60_000;
 
 /**
  * A producer on a partitioned topic: one producer per partition (created eagerly, as the
@@ -16,12 +25,63 @@ export type PartitionedProducerOptions = ProducerOptions &
  */
 export class PartitionedProducer {
   private closed = false;
+  private readonly updater: NodeJS.Timeout | undefined;
+  private updating = false;
 
   private constructor(
     private readonly topic: string,
     readonly partitions: Producer[],
     private readonly choose: (key: string | undefined, n: number) => number,
-  ) {}
+    private readonly client: PulsarClient,
+    private readonly options: PartitionedProducerOptions,
+  ) {
+    const every = options.autoUpdatePartitionsIntervalMs ?? DEFAULT_PARTITIONS_UPDATE_MS;
+    if (every > 0) {
+      this.updater = setInterval(() => void this.updatePartitions(), every);
+      // Following partitions is no reason to keep a process alive.
+      this.updater.unref();
+    }
+  }
+
+  /**
+   * Creates producers for partitions added since the last look; keys then route over the
+   * new count, as with the Java client. A failure waits for the next look.
+   */
+  async updatePartitions(): Promise<void> {
+    if (this.updating || this.closed) return;
+    this.updating = true;
+    try {
+      const now = await this.client.getPartitionCount(this.topic);
+      for (let i = this.partitions.length; i < now && !this.closed; i++) {
+        const producer = await PartitionedProducer.partitionProducer(this.client, this.options, i);
+        if (this.closed) {
+          await producer.close().catch(() => undefined);
+          return;
+        }
+        this.partitions.push(producer);
+      }
+    } catch {
+      // The broker may still be creating the partition; the next look tries again.
+    } finally {
+      this.updating = false;
+    }
+  }
+
+  private static partitionProducer(
+    client: PulsarClient,
+    options: PartitionedProducerOptions,
+    partition: number,
+  ): Promise<Producer> {
+    return client.createPartitionProducer(
+      {
+        ...options,
+        topic: partitionTopicName(fullTopicName(options.topic), partition),
+        // Partition producers share the name with a suffix, as the Java client does.
+        producerName: options.producerName && `${options.producerName}-${partition}`,
+      },
+      partition,
+    );
+  }
 
   static async create(
     client: PulsarClient,
@@ -37,24 +97,19 @@ export class PartitionedProducer {
     });
     const producers: Producer[] = [];
     try {
-      for (let i = 0; i < numPartitions; i++) {
-        producers.push(
-          await client.createPartitionProducer(
-            {
-              ...options,
-              topic: partitionTopicName(topic, i),
-              // Partition producers share the name with a suffix, as the Java client does.
-              producerName: options.producerName && `${options.producerName}-${i}`,
-            },
-            i,
-          ),
-        );
-      }
+      for (let i = 0; i < numPartitions; i++)
+        producers.push(await PartitionedProducer.partitionProducer(client, options, i));
     } catch (err) {
       await Promise.allSettled(producers.map((p) => p.close()));
       throw err;
     }
-    return new PartitionedProducer(topic, producers, (k, n) => router.choosePartition(k, n));
+    return new PartitionedProducer(
+      topic,
+      producers,
+      (k, n) => router.choosePartition(k, n),
+      client,
+      options,
+    );
   }
 
   getTopic(): string {
@@ -87,6 +142,7 @@ export class PartitionedProducer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.updater);
     await Promise.all(this.partitions.map((p) => p.close()));
   }
 }

@@ -50,6 +50,11 @@ export class PulsarAdmin {
     await this.http.send('PUT', `${topicPath(topic)}/partitions`, partitions);
   }
 
+  /** Grows a partitioned topic to `partitions` (Pulsar never shrinks one). */
+  async updatePartitionedTopic(topic: string, partitions: number): Promise<void> {
+    await this.http.send('POST', `${topicPath(topic)}/partitions`, partitions);
+  }
+
   /** Partitions of a partitioned topic; 0 for a non-partitioned (or unknown) topic. */
   async getPartitionCount(topic: string): Promise<number> {
     const meta = await this.http.json<{ partitions?: number }>(
