@@ -24,8 +24,8 @@ export type Handler = (cmd: BaseCommand, conn: FakeConnection, frame: Frame) => 
 /**
  * A broker that speaks just enough of the protocol over a real socket to drive the client
  * into situations a standalone broker will not produce on demand (redirects, errors,
- * silence, corrupt frames). It answers CONNECT and PING itself unless `handler` handled them;
- * everything else goes to `handler`.
+ * silence, corrupt frames). It answers CONNECT, PING and PARTITIONED_METADATA (0 partitions)
+ * itself unless `handler` handled them; everything else goes to `handler`.
  */
 export class FakeBroker {
   readonly received: BaseCommand[] = [];
@@ -70,6 +70,15 @@ export class FakeBroker {
           conn.send({
             type: T.CONNECTED,
             connected: { serverVersion: 'fake', protocolVersion: 21 },
+          });
+        } else if (cmd.type === T.PARTITIONED_METADATA) {
+          // Every topic is non-partitioned here, unless the handler says otherwise.
+          conn.send({
+            type: T.PARTITIONED_METADATA_RESPONSE,
+            partitionMetadataResponse: {
+              requestId: cmd.partitionMetadata!.requestId,
+              partitions: 0,
+            },
           });
         } else if (cmd.type === T.PING) {
           // As a real broker does; a handler returning true for PING plays a frozen one.
