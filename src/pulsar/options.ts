@@ -1,4 +1,5 @@
 import type { CompressionType } from './compression/index.js';
+import { PulsarClientError } from './errors.js';
 import type { Authentication } from './connection.js';
 import type { Message } from './message.js';
 import type { TransportFactory } from './transport.js';
@@ -53,9 +54,27 @@ export interface ProducerOptions {
   batchingMaxBytes?: number;
   /** Metadata shown in topic stats. Default none. */
   properties?: Record<string, string>;
-  /** Compression of each entry: 'NONE', 'LZ4', 'ZLIB' or 'SNAPPY' ('ZSTD' decodes only). Default 'NONE'. */
-  compressionType?: CompressionType;
+  /**
+   * How messages are grouped into batches (the official Node client's names):
+   * - 'DefaultBatching': one batch at a time, in send order, so every subscription reads the
+   *   messages in the order they were sent, whatever their keys. The batch carries no key of
+   *   its own, so a Key_Shared subscription hands a whole batch, all its keys, to one consumer.
+   * - 'KeyBasedBatching': one batch per key (ordering key, else partition key), each stamped
+   *   with its key, so Key_Shared dispatches each key to its own consumer. Order is kept per
+   *   key only: batches leave in the order of their first message, so messages of different
+   *   keys sent in one batching window are read grouped by key. Recommended for Key_Shared.
+   * Default 'DefaultBatching'.
+   */
+  batchingType?: BatchingType;
+  /**
+   * Compression of each entry: 'NONE', 'LZ4', 'ZLIB' or 'SNAPPY', any case (so the official
+   * Node client's 'Zlib' works). 'ZSTD' is refused: this client decodes it but cannot encode
+   * it. Default 'NONE'.
+   */
+  compressionType?: CompressionType | Lowercase<CompressionType> | 'Zlib' | 'Snappy' | 'None';
 }
+
+export type BatchingType = 'DefaultBatching' | 'KeyBasedBatching';
 
 export const PRODUCER_DEFAULTS = {
   sendTimeoutMs: 30_000,
@@ -64,6 +83,7 @@ export const PRODUCER_DEFAULTS = {
   batchingMaxMessages: 1000,
   batchingMaxPublishDelayMs: 10,
   batchingMaxBytes: 128 * 1024,
+  batchingType: 'DefaultBatching',
   compressionType: 'NONE',
 } as const;
 
@@ -133,8 +153,88 @@ export const CONSUMER_DEFAULTS = {
   priorityLevel: 0,
 } as const;
 
-/** `defaults` overridden by the options that are set (undefined means "use the default"). */
+/**
+ * `defaults` overridden by the options that are set (undefined means "use the default").
+ * Producer and consumer options are checked and normalised on the way,
+ * so a bad value fails createProducer/subscribe with InvalidConfiguration instead of every
+ * later send or the SUBSCRIBE encoding.
+ */
 export function withDefaults<D extends object, O extends object>(defaults: D, options: O): D & O {
   const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return { ...defaults, ...set } as D & O;
+  const resolved = { ...defaults, ...set } as D & O;
+  if ((defaults as object) === PRODUCER_DEFAULTS)
+    checkProducerOptions(resolved as Record<string, unknown>);
+  if ((defaults as object) === CONSUMER_DEFAULTS)
+    checkConsumerOptions(resolved as Record<string, unknown>);
+  return resolved;
+}
+
+/** Codecs this client can encode, by the upper-case name Pulsar's metadata uses. */
+const ENCODABLE: readonly CompressionType[] = ['NONE', 'LZ4', 'ZLIB', 'SNAPPY'];
+const BATCHING_TYPES: readonly BatchingType[] = ['DefaultBatching', 'KeyBasedBatching'];
+const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
+  'Exclusive',
+  'Shared',
+  'Failover',
+  'KeyShared',
+];
+const INITIAL_POSITIONS: readonly InitialPosition[] = ['Latest', 'Earliest'];
+
+function invalid(option: string, value: unknown, accepted: string): PulsarClientError {
+  return new PulsarClientError(
+    'InvalidConfiguration',
+    `${option} ${JSON.stringify(value) ?? String(value)} is not valid: expected ${accepted}`,
+  );
+}
+
+function checkOneOf(o: Record<string, unknown>, option: string, accepted: readonly string[]): void {
+  if (!accepted.includes(o[option] as string)) {
+    throw invalid(option, o[option], `one of ${accepted.map((a) => `'${a}'`).join(', ')}`);
+  }
+}
+
+function checkNumber(o: Record<string, unknown>, option: string, min: number): void {
+  const v = o[option];
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min) {
+    throw invalid(option, v, `a number >= ${min}`);
+  }
+}
+
+function checkBoolean(o: Record<string, unknown>, option: string): void {
+  if (typeof o[option] !== 'boolean') throw invalid(option, o[option], 'true or false');
+}
+
+/** Throws InvalidConfiguration for a bad producer option; upper-cases compressionType. */
+function checkProducerOptions(o: Record<string, unknown>): void {
+  const c = o.compressionType;
+  const codec = typeof c === 'string' ? c.toUpperCase() : c;
+  if (codec === 'ZSTD') {
+    throw invalid(
+      'compressionType',
+      c,
+      `one of ${ENCODABLE.join(', ')} (ZSTD is decoded, never encoded, by this client)`,
+    );
+  }
+  if (!ENCODABLE.includes(codec as CompressionType)) {
+    throw invalid('compressionType', c, `one of ${ENCODABLE.join(', ')} (any case)`);
+  }
+  o.compressionType = codec;
+  checkOneOf(o, 'batchingType', BATCHING_TYPES);
+  checkBoolean(o, 'batchingEnabled');
+  checkNumber(o, 'sendTimeoutMs', 0);
+  checkNumber(o, 'maxPendingMessages', 1);
+  checkNumber(o, 'batchingMaxMessages', 1);
+  checkNumber(o, 'batchingMaxPublishDelayMs', 0);
+  checkNumber(o, 'batchingMaxBytes', 1);
+}
+
+/** Throws InvalidConfiguration for a bad consumer option. */
+function checkConsumerOptions(o: Record<string, unknown>): void {
+  checkOneOf(o, 'subscriptionType', SUBSCRIPTION_TYPES);
+  checkOneOf(o, 'subscriptionInitialPosition', INITIAL_POSITIONS);
+  checkNumber(o, 'receiverQueueSize', 0);
+  checkNumber(o, 'ackTimeoutMs', 0);
+  checkNumber(o, 'nAckRedeliverTimeoutMs', 0);
+  checkNumber(o, 'priorityLevel', 0);
+  checkBoolean(o, 'ackReceiptEnabled');
 }

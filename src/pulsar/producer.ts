@@ -1,13 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { toKeyValues } from './batch-payload.js';
 import {
+  batchEntryBound,
+  DefaultBatchContainer,
   encodeBatchPayload,
   KeyBatchContainer,
+  type BatchContainer,
   type BatchedMessage,
   type KeyBatch,
 } from './batch-container.js';
 import { BaseCommand_Type as T, encodePayloadFrame, type MetadataFields } from './commands.js';
-import { codecFor, COMPRESSION_WIRE } from './compression/index.js';
+import { codecFor, COMPRESSION_WIRE, type CompressionType } from './compression/index.js';
 import type { Connection, ProducerHandler } from './connection.js';
 import { assertStillOpen, isTimeout, PulsarClientError, serverError } from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
@@ -54,8 +57,10 @@ type State = 'ready' | 'closing' | 'closed' | 'disconnected';
  * error; a listener (the reconnection hook) keeps them pending.
  */
 export class Producer extends EventEmitter {
-  private readonly opts: Required<Omit<ProducerOptions, 'producerName' | 'properties'>>;
-  private readonly batch: KeyBatchContainer;
+  private readonly opts: Required<
+    Omit<ProducerOptions, 'producerName' | 'properties' | 'compressionType'>
+  > & { compressionType: CompressionType };
+  private readonly batch: BatchContainer;
   private readonly inFlight: OpSend[] = [];
   private state: State = 'ready';
   private pendingMessages = 0;
@@ -77,8 +82,17 @@ export class Producer extends EventEmitter {
   ) {
     super();
     this.options = options;
-    this.opts = withDefaults(PRODUCER_DEFAULTS, options) as typeof this.opts;
-    this.batch = new KeyBatchContainer(this.opts.batchingMaxMessages, this.opts.batchingMaxBytes);
+    try {
+      this.opts = withDefaults(PRODUCER_DEFAULTS, options) as typeof this.opts;
+    } catch (err) {
+      // A bad option: the broker already has this producer, take it back.
+      internals.connection.release('producer', internals.producerId);
+      throw err;
+    }
+    this.batch =
+      this.opts.batchingType === 'KeyBasedBatching'
+        ? new KeyBatchContainer(this.opts.batchingMaxMessages, this.opts.batchingMaxBytes)
+        : new DefaultBatchContainer(this.opts.batchingMaxMessages, this.opts.batchingMaxBytes);
     this.nextSequenceId = lastSequenceId + 1n;
     this.connection = internals.connection;
     this.handler = {
@@ -132,13 +146,8 @@ export class Producer extends EventEmitter {
         new PulsarClientError('InvalidMessage', 'message data must be a Buffer'),
       );
     }
-    if (message.data.length > this.connection.maxMessageSize) {
-      return Promise.reject(
-        new PulsarClientError(
-          'MessageTooBig',
-          `message of ${message.data.length} bytes exceeds ${this.connection.maxMessageSize}`,
-        ),
-      );
+    if (this.opts.compressionType === 'NONE' && message.data.length > this.maxMessageSize) {
+      return Promise.reject(tooBig(message.data.length, this.maxMessageSize));
     }
     if (this.pendingMessages >= this.opts.maxPendingMessages) {
       return Promise.reject(
@@ -163,13 +172,17 @@ export class Producer extends EventEmitter {
         message.deliverAt !== undefined ||
         message.deliverAfter !== undefined ||
         message.sequenceId !== undefined;
-      if (unbatched) {
+      const bound = unbatched ? 0 : batchEntryBound(message);
+      const entryLimit = unbatched ? 0 : this.maxMessageSize - this.batchMetadataBound(message);
+      if (unbatched || bound > entryLimit) {
+        // Too big for a batch: sent alone, as the Java client sends a batch of one, and
+        // checked there against the broker's limit. Pending batches leave first, in order.
         this.flushBatch();
         this.sendSingle(item);
         return;
       }
-      if (this.batch.wouldOverflow(message.data.length)) this.flushBatch();
-      if (this.batch.add(item)) this.flushBatch();
+      if (this.batch.wouldOverflow(item, bound, entryLimit)) this.flushBatch();
+      if (this.batch.add(item, bound)) this.flushBatch();
       else if (!this.batchTimer) {
         this.batchTimer = setTimeout(() => this.flushBatch(), this.opts.batchingMaxPublishDelayMs);
       }
@@ -186,13 +199,18 @@ export class Producer extends EventEmitter {
     );
   }
 
-  /** Flushes, then closes the producer on the broker. Further sends reject with AlreadyClosed. */
+  /**
+   * Sends what is batched, waits for the receipts of every pending send (each bounded by the
+   * send timeout), then closes the producer on the broker. Further sends reject with
+   * AlreadyClosed. A producer that is disconnected fails its pending sends with AlreadyClosed.
+   */
   async close(): Promise<void> {
     if (this.state === 'closed' || this.state === 'closing') return;
     const wasReady = this.state === 'ready';
+    // Batched messages are written while still 'ready': write() holds frames back otherwise.
+    if (wasReady) this.flushBatch();
     this.state = 'closing';
     if (wasReady) {
-      this.flushBatch();
       const last = this.inFlight.at(-1);
       if (last)
         await new Promise<void>((resolve) =>
@@ -265,6 +283,21 @@ export class Producer extends EventEmitter {
     );
   }
 
+  /** The broker's limit on metadata + payload of one message, from CONNECTED. */
+  private get maxMessageSize(): number {
+    return this.connection.maxMessageSize;
+  }
+
+  /** Upper bound of a batch entry's MessageMetadata, whose key is `m`'s for key batches. */
+  private batchMetadataBound(m: ProducerMessage): number {
+    let bound = 96 + Buffer.byteLength(this.producerName);
+    if (this.opts.batchingType === 'KeyBasedBatching') {
+      if (m.partitionKey !== undefined) bound += Buffer.byteLength(m.partitionKey) + 6;
+      if (m.orderingKey !== undefined) bound += Buffer.byteLength(m.orderingKey) + 6;
+    }
+    return bound;
+  }
+
   private baseMetadata(
     sequenceId: bigint,
     partitionKey?: string,
@@ -315,6 +348,10 @@ export class Producer extends EventEmitter {
         metadata,
         payload,
       );
+      // As the Java client (ProducerImpl.isMessageSizeExceeded): metadata + payload must fit
+      // the broker's limit, or the broker drops the whole connection on reading the frame.
+      const size = frame.length - 18 - frame.readUInt32BE(4);
+      if (size > this.maxMessageSize) throw tooBig(size, this.maxMessageSize);
       full.frame = frame;
       this.inFlight.push(full);
       // While reconnecting the frame waits in inFlight; resume() writes it.
@@ -507,6 +544,13 @@ export class Producer extends EventEmitter {
     for (const op of this.inFlight) if (op.frame) connection.write(op.frame);
     this.emit('reconnected');
   }
+}
+
+function tooBig(size: number, max: number): PulsarClientError {
+  return new PulsarClientError(
+    'MessageTooBig',
+    `message of ${size} bytes (metadata and payload) exceeds the broker's limit of ${max} bytes`,
+  );
 }
 
 /** True when `frame` still matches the checksum it was sent with. */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  batchEntryBound,
+  DefaultBatchContainer,
   encodeBatchPayload,
   KeyBatchContainer,
   type BatchedMessage,
@@ -68,7 +70,8 @@ test('the container reports full at the message and byte limits', () => {
   assert.equal(byCount.add(item({ data: Buffer.alloc(1) })), true);
   const byBytes = new KeyBatchContainer(100, 10);
   assert.equal(byBytes.add(item({ data: Buffer.alloc(6) })), false);
-  assert.equal(byBytes.wouldOverflow(6), true);
+  const six = item({ data: Buffer.alloc(6) });
+  assert.equal(byBytes.wouldOverflow(six, batchEntryBound(six.message), 1 << 20), true);
   assert.equal(byBytes.add(item({ data: Buffer.alloc(6) })), true);
 });
 
@@ -82,3 +85,52 @@ test('a truncated batch is an InvalidMessage error', () => {
   );
   assert.throws(() => decodeBatch(payload, 2), PulsarClientError);
 });
+
+test('the default container keeps send order across keys in one keyless batch', () => {
+  const c = new DefaultBatchContainer(100, 1 << 20);
+  for (const k of ['b', 'a', 'b', 'c', 'a']) c.add(item({ data: Buffer.from(k), partitionKey: k }));
+  const batches = c.drain();
+  assert.equal(batches.length, 1);
+  assert.equal(batches[0].partitionKey, undefined);
+  assert.equal(batches[0].items.map((i) => i.message.data.toString()).join(''), 'babca');
+  // Each message keeps its own key inside the batch.
+  const singles = decodeBatch(Buffer.concat(encodeBatchPayload(batches[0], 0n)), 5);
+  assert.deepEqual(
+    singles.map((s) => s.meta.partitionKey),
+    ['b', 'a', 'b', 'c', 'a'],
+  );
+});
+
+test('batchEntryBound is never below the encoded size of a message in a batch', () => {
+  const messages: ProducerMessage[] = [
+    { data: Buffer.alloc(0) },
+    { data: Buffer.alloc(10), partitionKey: 'k'.repeat(300), orderingKey: 'o' },
+    {
+      data: Buffer.alloc(1000),
+      properties: Object.fromEntries(
+        Array.from({ length: 50 }, (_, i) => [`key-${i}-é`, 'v'.repeat(i * 40)]),
+      ),
+      eventTimestamp: Number.MAX_SAFE_INTEGER,
+    },
+  ];
+  for (const m of messages) {
+    const c = new DefaultBatchContainer(100, 1 << 20);
+    c.add(item(m));
+    const encoded = Buffer.concat(encodeBatchPayload(c.drain()[0], 2n ** 63n - 1n)).length;
+    assert.ok(batchEntryBound(m) >= encoded, `${batchEntryBound(m)} < ${encoded}`);
+    assert.ok(batchEntryBound(m) - encoded < 1000, 'the bound stays close');
+  }
+});
+
+for (const Container of [DefaultBatchContainer, KeyBatchContainer]) {
+  test(`${Container.name} asks for a flush before a batch entry outgrows its limit`, () => {
+    const c = new Container(100, 1 << 30);
+    const a = item({ data: Buffer.alloc(600), partitionKey: 'k' });
+    const b = item({ data: Buffer.alloc(600), partitionKey: 'k' });
+    const limit = batchEntryBound(a.message) + batchEntryBound(b.message) - 1;
+    assert.equal(c.wouldOverflow(a, batchEntryBound(a.message), limit), false);
+    c.add(a);
+    assert.equal(c.wouldOverflow(b, batchEntryBound(b.message), limit), true);
+    assert.equal(c.wouldOverflow(b, batchEntryBound(b.message), limit + 1), false);
+  });
+}

@@ -2,12 +2,24 @@ import type {
   Producer as PulsarProducer,
   ProducerMessage as PulsarProducerMessage,
 } from '../../pulsar/index.js';
+import type { BatchingType } from '../../pulsar/options.js';
 import type { PartitionedProducer } from '../../pulsar/partitioned-producer.js';
 import { BrokerError } from '../errors.js';
 import { nonStringProperty } from '../properties.js';
 import type { MessageId, Producer, ProducerMessage } from '../types.js';
 import { mapped } from './errors.js';
 import { toBrokerId } from './message.js';
+
+/**
+ * How the adapter's producers batch: by key. The service's consumers are Key_Shared, and a
+ * Key_Shared subscription dispatches a whole batch entry by the entry's key; a batch mixing
+ * keys (the default batcher's) would hand every key in it to the consumer of one, so keys
+ * would move between consumers and lose their order. Key batches keep each key on its
+ * consumer and in order, the Broker contract's promise (as Pulsar recommends for Key_Shared);
+ * order across keys within one batching window is not kept, which no subscription of the
+ * service relies on. Sends without a key (and Exclusive readers of them) keep send order.
+ */
+export const ADAPTER_BATCHING_TYPE: BatchingType = 'KeyBasedBatching';
 
 /** The Broker contract's Producer over a Pulsar producer (plain or partitioned). */
 export class PulsarBrokerProducer implements Producer {
