@@ -89,6 +89,9 @@ test('KeyShared: each key goes to one consumer, in order, with batching on', asy
   const producer = await client.createProducer({
     topic,
     batchingEnabled: true,
+    // Key batches, as Pulsar recommends for Key_Shared: the default batch mixes keys and goes
+    // to one consumer whole.
+    batchingType: 'KeyBasedBatching',
     batchingMaxPublishDelayMs: 20,
   });
   const keys = Array.from({ length: 16 }, (_, i) => `key-${i}`);
