@@ -5,6 +5,7 @@ import { assertStillOpen, isTimeout, PulsarClientError } from './errors.js';
 import { LookupService } from './lookup.js';
 import {
   CLIENT_DEFAULTS,
+  PRODUCER_DEFAULTS,
   withDefaults,
   type ClientOptions,
   type ConsumerOptions,
@@ -94,6 +95,8 @@ export class PulsarClient {
   async createPartitionProducer(options: ProducerOptions, partition: number): Promise<Producer> {
     this.assertOpen();
     if (!options?.topic) throw new PulsarClientError('InvalidConfiguration', 'topic is required');
+    // Checked before the broker hears of the producer (and auto-creates its topic).
+    withDefaults(PRODUCER_DEFAULTS, options);
     const topic = fullTopicName(options.topic);
     const connection = await this.connectionFor(topic);
     const producerId = this.nextProducerId++;

@@ -14,6 +14,7 @@ export type {
   ClientOptions,
   ProducerOptions,
   ProducerMessage,
+  BatchingType,
   ConsumerOptions,
   ConsumerListener,
   ConsumerApi,
