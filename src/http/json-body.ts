@@ -12,11 +12,11 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import contentType from 'content-type';
 import secureJson from 'secure-json-parse';
 import { AppError } from './errors.js';
 
 const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
-const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 /** US-ASCII is a subset of UTF-8; `utf8` is a common misspelling of it. */
 const UTF8_NAMES = new Set(['utf-8', 'utf8', 'us-ascii']);
 /** Longer than this, a Content-Type may carry parameters. */
@@ -46,7 +46,7 @@ export function parseJsonBody(request: FastifyRequest, body: string | Buffer, do
     return done(poisoned(err) ?? new AppError('MALFORMED_JSON', null, { cause: err }));
   }
   // Only a \u escape can make a lone surrogate out of valid UTF-8.
-  const path = body.indexOf('\\u') >= 0 ? loneSurrogateAt(value, '') : undefined;
+  const path = body.indexOf('\\u') >= 0 ? loneSurrogateAt(value) : undefined;
   if (path !== undefined)
     return done(
       new AppError('VALIDATION_FAILED', {
@@ -62,28 +62,40 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 const join = (path: string, name: string) => (path === '' ? name : `${path}.${name}`);
 
-/** The path of the first string (value or key) holding a lone surrogate, if any. */
-function loneSurrogateAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
-  if (typeof value !== 'object' || value === null) return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = loneSurrogateAt(value[i], join(path, String(i)));
-      if (found !== undefined) return found;
+/**
+ * The path of the first string (value or key) holding a lone surrogate, if any. Iterative:
+ * JSON.parse takes nesting thousands deep, which recursion here would not.
+ */
+function loneSurrogateAt(root: unknown): string | undefined {
+  const stack: Array<[unknown, string]> = [[root, '']];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [value, path] = top;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value)) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], join(path, String(i))]);
+    } else if (typeof value === 'object' && value !== null) {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i];
+        if (LONE_SURROGATE.test(k)) return path;
+        stack.push([v, join(path, k)]);
+      }
     }
-    return undefined;
-  }
-  for (const [k, v] of Object.entries(value)) {
-    if (LONE_SURROGATE.test(k)) return path;
-    const found = loneSurrogateAt(v, join(path, k));
-    if (found !== undefined) return found;
   }
   return undefined;
 }
 
 function charsetRefusal(type: string | undefined): AppError | undefined {
   if (type === undefined || type.length <= BARE_TYPE_LENGTH) return undefined;
-  const charset = CHARSET.exec(type)?.[1];
+  let charset: string | undefined;
+  try {
+    // RFC 9110 parameters: a `charset=` inside another parameter's quoted value is not one.
+    charset = contentType.parse(type).parameters.charset;
+  } catch {
+    // Parameters that do not parse say nothing about the charset: the body is read as UTF-8.
+    return undefined;
+  }
   if (charset === undefined || UTF8_NAMES.has(charset.toLowerCase())) return undefined;
   return new AppError('UNSUPPORTED_MEDIA_TYPE', {
     reason: `JSON bodies are UTF-8; charset ${JSON.stringify(charset)} is not accepted`,

@@ -148,3 +148,23 @@ test('a lone surrogate escape is refused with the field it is in; a pair is kept
   assert.equal(pair.statusCode, 201);
   assert.equal(pair.json().data.name, 'Al😀');
 });
+
+test('deeply nested JSON with a \\u escape is a validation error, not a 500', async (t) => {
+  const h = await startHarness(t);
+  const depth = 12_000;
+  const body = `{"name":"Al\\u00e9","email":"al@example.com","x":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+  const res = await postUser(h, 'application/json', body);
+  assert.equal(res.statusCode, 400);
+  assert.equal(res.json().code, 40001);
+});
+
+test('a charset inside another parameter is not the charset', async (t) => {
+  const h = await startHarness(t);
+  const res = await postUser(
+    h,
+    'application/json; foo="x; charset=latin1"',
+    JSON.stringify({ name: 'Café', email: 'quoted@example.com' }),
+  );
+  assert.equal(res.statusCode, 201);
+  assert.equal(res.json().data.name, 'Café');
+});
