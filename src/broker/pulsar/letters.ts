@@ -1,5 +1,6 @@
 import type { PulsarClient, Producer as PulsarProducer } from '../../pulsar/index.js';
 import { PulsarAdminError, type PulsarAdmin } from '../../pulsar/admin/index.js';
+import { PartitionedProducer } from '../../pulsar/partitioned-producer.js';
 import { RETRY_PROPERTIES } from '../properties.js';
 import { deadLetterTopicName, fullTopicName, retryTopicName } from '../topic-name.js';
 import type { ConsumerConfig, Message } from '../types.js';
@@ -16,7 +17,7 @@ export function baseTopic(topic: string): string {
  * unbatched so each can be read, deleted or replayed on its own.
  */
 export class Letters {
-  private readonly producers = new Map<string, Promise<PulsarProducer>>();
+  private readonly producers = new Map<string, Promise<PulsarProducer | PartitionedProducer>>();
   private readonly dlqSubscriptionsMade = new Set<string>();
 
   constructor(
@@ -98,14 +99,26 @@ export class Letters {
     });
   }
 
-  private producer(topic: string): Promise<PulsarProducer> {
+  private producer(topic: string): Promise<PulsarProducer | PartitionedProducer> {
     let p = this.producers.get(topic);
     if (!p) {
-      p = this.client.createProducer({ topic, batchingEnabled: false });
+      p = this.createProducer(topic);
       p.catch(() => this.producers.delete(topic));
       this.producers.set(topic, p);
     }
     return p;
+  }
+
+  /**
+   * An operator may create a retry or dead-letter topic partitioned (or a broker creating
+   * topics partitioned does): its letters then go to its partitions, which the consumer reads.
+   */
+  private async createProducer(topic: string): Promise<PulsarProducer | PartitionedProducer> {
+    const options = { topic, batchingEnabled: false };
+    const partitions = await this.client.getPartitionCount(topic);
+    return partitions > 0
+      ? PartitionedProducer.create(this.client, options, partitions)
+      : this.client.createPartitionProducer(options, -1);
   }
 
   /** DeadLetterPolicy.initialSubscriptionName: created before the first letter so it is kept. */
