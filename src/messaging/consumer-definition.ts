@@ -96,7 +96,9 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
     input.deadLetter?.topic !== undefined
       ? consumerTopicName(label, 'deadLetter.topic', input.deadLetter.topic)
       : deadLetterTopicName(topic, subscription);
-  const dedupe = input.dedupe;
+  // null, as JavaScript callers write "none", is false.
+  const dedupe =
+    (input.dedupe as DedupeStore | false | null | undefined) === null ? false : input.dedupe;
   if (
     dedupe !== undefined &&
     dedupe !== false &&

@@ -148,6 +148,7 @@ test('the other options are checked for their shape', () => {
     name: 'TypeError',
     message: /consumer s: dedupe must be false or a DedupeStore/,
   });
+  assert.equal(defineConsumer(loose({ dedupe: null })).dedupe, false, 'null is "no dedupe"');
   assert.throws(() => defineConsumer(loose({ middleware: [1] })), {
     name: 'TypeError',
     message: /consumer s: middleware must be an array of functions/,
