@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { openServiceDatabase } from '../../src/app/db/database.js';
-import { IDEMPOTENCY_WINDOW_MS, IdempotencyStore } from '../../src/app/events/idempotency-store.js';
+import {
+  IDEMPOTENCY_WINDOW_MS,
+  IdempotencyStore,
+  PID_SPACE,
+} from '../../src/app/events/idempotency-store.js';
 
 function setup(t: import('node:test').TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-idempotency-'));
@@ -175,9 +179,11 @@ test('a claim left by a killed process, or one past its deadline, does not hold 
      VALUES ('alice events', ?, 'h', 0, '', ?, ?, ?)`,
   );
   const now = Date.now();
-  claim.run('dead', now, `${deadPid}/x`, now + 60_000);
-  claim.run('late', now, `${process.pid}/other-store`, now - 1);
-  claim.run('held', now, `${process.pid}/other-store`, now + 60_000);
+  claim.run('dead', now, `${deadPid}/${PID_SPACE}/x`, now + 60_000);
+  claim.run('late', now, `${process.pid}/${PID_SPACE}/other-store`, now - 1);
+  claim.run('held', now, `${process.pid}/${PID_SPACE}/other-store`, now + 60_000);
+  // The same dead pid in another container's PID namespace may be a live process there.
+  claim.run('elsewhere', now, `${deadPid}/other-host:pid:[1]/x`, now + 60_000);
   for (const key of ['dead', 'late']) {
     const answer = await stores[1].run('alice events', key, { a: 1 }, async () => ({
       status: 202,
@@ -185,14 +191,17 @@ test('a claim left by a killed process, or one past its deadline, does not hold 
     }));
     assert.deepEqual(answer, { status: 202, body: key, replayed: false });
   }
-  // A live claim holds: the retry is still waiting after 150 ms.
-  let done = false;
-  void stores[1]
-    .run('alice events', 'held', { a: 1 }, async () => ({ status: 202, body: null }))
-    .then(() => (done = true));
-  await new Promise((r) => setTimeout(r, 150));
-  assert.equal(done, false);
-  dbs[0].prepare(`UPDATE idempotency_keys SET claimed_until = 0 WHERE key = 'held'`).run();
-  await new Promise((r) => setTimeout(r, 400));
-  assert.equal(done, true, 'goes ahead once the claim is let go');
+  // A live claim holds, and so does one whose process cannot be looked up from here: the
+  // retries are still waiting after 150 ms.
+  for (const key of ['held', 'elsewhere']) {
+    let done = false;
+    void stores[1]
+      .run('alice events', key, { a: 1 }, async () => ({ status: 202, body: null }))
+      .then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(done, false, key);
+    dbs[0].prepare(`UPDATE idempotency_keys SET claimed_until = 0 WHERE key = ?`).run(key);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(done, true, `${key} goes ahead once the claim is let go`);
+  }
 });

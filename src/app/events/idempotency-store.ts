@@ -6,6 +6,8 @@
  * key in the database (owner and deadline) in the same transaction that checks it.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { stringify as stableStringify } from 'safe-stable-stringify';
 import { AppError } from '../../http/errors.js';
@@ -51,8 +53,11 @@ export class IdempotencyStore {
   private readonly release: Statement<[string, string, string]>;
   private readonly prune: Statement<[number]>;
   private readonly claimTx: Transaction<(scope: string, key: string, body: unknown) => Claim>;
-  /** This store's name in `owner`: its process id, for a liveness check, and a nonce. */
-  private readonly owner = `${process.pid}/${randomUUID()}`;
+  /**
+   * This store's name in `owner`: its process id and where that id means this process (for
+   * a liveness check), and a nonce.
+   */
+  private readonly owner = `${process.pid}/${PID_SPACE}/${randomUUID()}`;
   private readonly pending = new Map<string, Promise<unknown>>();
   private saves = 0;
 
@@ -167,12 +172,30 @@ export class IdempotencyStore {
 }
 
 /**
+ * Where a process id names one process: the host and, on Linux, the PID namespace (two
+ * containers on one host number their processes independently).
+ */
+export const PID_SPACE = (() => {
+  let namespace = '';
+  try {
+    namespace = readlinkSync('/proc/self/ns/pid');
+  } catch {
+    // Not Linux: the host name alone.
+  }
+  return `${hostname()}:${namespace}`.replaceAll('/', '_');
+})();
+
+/**
  * Whether another owner's unexpired claim still stands: not when it is ours (left over from
  * an attempt of this store) or its process is gone (killed before it could let go).
  */
 function claimHolds(owner: string, self: string): boolean {
   if (owner === '' || owner === self) return false;
-  const pid = Number(owner.slice(0, owner.indexOf('/')));
+  const [pidText, space] = owner.split('/');
+  const pid = Number(pidText);
+  // A process of another host or container (processes sharing the data dir through a volume)
+  // cannot be looked up from here: its claim holds until its deadline.
+  if (space !== PID_SPACE) return true;
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return true;
   try {
     process.kill(pid, 0);
