@@ -19,3 +19,22 @@ export async function rawHttp(port: number, request: string): Promise<string> {
 export function bodyOf(response: string): unknown {
   return JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4));
 }
+
+/**
+ * A keep-alive connection that has had one answer (GET /healthz) and is idle now. `closed`
+ * resolves with everything the server sent once it closes the connection.
+ */
+export async function idleKeepAlive(url: URL) {
+  const socket = connect({ host: url.hostname, port: Number(url.port) });
+  await once(socket, 'connect');
+  let raw = '';
+  socket.on('data', (chunk: Buffer) => {
+    raw += chunk.toString();
+  });
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close').then(() => raw);
+  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  while (!/\r\n\r\n\{"status":"ok"\}/.test(raw))
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  return { socket, closed };
+}

@@ -11,6 +11,7 @@ import { ROUTES, type RouteModule } from '../../src/app/routes/index.js';
 import { startService } from '../../src/app/service.js';
 import { loadConfig } from '../../src/config/index.js';
 import { signToken } from '../../src/http/tokens.js';
+import { idleKeepAlive } from './raw-http.js';
 
 /** GET /api/v1/slow answers after 400 ms; `entered` resolves once a request is inside it. */
 function slowRoute(): { route: RouteModule; entered: Promise<void> } {
@@ -149,24 +150,6 @@ test('a keep-alive connection idle when the shutdown starts gets a 503 for its n
   assert.match(raw, /"code":50303/);
   assert.match(raw, /connection: close/i);
 });
-
-/**
- * A keep-alive connection that has had one answer (GET /healthz) and is idle now. `closed`
- * resolves with everything the server sent once it closes the connection.
- */
-async function idleKeepAlive(url: URL) {
-  const socket = connect({ host: url.hostname, port: Number(url.port) });
-  await once(socket, 'connect');
-  let raw = '';
-  socket.on('data', (chunk: Buffer) => {
-    raw += chunk.toString();
-  });
-  socket.on('error', () => undefined);
-  const closed = once(socket, 'close').then(() => raw);
-  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  while (!/\r\n\r\n\{"status":"ok"\}/.test(raw)) await sleep(10);
-  return { socket, closed };
-}
 
 /** The whole service (startService) on a fresh data dir and a free port, shut down at the end. */
 async function startRealService(t: TestContext, env: Record<string, string>) {
