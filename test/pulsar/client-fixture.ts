@@ -1,4 +1,5 @@
 import type { TestContext } from 'node:test';
+import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
 import { PulsarClient, type Consumer, type Message } from '../../src/pulsar/index.js';
 import { ensurePulsar, freshTopic } from '../helpers/pulsar.js';
 
@@ -10,6 +11,19 @@ export async function clientFor(t: TestContext): Promise<PulsarClient> {
   const client = new PulsarClient({ serviceUrl, operationTimeoutMs: 20_000 });
   t.after(() => client.close());
   return client;
+}
+
+/**
+ * A fresh partitioned topic on the standalone, with a client (closed when the test ends) and
+ * the admin API.
+ */
+export async function partitionedTopicFor(t: TestContext, prefix: string, partitions: number) {
+  const env = await ensurePulsar();
+  const admin = new PulsarAdmin({ baseUrl: env.adminUrl });
+  const client = await clientFor(t);
+  const topic = freshTopic(prefix);
+  await admin.createPartitionedTopic(topic, partitions);
+  return { env, admin, client, topic };
 }
 
 /** Receives until `n` messages arrived (or throws Timeout from receive). */

@@ -2,11 +2,9 @@
 // and producer (the Java client's autoUpdatePartitions), against the real standalone.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
-import { PulsarClient } from '../../src/pulsar/index.js';
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
 import { PartitionedProducer } from '../../src/pulsar/partitioned-producer.js';
-import { ensurePulsar, freshTopic } from '../helpers/pulsar.js';
+import { partitionedTopicFor } from './client-fixture.js';
 
 async function until(cond: () => boolean, ms: number) {
   const end = Date.now() + ms;
@@ -20,12 +18,7 @@ test(
   'partitions added to a topic are consumed and produced to',
   { timeout: 300_000 },
   async (t) => {
-    const env = await ensurePulsar();
-    const admin = new PulsarAdmin({ baseUrl: env.adminUrl });
-    const client = new PulsarClient({ serviceUrl: env.serviceUrl });
-    t.after(() => client.close());
-    const topic = freshTopic('grow');
-    await admin.createPartitionedTopic(topic, 2);
+    const { admin, client, topic } = await partitionedTopicFor(t, 'grow', 2);
     const every = { autoUpdatePartitionsIntervalMs: 300 };
     const consumer = await PartitionedConsumer.subscribe(client, [topic], {
       subscription: 's',

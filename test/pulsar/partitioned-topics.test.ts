@@ -8,6 +8,7 @@ import { PulsarClient, partitionTopicName, type Message } from '../../src/pulsar
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
 import { PartitionedProducer } from '../../src/pulsar/partitioned-producer.js';
 import { ensurePulsar, freshTopic, javaProduce } from '../helpers/pulsar.js';
+import { partitionedTopicFor } from './client-fixture.js';
 
 const PARTITIONS = 5;
 // ASCII, non-ASCII and a surrogate pair: JavaStringHash runs over UTF-16 code units.
@@ -156,12 +157,7 @@ test(
   'createProducer and subscribe refuse a partitioned topic instead of using its namesake',
   { timeout: 300_000 },
   async (t) => {
-    const env = await ensurePulsar();
-    const admin = new PulsarAdmin({ baseUrl: env.adminUrl });
-    const client = new PulsarClient({ serviceUrl: env.serviceUrl });
-    t.after(() => client.close());
-    const topic = freshTopic('refused');
-    await admin.createPartitionedTopic(topic, 3);
+    const { client, topic } = await partitionedTopicFor(t, 'refused', 3);
     await assert.rejects(client.createProducer({ topic }), {
       result: 'InvalidConfiguration',
       message: /partitioned topic \(3 partitions\): use PartitionedProducer/,
