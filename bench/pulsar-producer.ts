@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { PulsarClient } from '../src/pulsar/index.js';
-import { ensurePulsar, freshTopic } from '../test/helpers/pulsar.js';
+import { ensurePulsar, freshTopic, releasePulsar } from '../test/helpers/pulsar.js';
 
 const { values } = parseArgs({
   options: {
@@ -156,6 +156,8 @@ try {
   }
 } finally {
   await deleteTopics();
+  // A broker started for this run stops with it (one already running for others stays).
+  await releasePulsar();
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 console.log(

@@ -6,6 +6,8 @@
 //                    the broker until it exits; a broker started here keeps running after
 //                    the file ends (the next file does not pay for a start) until a test run
 //                    releases it (scripts/run-tests.mjs) or `npm run pulsar:stop`.
+//   releasePulsar()  ends this process's lease at once (a bench's end); a broker no lease holds
+//                    any more is stopped
 //   freshTopic()     a topic name no other test uses: persistent://public/default/<prefix>-<random>
 //   javaProduce()    sends messages with pulsar-client (Pulsar's Java CLI, a client no one here wrote)
 //   javaConsume()    receives `count` messages with it, with a timeout
@@ -40,6 +42,33 @@ const CLI = `${SCRIPTS}cli.mjs`;
 const JAVA_CLIENT = `${SCRIPTS}java-client`;
 
 let running: Promise<PulsarEnv> | undefined;
+
+/**
+ * Ends this process's use of the broker: a broker the scripts started and no other process
+ * uses is stopped. For programs that run once (benchmarks); test runs release through
+ * scripts/run-tests.mjs.
+ */
+export function releasePulsar(): Promise<void> {
+  if (running === undefined) return Promise.resolve();
+  running = undefined;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [CLI, 'release', '--lease', String(process.pid)],
+      (err, _stdout, stderr) => {
+        if (err)
+          reject(
+            new PulsarHarnessError(
+              'PULSAR_HARNESS_START_FAILED',
+              `releasing the broker failed:\n${stderr.trim()}`,
+              { cause: err },
+            ),
+          );
+        else resolve();
+      },
+    );
+  });
+}
 
 /** A ready standalone broker: started if needed (via the project script), reused if running. */
 export function ensurePulsar(): Promise<PulsarEnv> {
