@@ -6,6 +6,7 @@ import { AppError, ERROR_CATALOGUE, type ErrorName } from './errors.js';
 import { failure } from './envelope.js';
 import { toFieldErrors } from './validation.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
+import type { RouteMethods } from './route-methods.js';
 
 /** Fastify's own error codes and the catalogue entries they become. */
 const FASTIFY_CODES: Record<string, ErrorName> = {
@@ -76,12 +77,21 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
 }
 
-/** The 404 envelope for a URL no route matches. */
-export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendError(reply, new AppError('ROUTE_NOT_FOUND'), {
-    method: request.method,
-    url: request.url.split('?')[0],
-  });
+/**
+ * The answer for a request no route takes: a 405 with `Allow` when routes answer its path with
+ * other methods, else the 404 envelope.
+ */
+export function notFoundHandler(
+  methods: RouteMethods,
+): (request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (request, reply) => {
+    const url = request.url.split('?')[0];
+    const allow = methods.allowed(url);
+    if (allow.length === 0)
+      return sendError(reply, new AppError('ROUTE_NOT_FOUND'), { method: request.method, url });
+    const err = new AppError('METHOD_NOT_ALLOWED', null, { headers: { allow: allow.join(', ') } });
+    return sendError(reply, err, { method: request.method, url, allow });
+  };
 }
 
 /**

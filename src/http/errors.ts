@@ -15,6 +15,7 @@ export const ERROR_CATALOGUE = {
   FORBIDDEN: { code: 40301, status: 403, message: 'Token lacks a required scope' },
   ROUTE_NOT_FOUND: { code: 40401, status: 404, message: 'Route not found' },
   USER_NOT_FOUND: { code: 40402, status: 404, message: 'User not found' },
+  METHOD_NOT_ALLOWED: { code: 40501, status: 405, message: 'Method not allowed on this route' },
   REQUEST_TIMEOUT: { code: 40801, status: 408, message: 'The request took too long to arrive' },
   EMAIL_TAKEN: { code: 40901, status: 409, message: 'Email is already registered' },
   IDEMPOTENCY_KEY_REUSED: {

@@ -15,6 +15,7 @@ import { securityHeaders } from './security-headers.js';
 import { installRequestGate } from './request-gate.js';
 import { createValidatorCompiler } from './validation.js';
 import { installJsonBodyParser } from './json-body.js';
+import { RouteMethods } from './route-methods.js';
 import { registerAuth } from './auth.js';
 import { registerLoadShedding, registerRateLimit, type RateLimitOptions } from './limits.js';
 import { installHttpMetrics } from './http-metrics.js';
@@ -102,7 +103,13 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   await registerAuth(app, opts.jwtSecret);
   const rateLimited = await registerRateLimit(app, opts.rateLimit);
   // Unknown URLs count against the limit too, so probing for routes costs a scanner its budget.
-  app.setNotFoundHandler(rateLimited ? { preHandler: app.rateLimit() } : {}, notFoundHandler);
+  const methods = new RouteMethods();
+  // Routes are added after this (by the caller): every one of them passes here.
+  app.addHook('onRoute', (route) => methods.add(route));
+  app.setNotFoundHandler(
+    rateLimited ? { preHandler: app.rateLimit() } : {},
+    notFoundHandler(methods),
+  );
   installHttpMetrics(app, opts.registry);
   await registerOpenApi(app, opts.openApi);
   return app as unknown as HttpServer;

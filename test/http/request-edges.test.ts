@@ -168,3 +168,24 @@ test('a charset inside another parameter is not the charset', async (t) => {
   assert.equal(res.statusCode, 201);
   assert.equal(res.json().data.name, 'Café');
 });
+
+test('a known path with a method it does not take is a 405 with Allow, an unknown one a 404', async (t) => {
+  const h = await startHarness(t);
+  const put = await h.app.inject({ method: 'PUT', url: '/api/v1/users?limit=1' });
+  assert.equal(put.statusCode, 405);
+  assert.equal(put.headers.allow, 'GET, HEAD, POST');
+  assert.deepEqual(put.json(), {
+    code: 40501,
+    message: 'Method not allowed on this route',
+    data: { method: 'PUT', url: '/api/v1/users', allow: ['GET', 'HEAD', 'POST'] },
+  });
+  const patch = await h.app.inject({ method: 'PATCH', url: '/api/v1/users/u-1' });
+  assert.equal(patch.statusCode, 405);
+  assert.equal(patch.headers.allow, 'GET, HEAD');
+  // A parameter is one path segment; anything else stays a 404.
+  for (const url of ['/api/v1/users/a/b', '/api/v1/nothing', '/api/v1/users/']) {
+    const res = await h.app.inject({ method: 'PUT', url });
+    assert.equal(res.statusCode, 404, url);
+    assert.equal(res.json().code, 40401);
+  }
+});
