@@ -27,7 +27,11 @@ export { tcpTransport, parseServiceUrl } from './transport.js';
 export { fullTopicName, partitionTopicName } from './topic-name.js';
 export { AuthenticationToken, type TokenSource } from './auth-token.js';
 export { tlsTransport, type TlsOptions } from './tls-transport.js';
-export { PartitionedProducer, type PartitionedProducerOptions } from './partitioned-producer.js';
+export {
+  PartitionedProducer,
+  createTopicProducer,
+  type PartitionedProducerOptions,
+} from './partitioned-producer.js';
 export { PartitionedConsumer, type PartitionedConsumerOptions } from './partitioned-consumer.js';
 export { backoffDelay, Backoff, type BackoffOptions } from './reconnect-backoff.js';
 export {

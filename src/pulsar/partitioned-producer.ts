@@ -23,6 +23,21 @@ const DEFAULT_PARTITIONS_UPDATE_MS = 60_000;
  * Java client does by default), each message routed by the Java client's rules (key hash,
  * else round robin), so keys land on the same partitions whichever client sent them.
  */
+/**
+ * A producer for `options.topic` whatever its kind: one per partition (routed as the Java
+ * client routes) for a partitioned topic, a plain producer otherwise.
+ */
+export async function createTopicProducer(
+  client: PulsarClient,
+  options: PartitionedProducerOptions,
+): Promise<Producer | PartitionedProducer> {
+  const partitions = await client.getPartitionCount(options.topic);
+  return partitions > 0
+    ? PartitionedProducer.create(client, options, partitions)
+    : // Known to be non-partitioned: no second metadata lookup, as createProducer makes.
+      client.createPartitionProducer(options, -1);
+}
+
 export class PartitionedProducer {
   private closed = false;
   private readonly updater: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 import { PulsarClient, type ClientOptions } from '../../pulsar/index.js';
 import { AuthenticationToken } from '../../pulsar/auth-token.js';
 import { PulsarAdmin } from '../../pulsar/admin/index.js';
-import { PartitionedProducer } from '../../pulsar/partitioned-producer.js';
+import { createTopicProducer } from '../../pulsar/partitioned-producer.js';
 import { BrokerError } from '../errors.js';
 import { fullTopicName } from '../topic-name.js';
 import type {
@@ -93,13 +93,7 @@ export class PulsarBroker implements Broker {
       batchingMaxBytes: config.batchingMaxBytes,
       batchingType: ADAPTER_BATCHING_TYPE,
     };
-    const inner = await mapped(async () => {
-      const partitions = await this.client.getPartitionCount(topic);
-      return partitions > 0
-        ? PartitionedProducer.create(this.client, options, partitions)
-        : // Known to be non-partitioned: no second metadata lookup.
-          this.client.createPartitionProducer(options, -1);
-    });
+    const inner = await mapped(() => createTopicProducer(this.client, options));
     const producer: PulsarBrokerProducer = new PulsarBrokerProducer(inner, () =>
       this.open.delete(producer),
     );

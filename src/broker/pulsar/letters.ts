@@ -1,6 +1,9 @@
 import type { PulsarClient, Producer as PulsarProducer } from '../../pulsar/index.js';
 import { PulsarAdminError, type PulsarAdmin } from '../../pulsar/admin/index.js';
-import { PartitionedProducer } from '../../pulsar/partitioned-producer.js';
+import {
+  createTopicProducer,
+  type PartitionedProducer,
+} from '../../pulsar/partitioned-producer.js';
 import { RETRY_PROPERTIES } from '../properties.js';
 import { deadLetterTopicName, fullTopicName, retryTopicName } from '../topic-name.js';
 import type { ConsumerConfig, Message } from '../types.js';
@@ -113,12 +116,8 @@ export class Letters {
    * An operator may create a retry or dead-letter topic partitioned (or a broker creating
    * topics partitioned does): its letters then go to its partitions, which the consumer reads.
    */
-  private async createProducer(topic: string): Promise<PulsarProducer | PartitionedProducer> {
-    const options = { topic, batchingEnabled: false };
-    const partitions = await this.client.getPartitionCount(topic);
-    return partitions > 0
-      ? PartitionedProducer.create(this.client, options, partitions)
-      : this.client.createPartitionProducer(options, -1);
+  private createProducer(topic: string): Promise<PulsarProducer | PartitionedProducer> {
+    return createTopicProducer(this.client, { topic, batchingEnabled: false });
   }
 
   /** DeadLetterPolicy.initialSubscriptionName: created before the first letter so it is kept. */
