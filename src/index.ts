@@ -3,7 +3,7 @@
  *
  * - Consumers: defineConsumer and ConsumerRunner, the errors a handler throws to steer retries
  *   (RetryLaterError, NonRetryableError, MalformedEventError), the middleware, dedupe stores,
- *   and the dead-letter sink and admin.
+ *   the dead-letter sink and admin, and SqliteDeliveryJournal (the crash guard's notes).
  * - Publishing: Publisher, ProducerPool, the event encoding and its properties.
  * - Brokers: createBroker (the configured mode), createEmbeddedBroker, createPulsarBroker, the
  *   Broker contract's types and BrokerError.
@@ -15,6 +15,7 @@
  */
 export * from './messaging/index.js';
 export type { ConsumerHandler } from './messaging/handler.js';
+export { SqliteDeliveryJournal } from './app/pipeline/sqlite-delivery-journal.js';
 export * from './broker/index.js';
 export { createBroker, type BrokerSettings } from './broker/create-broker.js';
 export {

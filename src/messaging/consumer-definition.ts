@@ -40,6 +40,11 @@ export interface ConsumerDefinitionInput {
   initialPosition?: InitialPosition;
   /** Extra middleware, run inside the standard ones (just around the handler). */
   middleware?: Middleware[];
+  /**
+   * With a DeliveryJournal in the runner's deps: a message during whose handling the process
+   * stopped this many times is dead-lettered (CRASH_LOOP) instead of run again. Default 3.
+   */
+  maxCrashes?: number;
 }
 
 export interface ConsumerDefinition {
@@ -56,6 +61,7 @@ export interface ConsumerDefinition {
   dedupe: DedupeStore | false | undefined;
   initialPosition: InitialPosition;
   middleware: Middleware[];
+  maxCrashes: number;
 }
 
 export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefinition {
@@ -113,6 +119,9 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
   const middleware = input.middleware ?? [];
   if (!Array.isArray(middleware) || !middleware.every((m) => typeof m === 'function'))
     throw new TypeError(`${label}: middleware must be an array of functions`);
+  const maxCrashes = input.maxCrashes ?? 3;
+  if (!Number.isInteger(maxCrashes) || maxCrashes < 1)
+    throw new RangeError(`${label}: maxCrashes must be an integer >= 1`);
   return {
     name: input.name ?? subscription,
     topic,
@@ -127,6 +136,7 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
     dedupe,
     initialPosition,
     middleware,
+    maxCrashes,
   };
 }
 

@@ -15,6 +15,8 @@ import { compose, silentLogger, type Handler, type HandlerLogger } from './handl
 import { KeyedScheduler } from './keyed-scheduler.js';
 import { deliveryContext, type ConsumerScope } from './message-context.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
+import type { DeliveryJournal } from './delivery-journal.js';
+import { crashGuard } from './middleware/crash-guard.js';
 import { deadLetter, type DeadLetterSink } from './middleware/dead-letter.js';
 import { dedupe } from './middleware/dedupe.js';
 import { metrics as metricsMiddleware } from './middleware/metrics.js';
@@ -46,6 +48,11 @@ export interface RunnerDeps {
   receiveTimeoutMs?: number;
   /** Nack redelivery delay. Default 1000 ms. */
   nackDelayMs?: number;
+  /**
+   * Durable notes of handler runs, so a message that keeps killing the process is
+   * dead-lettered after `maxCrashes` (see crash-guard). Without one there is no such guard.
+   */
+  journal?: DeliveryJournal;
 }
 
 export class ConsumerRunner {
@@ -85,6 +92,7 @@ export class ConsumerRunner {
       tracing(),
       recover(),
       deadLetter({ topic: d.deadLetterTopic, sink: deps.deadLetterSink }),
+      ...(deps.journal ? [crashGuard({ journal: deps.journal, maxCrashes: d.maxCrashes })] : []),
       retry({ maxAttempts: d.maxAttempts, backoff: d.backoff, random: deps.random }),
       ...(store ? [dedupe({ store })] : []),
       timeout(d.timeoutMs),

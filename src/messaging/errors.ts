@@ -13,7 +13,8 @@ export type MessagingErrorCode =
   | 'HANDLER_TIMEOUT'
   | 'HANDLER_PANIC'
   | 'MALFORMED_EVENT'
-  | 'SETTLE_FAILED';
+  | 'SETTLE_FAILED'
+  | 'CRASH_LOOP';
 
 export class MessagingError extends Error {
   readonly code: MessagingErrorCode;
@@ -100,6 +101,23 @@ export class SettleFailedError extends MessagingError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('SETTLE_FAILED', message, options);
     this.name = 'SettleFailedError';
+  }
+}
+
+/**
+ * The process stopped (crashed, was killed) this many times while the message was being
+ * handled: it is dead-lettered instead of being run again.
+ */
+export class CrashLoopError extends MessagingError {
+  readonly unfinishedRuns: number;
+  constructor(unfinishedRuns: number) {
+    super(
+      'CRASH_LOOP',
+      `the process stopped ${unfinishedRuns} times while this message was being handled; ` +
+        'it is not run again',
+    );
+    this.name = 'CrashLoopError';
+    this.unfinishedRuns = unfinishedRuns;
   }
 }
 

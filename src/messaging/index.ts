@@ -8,6 +8,7 @@ export {
   HandlerPanicError,
   MalformedEventError,
   SettleFailedError,
+  CrashLoopError,
   type MessagingErrorCode,
 } from './errors.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
@@ -55,6 +56,8 @@ export {
   type DeadLetterOptions,
 } from './middleware/dead-letter.js';
 export { dedupe, type DedupeOptions } from './middleware/dedupe.js';
+export { crashGuard, type CrashGuardOptions } from './middleware/crash-guard.js';
+export type { DeliveryJournal, DeliveryRef } from './delivery-journal.js';
 export { metrics as metricsMiddleware } from './middleware/metrics.js';
 export { tracing, parentContext } from './middleware/tracing.js';
 export {

@@ -162,3 +162,14 @@ test('the other options are checked for their shape', () => {
     message: /consumer s: name must be a non-empty string/,
   });
 });
+
+test('maxCrashes is an integer >= 1, default 3', () => {
+  assert.equal(defineConsumer(base).maxCrashes, 3);
+  assert.equal(defineConsumer({ ...base, maxCrashes: 1 }).maxCrashes, 1);
+  for (const bad of [0, -1, 1.5, NaN, Infinity, '3'])
+    assert.throws(
+      () => defineConsumer({ ...base, maxCrashes: bad as number }),
+      { name: 'RangeError', message: /consumer s: maxCrashes must be an integer >= 1/ },
+      String(bad),
+    );
+});

@@ -29,12 +29,14 @@ export interface ChildService {
   output(): string;
 }
 
+/** `argv` after node's own: the CLI with `args` by default, or a fixture script of a test. */
 export async function startChildService(
   t: TestContext,
   dataDir: string,
   args: string[] = ['start'],
+  argv: string[] = [...CLI, ...args],
 ): Promise<ChildService> {
-  const child = spawn(process.execPath, [...CLI, ...args], {
+  const child = spawn(process.execPath, argv, {
     env: childEnv(dataDir),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -53,9 +55,9 @@ export async function startChildService(
         resolve(m[1]);
       }
     });
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`service exited with ${code} before listening:\n${out}`));
+      reject(new Error(`service exited with ${code ?? signal} before listening:\n${out}`));
     });
   });
   return { child, url, output: () => out };

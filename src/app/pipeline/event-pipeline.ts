@@ -32,6 +32,7 @@ import type { Readiness } from '../readiness.js';
 import { recommendationConsumer } from '../recommendations/recommendation-consumer.js';
 import type { ShutdownSequence } from '../shutdown.js';
 import { ConnectingBroker } from './connecting-broker.js';
+import { SqliteDeliveryJournal } from './sqlite-delivery-journal.js';
 import { createServiceBroker } from './create-broker.js';
 
 export type PipelineRole = 'start' | 'api' | 'worker';
@@ -101,6 +102,7 @@ export async function startEventPipeline(
       db.close();
     });
     shutdown.register('database', 'consumer-db-checkpoints', startCheckpoints(db));
+    const journal = new SqliteDeliveryJournal(db);
     for (const input of [
       activityConsumer(db, options.consumers, options.decode),
       recommendationConsumer(db, options.consumers, options.decode),
@@ -110,6 +112,7 @@ export async function startEventPipeline(
         broker,
         deadLetterSink,
         metrics,
+        journal,
         logger: log.child({ consumer: definition.name }),
       });
       consumers.push(runner);
