@@ -14,11 +14,8 @@ import {
 import { Producer } from './producer.js';
 import { keepConnected } from './reconnect.js';
 import { tlsTransport } from './tls-transport.js';
-import { fullTopicName } from './topic-name.js';
+import { fullTopicName, partitionIndexOf } from './topic-name.js';
 import { parseServiceUrl, tcpTransport } from './transport.js';
-
-/** The name of one partition of a partitioned topic. */
-const PARTITION_NAME = /-partition-\d+$/;
 
 /**
  * Entry point of the client: `new PulsarClient({ serviceUrl })`, then `createProducer`,
@@ -62,7 +59,8 @@ export class PulsarClient {
    */
   async createProducer(options: ProducerOptions): Promise<Producer> {
     await this.refusePartitioned(options?.topic, 'PartitionedProducer.create()');
-    return this.createPartitionProducer(options, -1);
+    // One partition named directly stamps its index on the ids, as the Java client does.
+    return this.createPartitionProducer(options, partitionIndexOf(options.topic));
   }
 
   /**
@@ -71,7 +69,7 @@ export class PulsarClient {
    */
   async subscribe(options: ConsumerOptions): Promise<Consumer> {
     await this.refusePartitioned(options?.topic, 'PartitionedConsumer.subscribe()');
-    return this.subscribePartition(options, -1);
+    return this.subscribePartition(options, partitionIndexOf(options.topic));
   }
 
   /** Throws when `topic` is a partitioned topic (and not one of its partitions). */
@@ -79,7 +77,7 @@ export class PulsarClient {
     this.assertOpen();
     if (!topic) throw new PulsarClientError('InvalidConfiguration', 'topic is required');
     const full = fullTopicName(topic);
-    if (PARTITION_NAME.test(full)) return;
+    if (partitionIndexOf(full) >= 0) return;
     const partitions = await this.lookup.partitions(full);
     if (partitions > 0)
       throw new PulsarClientError(

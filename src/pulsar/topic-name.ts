@@ -19,3 +19,9 @@ export function fullTopicName(topic: string): string {
 export function partitionTopicName(topic: string, partition: number): string {
   return `${fullTopicName(topic)}-partition-${partition}`;
 }
+
+/** The partition a `<topic>-partition-<n>` name stands for; -1 for any other topic. */
+export function partitionIndexOf(topic: string): number {
+  const m = /-partition-(\d+)$/.exec(topic);
+  return m ? Number(m[1]) : -1;
+}

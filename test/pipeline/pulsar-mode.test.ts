@@ -78,7 +78,9 @@ test('on a real Pulsar standalone: 202 events reach activity once; a poison mess
   });
   await producer.close();
   const mine = (r: { body: { data: { items: Array<{ properties: Record<string, string> }> } } }) =>
-    r.body.data.items.filter((d) => d.properties.eventId === `poison-${run}`);
+    (r.body.data?.items ?? assert.fail(JSON.stringify(r.body))).filter(
+      (d) => d.properties.eventId === `poison-${run}`,
+    );
   const listed = await eventually(
     () => s.request('GET', '/api/v1/admin/dlq?topic=user-events&subscription=activity&limit=500'),
     (r) => mine(r).length === 1,

@@ -18,6 +18,8 @@ test('partitioned topics: create, count, list, stats summed over partitions, del
   await admin.createPartitionedTopic(topic, 3);
   await assert.rejects(admin.createPartitionedTopic(topic, 3), { code: 'Conflict', status: 409 });
   assert.equal(await admin.getPartitionCount(topic), 3);
+  // A topic that does not exist yet (Pulsar answers 404) has none.
+  assert.equal(await admin.getPartitionCount(freshTopic('admin-never-made')), 0);
   assert.ok((await admin.listPartitionedTopics('public/default')).includes(topic));
   await admin.createSubscription(topic, 'subs', 'earliest');
   const producer = await client.createProducer({ topic: `${topic}-partition-1` });

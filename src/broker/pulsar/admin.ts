@@ -73,12 +73,19 @@ export class PulsarBrokerAdmin implements BrokerAdmin {
     });
   }
 
+  /** Oldest first within a partition; a partitioned topic's partitions one after the other. */
   async readMessages(topic: string, options: ReadOptions = {}): Promise<Message[]> {
     const limit = readLimit(options);
-    return this.withView(topic, async (_view, all) => {
-      const after = options.after;
-      return all.filter((m) => !after || m.getMessageId().compare(after) > 0).slice(0, limit);
-    });
+    const after = options.after;
+    const out: Message[] = [];
+    for (const part of await this.parts(topic)) {
+      // Partitions before the cursor's were read by earlier pages (ids sort by partition).
+      if (after && part.index >= 0 && part.index < after.partition) continue;
+      const all = await this.withView(part.name, async (_view, held) => held);
+      for (const m of all) if (!after || m.getMessageId().compare(after) > 0) out.push(m);
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit);
   }
 
   /**
@@ -87,11 +94,20 @@ export class PulsarBrokerAdmin implements BrokerAdmin {
    * retention subscription of a dead-letter topic, say) would keep deleted messages for
    * ever, as backlog. On the embedded broker the rows go, from every subscription. A
    * subscription with consumers is left alone: they ack what they process, and a reader
-   * joining them would take messages from them.
+   * joining them would take messages from them. On a partitioned topic each id goes to the
+   * partition it names.
    */
-  deleteMessages(topic: string, ids: MessageId[]): Promise<number> {
+  async deleteMessages(topic: string, ids: MessageId[]): Promise<number> {
+    let deleted = 0;
+    for (const part of await this.parts(topic)) {
+      const mine = part.index < 0 ? ids : ids.filter((id) => id.partition === part.index);
+      if (mine.length > 0) deleted += await this.deleteFrom(part.name, mine);
+    }
+    return deleted;
+  }
+
+  private deleteFrom(full: string, ids: MessageId[]): Promise<number> {
     const wanted = new Set(ids.map((id) => id.toString()));
-    const full = fullTopicName(topic);
     return this.withView(full, async (view, all) => {
       const hits = all.filter((m) => wanted.has(m.getMessageId().toString()));
       for (const m of hits) await view.acknowledge(m.inner);
@@ -113,19 +129,31 @@ export class PulsarBrokerAdmin implements BrokerAdmin {
     });
   }
 
-  purge(topic: string): Promise<number> {
-    const full = fullTopicName(topic);
-    return this.withView(full, async (_view, all) => {
+  async purge(topic: string): Promise<number> {
+    let purged = 0;
+    for (const part of await this.parts(topic)) {
       // Every subscription loses its backlog, the view included (skip_all after close).
-      return all.length;
-    }).then(async (n) => {
+      purged += await this.withView(part.name, async (_view, all) => all.length);
       await mapped(async () => {
-        for (const sub of await this.rest.listSubscriptions(full)) {
-          await this.rest.clearBacklog(full, sub);
-        }
+        for (const sub of await this.rest.listSubscriptions(part.name))
+          await this.rest.clearBacklog(part.name, sub);
       });
-      return n;
-    });
+    }
+    return purged;
+  }
+
+  /**
+   * The topics that hold the messages: the topic itself (index -1), or each partition of a
+   * partitioned one, which the client reads one by one.
+   */
+  private async parts(topic: string): Promise<{ name: string; index: number }[]> {
+    const full = fullTopicName(topic);
+    const partitions = await mapped(() => this.rest.getPartitionCount(full));
+    if (partitions === 0) return [{ name: full, index: -1 }];
+    return Array.from({ length: partitions }, (_, i) => ({
+      name: `${full}-partition-${i}`,
+      index: i,
+    }));
   }
 
   /**

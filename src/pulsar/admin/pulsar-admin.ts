@@ -57,11 +57,17 @@ export class PulsarAdmin {
 
   /** Partitions of a partitioned topic; 0 for a non-partitioned (or unknown) topic. */
   async getPartitionCount(topic: string): Promise<number> {
-    const meta = await this.http.json<{ partitions?: number }>(
-      'GET',
-      `${topicPath(topic)}/partitions`,
-    );
-    return meta.partitions ?? 0;
+    try {
+      const meta = await this.http.json<{ partitions?: number }>(
+        'GET',
+        `${topicPath(topic)}/partitions`,
+      );
+      return meta.partitions ?? 0;
+    } catch (err) {
+      // A topic that does not exist yet (Pulsar answers 404 for it) has no partitions.
+      if (err instanceof PulsarAdminError && err.code === 'NotFound') return 0;
+      throw err;
+    }
   }
 
   /** Persistent topics of the namespace; partitions appear as `<topic>-partition-<n>`. */
