@@ -21,9 +21,45 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = addFormats(new Ajv({ ...BASE, coerceTypes: false, removeAdditional: false }));
   const coercing = addFormats(new Ajv({ ...BASE, coerceTypes: 'array', removeAdditional: false }));
   return ({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? strict : coercing;
-    return ajv.compile(schema as object);
+    if (httpPart === 'body') return strict.compile(schema as object);
+    return decimalIntegersOnly(schema, coercing.compile(schema as object));
   };
+}
+
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+const DECIMAL_INTEGER = /^-?[0-9]+$/;
+
+/**
+ * ajv coerces any string JavaScript reads as a number: `limit=0x10` would be 16, `+5`, `1e1`
+ * or ` 7` accepted. An integer in a query string or path is written in decimal digits only.
+ */
+function decimalIntegersOnly(schema: unknown, validate: Validate): Validate {
+  const props = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  const integers = Object.keys(props).filter((k) => props[k]?.type === 'integer');
+  if (integers.length === 0) return validate;
+  const checked: Validate = (data) => {
+    for (const key of integers) {
+      const value = (data as Record<string, unknown> | null)?.[key];
+      const texts = Array.isArray(value) ? value : [value];
+      if (texts.some((v) => typeof v === 'string' && !DECIMAL_INTEGER.test(v))) {
+        checked.errors = [
+          {
+            instancePath: `/${key}`,
+            schemaPath: `#/properties/${key}/type`,
+            keyword: 'type',
+            params: { type: 'integer' },
+            message: 'must be an integer in decimal digits',
+          },
+        ];
+        return false;
+      }
+    }
+    const ok = validate(data);
+    checked.errors = validate.errors;
+    return ok;
+  };
+  return checked;
 }
 
 /** Turns ajv's errors into one `{field, message}` per problem, naming the field. */

@@ -238,6 +238,12 @@ test('GET /api/v1/users rejects bad paging parameters', async (t) => {
     ['limit=0', 'limit'],
     ['limit=101', 'limit'],
     ['limit=ten', 'limit'],
+    // JavaScript reads these as numbers; an API takes decimal digits.
+    ['limit=0x10', 'limit'],
+    ['limit=%2B5', 'limit'],
+    ['limit=1e1', 'limit'],
+    ['limit=%205', 'limit'],
+    ['limit=5.0', 'limit'],
     ['cursor=bm9wZQ', 'cursor'],
     ['sort=name', 'sort'],
   ]) {
