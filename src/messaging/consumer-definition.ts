@@ -41,8 +41,9 @@ export interface ConsumerDefinitionInput {
   /** Extra middleware, run inside the standard ones (just around the handler). */
   middleware?: Middleware[];
   /**
-   * With a DeliveryJournal in the runner's deps: a message during whose handling the process
-   * stopped this many times is dead-lettered (CRASH_LOOP) instead of run again. Default 3.
+   * With a DeliveryJournal in the runner's deps: a message the process died in this many times
+   * while it ran alone (after a crash, what was in flight runs alone) is dead-lettered
+   * (CRASH_LOOP) instead of run again. Default 3.
    */
   maxCrashes?: number;
 }

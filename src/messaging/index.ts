@@ -57,7 +57,7 @@ export {
 } from './middleware/dead-letter.js';
 export { dedupe, type DedupeOptions } from './middleware/dedupe.js';
 export { crashGuard, type CrashGuardOptions } from './middleware/crash-guard.js';
-export type { DeliveryJournal, DeliveryRef } from './delivery-journal.js';
+export type { DeliveryJournal, DeliveryRef, RunHistory } from './delivery-journal.js';
 export { metrics as metricsMiddleware } from './middleware/metrics.js';
 export { tracing, parentContext } from './middleware/tracing.js';
 export {

@@ -13,34 +13,46 @@ import {
 import { fakeMessage } from './fake-broker.js';
 import { fakeContext } from './fake-context.js';
 
-/** Counts begins and ends per delivery, as the SQLite journal does. */
+/** Counts runs per delivery as the SQLite journal does; `crash()` forgets nothing. */
 function memoryJournal(failBegin = false) {
-  const starts = new Map<string, number>();
+  const notes = new Map<string, { starts: number; alone: number }>();
   const log: string[] = [];
-  const key = (r: DeliveryRef) => `${r.subscription}|${r.topic}|${r.messageId}`;
+  const key = (r: DeliveryRef) => `${r.subscription}|${r.topic}|${r.messageId}|${r.publishTime}`;
   const journal: DeliveryJournal = {
     async begin(r) {
       if (failBegin) throw new Error('database is locked');
-      const n = (starts.get(key(r)) ?? 0) + 1;
-      starts.set(key(r), n);
+      const note = notes.get(key(r)) ?? { starts: 0, alone: 0 };
+      note.starts++;
+      notes.set(key(r), note);
       log.push(`begin ${r.messageId}`);
-      return n - 1;
+      return { unfinished: note.starts - 1, unfinishedAlone: note.alone };
+    },
+    async beginAlone(r) {
+      notes.get(key(r))!.alone++;
+      log.push(`alone ${r.messageId}`);
     },
     end(r) {
-      starts.delete(key(r));
+      notes.delete(key(r));
       log.push(`end ${r.messageId}`);
     },
   };
-  return { journal, starts, log };
+  return { journal, notes, log, key };
 }
 
+const refOf = (msg: ReturnType<typeof fakeMessage>, subscription = 'sub'): DeliveryRef => ({
+  subscription,
+  topic: msg.getTopicName(),
+  messageId: msg.getMessageId().toString(),
+  publishTime: msg.getPublishTimestamp(),
+});
+
 test('crash-guard notes a run before the handler and removes the note after, success or failure', async () => {
-  const { journal, starts, log } = memoryJournal();
+  const { journal, notes, log } = memoryJournal();
   const msg = fakeMessage('x');
   const id = msg.getMessageId().toString();
   await crashGuard({ journal })(async () => {
     log.push('handler');
-    assert.equal(starts.size, 1, 'noted while running');
+    assert.equal(notes.size, 1, 'noted while running');
   })(msg, fakeContext(msg));
   assert.deepEqual(log, [`begin ${id}`, 'handler', `end ${id}`]);
   await assert.rejects(
@@ -49,32 +61,58 @@ test('crash-guard notes a run before the handler and removes the note after, suc
     })(msg, fakeContext(msg)),
     /boom/,
   );
-  assert.equal(starts.size, 0);
-  // Every run ended: the next one finds nothing unfinished.
-  const next = { subscription: 'sub', topic: msg.getTopicName(), messageId: id };
-  assert.equal(await journal.begin(next), 0);
+  assert.equal(notes.size, 0);
 });
 
-test('crash-guard runs a message with fewer unfinished runs than maxCrashes and refuses it at maxCrashes', async () => {
-  const { journal, starts } = memoryJournal();
+test('a message in flight when the process died runs again alone: other runs wait for it', async () => {
+  const { journal, notes, key } = memoryJournal();
+  const suspect = fakeMessage('suspect');
+  await journal.begin(refOf(suspect)); // the run the process died in
+  const guard = crashGuard({ journal });
+  const order: string[] = [];
+  let release!: () => void;
+  const running = new Promise<void>((r) => (release = r));
+  // A run already going when the suspect arrives: the suspect waits for it.
+  const before = guard(async () => {
+    order.push('before start');
+    await running;
+    order.push('before end');
+  })(fakeMessage('before'), fakeContext(fakeMessage('before')));
+  await new Promise((r) => setImmediate(r));
+  const lone = guard(async () => {
+    order.push('suspect start');
+    assert.equal(notes.get(key(refOf(suspect)))!.alone, 1, 'noted as alone before it runs');
+    await new Promise((r) => setTimeout(r, 20));
+    order.push('suspect end');
+  })(suspect, fakeContext(suspect));
+  await new Promise((r) => setImmediate(r));
+  // A run arriving while the suspect waits goes after it.
+  const after = guard(async () => {
+    order.push('after');
+  })(fakeMessage('after'), fakeContext(fakeMessage('after')));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(order, ['before start']);
+  release();
+  await Promise.all([before, lone, after]);
+  assert.deepEqual(order, ['before start', 'before end', 'suspect start', 'suspect end', 'after']);
+  assert.equal(notes.size, 0);
+});
+
+test('only lone runs count: refused at maxCrashes of them, whatever ran beside it before', async () => {
+  const { journal, notes, key } = memoryJournal();
   const msg = fakeMessage('x');
   const ctx = fakeContext(msg, { subscription: 'activity' });
-  const ref = {
-    subscription: 'activity',
-    topic: msg.getTopicName(),
-    messageId: msg.getMessageId().toString(),
-  };
-  // Two runs started and never ended (the process died in them).
-  await journal.begin(ref);
-  await journal.begin(ref);
+  const ref = refOf(msg, 'activity');
+  // Five crashes with other handlers beside it, two while it ran alone.
+  for (let i = 0; i < 5; i++) await journal.begin(ref);
+  notes.get(key(ref))!.alone = 2;
   let ran = 0;
   const guarded = crashGuard({ journal, maxCrashes: 3 })(async () => {
     ran++;
-    throw new Error('the process would die here');
+    // The third lone run: the process dies here, the note stays.
+    journal.end = () => undefined;
   });
-  // Pretend the third run kills the process: its note stays.
-  journal.end = () => undefined;
-  await assert.rejects(guarded(msg, ctx), /would die/);
+  await guarded(msg, ctx);
   assert.equal(ran, 1);
   await assert.rejects(guarded(msg, ctx), (err: unknown) => {
     assert.ok(err instanceof CrashLoopError);
@@ -82,19 +120,15 @@ test('crash-guard runs a message with fewer unfinished runs than maxCrashes and 
     assert.equal(err.unfinishedRuns, 3);
     return true;
   });
-  assert.equal(ran, 1, 'the handler is not run again');
-  assert.equal(starts.get(`activity|${ref.topic}|${ref.messageId}`), 4, 'the note stays');
+  assert.equal(ran, 1, 'not run again');
+  assert.equal(notes.get(key(ref))!.alone, 3, 'the note stays');
 });
 
 test('a refused message reaches the dead letters with CRASH_LOOP as its reason, without retries', async () => {
-  const { journal } = memoryJournal();
+  const { journal, notes, key } = memoryJournal();
   const msg = fakeMessage('x', { eventId: 'e1' });
-  const ref = {
-    subscription: 'sub',
-    topic: msg.getTopicName(),
-    messageId: msg.getMessageId().toString(),
-  };
-  await journal.begin(ref);
+  await journal.begin(refOf(msg));
+  notes.get(key(refOf(msg)))!.alone = 1;
   const sent: ProducerMessage[] = [];
   const chain = compose(
     deadLetter({
@@ -113,6 +147,41 @@ test('a refused message reaches the dead letters with CRASH_LOOP as its reason, 
   assert.equal(sent[0].properties![FAILURE_PROPERTIES.errorCode], 'CRASH_LOOP');
   assert.match(sent[0].properties![FAILURE_PROPERTIES.error], /stopped 1 times/);
   assert.equal(sent[0].properties!.eventId, 'e1');
+});
+
+test('a message with the same id but another publish time is another message', async () => {
+  const { journal } = memoryJournal();
+  const old = fakeMessage('x', {}, { publishTime: 1000 });
+  await journal.begin(refOf(old));
+  const reborn = fakeMessage(
+    'y',
+    {},
+    { id: old.getMessageId() as BrokerMessageId, publishTime: 2000 },
+  );
+  assert.equal((await journal.begin(refOf(reborn))).unfinished, 0);
+});
+
+test('shutdown while waiting to run alone: not run, nacked, the note kept', async () => {
+  const { journal, notes } = memoryJournal();
+  const guard = crashGuard({ journal });
+  let release!: () => void;
+  const busy = guard(() => new Promise<void>((r) => (release = r)))(
+    fakeMessage('busy'),
+    fakeContext(fakeMessage('busy')),
+  );
+  await new Promise((r) => setImmediate(r));
+  const suspect = fakeMessage('suspect');
+  await journal.begin(refOf(suspect));
+  const abort = new AbortController();
+  const ctx = fakeContext(suspect, { signal: abort.signal });
+  const waiting = guard(async () => assert.fail('must not run'))(suspect, ctx);
+  await new Promise((r) => setImmediate(r));
+  abort.abort();
+  await waiting;
+  assert.equal(ctx.outcome, 'nacked');
+  assert.equal(notes.size, 2, 'the suspect keeps its note');
+  release();
+  await busy;
 });
 
 test('crash-guard runs the handler when the journal cannot be written', async () => {

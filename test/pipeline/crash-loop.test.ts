@@ -37,29 +37,38 @@ async function whileAlive(svc: ChildService, check: () => Promise<boolean>, ms =
   throw new Error(`timed out:\n${svc.output()}`);
 }
 
-test('a message that kills the process is dead-lettered after 3 crashes instead of killing every restart', async (t) => {
+test('a message that kills the process is dead-lettered after 3 crashes while it ran alone; what ran beside it is not', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-crash-loop-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const first = await startChildService(t, dataDir, [], KILLING_SERVICE);
-  const event = (itemId: string) => ({ type: 'item.viewed', userId: 'victim', itemId });
-  const activity = async (url: string) =>
-    (await call(url, 'GET', '/api/v1/users/victim/activity')).body.data.items as {
+  const event = (userId: string, itemId: string) => ({ type: 'item.viewed', userId, itemId });
+  const activity = async (url: string, userId: string) =>
+    (await call(url, 'GET', `/api/v1/users/${userId}/activity`)).body.data.items as {
       itemId: string;
     }[];
 
-  assert.equal((await call(first.url, 'POST', '/api/v1/events', event('before'))).status, 202);
-  assert.ok(await whileAlive(first, async () => (await activity(first.url)).length === 1));
-  // Accepted (stored) before the consumers read it and kill the process.
   assert.equal(
-    (await call(first.url, 'POST', '/api/v1/events', event('kill-the-process'))).status,
+    (await call(first.url, 'POST', '/api/v1/events', event('victim', 'before'))).status,
+    202,
+  );
+  assert.ok(
+    await whileAlive(first, async () => (await activity(first.url, 'victim')).length === 1),
+  );
+  // Accepted (stored) with ten good events of other users before the consumers read them:
+  // the process dies with all of them in flight.
+  const batch = Array.from({ length: 10 }, (_, i) => event(`bystander-${i}`, 'good'));
+  batch.splice(5, 0, event('victim', 'kill-the-process'));
+  assert.equal(
+    (await call(first.url, 'POST', '/api/v1/events/batch', { events: batch })).status,
     202,
   );
   const exits = [await exitOf(first.child)];
 
-  // Each restart reads the poison again; after 3 unfinished runs per subscription it is
-  // dead-lettered without being run, and the service stays up.
+  // Each restart runs what was in flight again, alone, one message at a time: the good
+  // events pass, the poison kills the process again. After 3 such lone runs for each
+  // subscription it is dead-lettered without being run, and the service stays up.
   let survivor: ChildService | undefined;
-  for (let run = 2; run <= 8 && survivor === undefined; run++) {
+  for (let run = 2; run <= 10 && survivor === undefined; run++) {
     let svc: ChildService;
     try {
       svc = await startChildService(t, dataDir, [], KILLING_SERVICE);
@@ -80,8 +89,8 @@ test('a message that kills the process is dead-lettered after 3 crashes instead 
     exits.every((e) => e.signal === 'SIGKILL'),
     JSON.stringify(exits),
   );
-  // Both consumers read the poison; each is refused after its own third unfinished run.
-  assert.ok(exits.length >= 3 && exits.length <= 6, `${exits.length} crashes`);
+  // The first crash (with others beside it), then 3 lone crashes per subscription.
+  assert.equal(exits.length, 7);
 
   const dlq = await call(survivor.url, 'GET', '/api/v1/admin/dlq?topic=user-events');
   assert.deepEqual(
@@ -99,10 +108,25 @@ test('a message that kills the process is dead-lettered after 3 crashes instead 
     assert.equal(JSON.parse(dead.data).itemId, 'kill-the-process');
     assert.equal(dead.key, 'victim');
   }
+  // Every good event that was in flight with the poison was recorded.
+  for (let i = 0; i < 10; i++)
+    assert.deepEqual(
+      (await activity(survivor.url, `bystander-${i}`)).map((a) => a.itemId),
+      ['good'],
+      `bystander-${i}`,
+    );
   // The key is unblocked: its next event is handled.
-  assert.equal((await call(survivor.url, 'POST', '/api/v1/events', event('after'))).status, 202);
-  assert.ok(await whileAlive(survivor, async () => (await activity(survivor.url)).length === 2));
-  assert.deepEqual((await activity(survivor.url)).map((a) => a.itemId).sort(), ['after', 'before']);
+  assert.equal(
+    (await call(survivor.url, 'POST', '/api/v1/events', event('victim', 'after'))).status,
+    202,
+  );
+  assert.ok(
+    await whileAlive(survivor, async () => (await activity(survivor.url, 'victim')).length === 2),
+  );
+  assert.deepEqual((await activity(survivor.url, 'victim')).map((a) => a.itemId).sort(), [
+    'after',
+    'before',
+  ]);
   assert.equal((await call(survivor.url, 'GET', '/readyz')).status, 200);
   survivor.child.kill('SIGTERM');
   assert.equal((await exitOf(survivor.child)).code, 0);

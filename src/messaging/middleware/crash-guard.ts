@@ -1,51 +1,92 @@
 /**
- * Stops a crash loop: a message during whose handling the process stopped `maxCrashes` times
- * (the runs were noted in a durable DeliveryJournal and never ended) is not run again. It
- * fails with CrashLoopError, which the dead-letter middleware outside stores with its reason.
+ * Stops a crash loop without blaming bystanders. Each run is noted in a durable
+ * DeliveryJournal before it starts and the note removed when it ends. A message that finds
+ * notes of earlier runs that never ended was in flight when the process died, but so was
+ * everything else running then: it is run again alone in the process (other handlers wait),
+ * once per restart. Only runs that were alone count: a message during whose lone runs the
+ * process stopped `maxCrashes` times is not run again but fails with CrashLoopError, which
+ * the dead-letter middleware outside stores with its reason.
  *
  * If the journal cannot be written the handler runs anyway: the guard must not stop
  * consumption. A refused message keeps its note (pruned later by the journal), so a
  * dead-letter publish that fails and is redelivered is refused again.
  */
-import type { DeliveryJournal, DeliveryRef } from '../delivery-journal.js';
+import type { DeliveryJournal, DeliveryRef, RunHistory } from '../delivery-journal.js';
 import { CrashLoopError } from '../errors.js';
-import type { Middleware } from '../handler.js';
+import type { Middleware, MessageContext } from '../handler.js';
+import { RunGate } from '../run-gate.js';
 
 export interface CrashGuardOptions {
   journal: DeliveryJournal;
-  /** Unfinished runs after which a message is dead-lettered instead of run. Default 3. */
+  /** Lone runs that never ended after which a message is dead-lettered. Default 3. */
   maxCrashes?: number;
 }
+
+/** The runs of one journal (one process: every consumer in it) share one gate. */
+const gates = new WeakMap<DeliveryJournal, RunGate>();
 
 export function crashGuard(options: CrashGuardOptions): Middleware {
   const { journal } = options;
   const maxCrashes = Math.max(1, options.maxCrashes ?? 3);
+  let gate = gates.get(journal);
+  if (!gate) gates.set(journal, (gate = new RunGate()));
+  const runs = gate;
   return (next) => async (message, ctx) => {
     const ref: DeliveryRef = {
       subscription: ctx.subscription,
       topic: message.getTopicName(),
       messageId: message.getMessageId().toString(),
+      publishTime: message.getPublishTimestamp(),
     };
-    let unfinished: number;
+    const entering = runs.enterShared(ctx.signal);
+    if (entering && !(await entering)) return leaveForRedelivery(ctx, ref);
+    let history: RunHistory;
     try {
-      unfinished = await journal.begin(ref);
+      history = await journal.begin(ref);
     } catch (err) {
       ctx.logger.warn(
         { err, subscription: ctx.subscription, messageId: ref.messageId },
         'could not note the handler run; running it without the crash guard',
       );
-      return next(message, ctx);
+      try {
+        return await next(message, ctx);
+      } finally {
+        runs.leaveShared();
+      }
     }
-    if (unfinished >= maxCrashes) throw new CrashLoopError(unfinished);
-    if (unfinished > 0)
-      ctx.logger.warn(
-        { subscription: ctx.subscription, messageId: ref.messageId, unfinished, maxCrashes },
-        'the process stopped while this message was being handled; running it again',
-      );
+    if (history.unfinished === 0) {
+      try {
+        return await next(message, ctx);
+      } finally {
+        journal.end(ref);
+        runs.leaveShared();
+      }
+    }
+    runs.leaveShared();
+    if (history.unfinishedAlone >= maxCrashes) throw new CrashLoopError(history.unfinishedAlone);
+    // Keeps its note: still a suspect after a restart.
+    if (!(await runs.enterSolo(ctx.signal))) return leaveForRedelivery(ctx, ref);
     try {
+      await journal.beginAlone(ref).catch((err: unknown) => {
+        ctx.logger.warn({ err, messageId: ref.messageId }, 'could not note the lone run');
+      });
+      ctx.logger.warn(
+        { subscription: ctx.subscription, messageId: ref.messageId, ...history, maxCrashes },
+        'the process stopped while this message was being handled; running it alone',
+      );
       await next(message, ctx);
     } finally {
       journal.end(ref);
+      runs.leaveSolo();
     }
   };
+}
+
+/** Shutting down while waiting for the gate: not run, delivered again later. */
+function leaveForRedelivery(ctx: MessageContext, ref: DeliveryRef): void {
+  ctx.nack();
+  ctx.logger.warn(
+    { subscription: ctx.subscription, messageId: ref.messageId },
+    'stopped before the handler could run; the message will be delivered again',
+  );
 }
