@@ -144,8 +144,8 @@ export class DeadLetterAdmin {
     const wanted = filter.ids ? new Set(filter.ids) : undefined;
     const messageIds: string[] = [];
     for (const topic of await this.topics(filter)) {
-      const until = wanted ? undefined : await this.lastLetter(topic);
-      if (!wanted && until === undefined) continue;
+      const until = wanted ? undefined : await this.lastLetters(topic);
+      if (until?.size === 0) continue;
       for await (const batch of this.pages(topic, until)) {
         const chosen = batch.filter((m) => !wanted || wanted.has(m.getMessageId().toString()));
         let sent: MessageId[] = [];
@@ -173,10 +173,14 @@ export class DeadLetterAdmin {
     return { replayed: messageIds.length, messageIds };
   }
 
-  /** The id of the topic's newest dead letter, if it has any. */
-  private async lastLetter(topic: string): Promise<MessageId | undefined> {
-    let last: MessageId | undefined;
-    for await (const batch of this.pages(topic)) last = batch[batch.length - 1].getMessageId();
+  /**
+   * The id of the topic's newest dead letter in each partition (-1 for a topic that has
+   * none): a letter that comes back while a replay runs, into any partition, is past it.
+   */
+  private async lastLetters(topic: string): Promise<Map<number, MessageId>> {
+    const last = new Map<number, MessageId>();
+    for await (const batch of this.pages(topic))
+      for (const m of batch) last.set(m.getMessageId().partition, m.getMessageId());
     return last;
   }
 
@@ -194,18 +198,26 @@ export class DeadLetterAdmin {
     return { deleted };
   }
 
-  /** The topic's messages in pages, oldest first; with `until`, none after that id. */
-  private async *pages(topic: string, until?: MessageId): AsyncGenerator<Message[]> {
+  /**
+   * The topic's messages in pages, oldest first (partition after partition); with `until`,
+   * none after the last id it holds for their partition.
+   */
+  private async *pages(topic: string, until?: Map<number, MessageId>): AsyncGenerator<Message[]> {
     let after: MessageId | undefined;
     for (;;) {
       const batch = await this.broker.admin.readMessages(topic, { after, limit: PAGE });
       if (batch.length === 0) return;
       after = batch[batch.length - 1].getMessageId();
-      const within = until ? batch.filter((m) => m.getMessageId().compare(until) <= 0) : batch;
+      const within = until ? batch.filter((m) => isUpTo(m.getMessageId(), until)) : batch;
       if (within.length > 0) yield within;
-      if (batch.length < PAGE || within.length < batch.length) return;
+      if (batch.length < PAGE) return;
     }
   }
+}
+
+function isUpTo(id: MessageId, until: Map<number, MessageId>): boolean {
+  const last = until.get(id.partition);
+  return last !== undefined && id.compare(last) <= 0;
 }
 
 function describe(topic: string, m: Message): DeadLetter {

@@ -93,7 +93,12 @@ test(
     const left = await listAll();
     assert.equal(left.length, 3);
     assert.ok(!left.some((l) => l.id === one.id));
-    assert.equal((await admin.purge({ topic })).deleted, 3);
+    // Replay of all, over every partition.
+    assert.equal((await admin.replay({ topic })).replayed, 3);
+    const again = [];
+    for (let i = 0; i < 3; i++) again.push((await origin.receive(20_000)).getData().toString());
+    assert.deepEqual(again.sort(), left.map((l) => l.data).sort());
     assert.equal((await listAll()).length, 0);
+    assert.equal((await admin.purge({ topic })).deleted, 0);
   },
 );
