@@ -9,8 +9,15 @@ import {
   InvalidCursorError,
   ProducerPool,
 } from '../../src/messaging/index.js';
-import { createEmbeddedBroker, RETRY_PROPERTIES } from '../../src/broker/index.js';
-import { FakeBroker } from './fake-broker.js';
+import {
+  BrokerMessageId,
+  createEmbeddedBroker,
+  RETRY_PROPERTIES,
+  type Broker,
+  type BrokerAdmin,
+  type Message,
+} from '../../src/broker/index.js';
+import { FakeBroker, fakeMessage } from './fake-broker.js';
 
 const T = 'persistent://public/default/user-events';
 
@@ -189,4 +196,49 @@ test('a one-sided filter leaves out dead-letter topics whose names only look ali
   assert.deepEqual(await admin.purge({ topic: 'user-events' }), { deleted: 1 });
   const left = (await admin.list()).items.map((d) => d.data).sort();
   assert.deepEqual(left, ['orders/legacy-activity', 'user-events-archive/activity']);
+});
+
+test('replay of all on a partitioned dead-letter topic: a letter coming back into an earlier partition waits for the next replay', async () => {
+  const dlq = `${T}-activity-DLQ`;
+  // Two partitions, as the Pulsar admin lists them: partition 0 first, then partition 1.
+  let entry = 0n;
+  let held: Message[] = [];
+  const add = (partition: number, text: string) =>
+    held.push(
+      fakeMessage(
+        text,
+        { [FAILURE_PROPERTIES.originalTopic]: T, [FAILURE_PROPERTIES.subscription]: 'activity' },
+        { id: new BrokerMessageId(7n, ++entry, partition) },
+      ),
+    );
+  // More than a page (200) in partition 0, so the replay reads on past its own comebacks.
+  for (let i = 0; i < 250; i++) add(0, `p0-${i}`);
+  for (let i = 0; i < 3; i++) add(1, `p1-${i}`);
+  const sorted = () => [...held].sort((a, b) => a.getMessageId().compare(b.getMessageId()));
+  const admin: Pick<BrokerAdmin, 'listTopics' | 'readMessages' | 'deleteMessages'> = {
+    listTopics: async () => [dlq],
+    readMessages: async (_topic, options = {}) =>
+      sorted()
+        .filter((m) => !options.after || m.getMessageId().compare(options.after) > 0)
+        .slice(0, options.limit ?? 50),
+    deleteMessages: async (_topic, ids) => {
+      const gone = new Set(ids.map((id) => id.toString()));
+      const before = held.length;
+      held = held.filter((m) => !gone.has(m.getMessageId().toString()));
+      return before - held.length;
+    },
+  };
+  const sent: string[] = [];
+  const letters = new DeadLetterAdmin({ admin } as unknown as Broker, async (_topic, m) => {
+    if (sent.push(m.data.toString()) > 1000) throw new Error('the replay does not end');
+    // Each replayed copy fails again at once and lands in partition 0, with a newer id.
+    add(0, `again-${m.data.toString()}`);
+    return new BrokerMessageId(9n, BigInt(sent.length));
+  });
+  const r = await letters.replay({ topic: T });
+  assert.equal(r.replayed, 253);
+  assert.equal(new Set(sent).size, 253, 'each letter once');
+  assert.ok(sent.every((text) => !text.startsWith('again-')));
+  assert.equal(held.length, 253, 'the letters that came back stay for the next replay');
+  assert.ok(held.every((m) => m.getData().toString().startsWith('again-')));
 });
