@@ -7,8 +7,8 @@
 export class RunGate {
   private shared = 0;
   private solo = false;
-  private readonly soloQueue: Array<() => void> = [];
-  private sharedQueue: Array<() => void> = [];
+  private readonly soloQueue: Array<() => boolean> = [];
+  private sharedQueue: Array<() => boolean> = [];
 
   /** Undefined when the run may start at once (the common case: no promise to wait for). */
   enterShared(signal: AbortSignal): Promise<boolean> | undefined {
@@ -36,7 +36,11 @@ export class RunGate {
     this.wake();
   }
 
-  private wait(queue: Array<() => void>, signal: AbortSignal, take: () => void): Promise<boolean> {
+  private wait(
+    queue: Array<() => boolean>,
+    signal: AbortSignal,
+    take: () => void,
+  ): Promise<boolean> {
     if (signal.aborted) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const onAbort = () => {
@@ -45,10 +49,16 @@ export class RunGate {
         resolve(false);
         this.wake();
       };
+      // Another waiter's abort may wake this one before its own abort listener has run.
       const admit = () => {
         signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) {
+          resolve(false);
+          return false;
+        }
         take();
         resolve(true);
+        return true;
       };
       signal.addEventListener('abort', onAbort, { once: true });
       queue.push(admit);
@@ -57,12 +67,15 @@ export class RunGate {
 
   private wake(): void {
     if (this.solo) return;
-    if (this.soloQueue.length > 0) {
-      if (this.shared === 0) this.soloQueue.shift()!();
-      return;
+    while (this.soloQueue.length > 0) {
+      if (this.shared > 0) return;
+      if (this.soloQueue.shift()!()) return;
     }
     const admitted = this.sharedQueue;
     this.sharedQueue = [];
     for (const admit of admitted) admit();
   }
 }
+
+/** The gate of this process: every guarded consumer in it, whichever journal it was given. */
+export const processRunGate = new RunGate();

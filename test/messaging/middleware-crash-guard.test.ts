@@ -10,6 +10,7 @@ import {
   type DeliveryJournal,
   type DeliveryRef,
 } from '../../src/messaging/index.js';
+import { RunGate } from '../../src/messaging/run-gate.js';
 import { fakeMessage } from './fake-broker.js';
 import { fakeContext } from './fake-context.js';
 
@@ -68,7 +69,7 @@ test('a message in flight when the process died runs again alone: other runs wai
   const { journal, notes, key } = memoryJournal();
   const suspect = fakeMessage('suspect');
   await journal.begin(refOf(suspect)); // the run the process died in
-  const guard = crashGuard({ journal });
+  const guard = crashGuard({ journal, gate: new RunGate() });
   const order: string[] = [];
   let release!: () => void;
   const running = new Promise<void>((r) => (release = r));
@@ -163,7 +164,7 @@ test('a message with the same id but another publish time is another message', a
 
 test('shutdown while waiting to run alone: not run, nacked, the note kept', async () => {
   const { journal, notes } = memoryJournal();
-  const guard = crashGuard({ journal });
+  const guard = crashGuard({ journal, gate: new RunGate() });
   let release!: () => void;
   const busy = guard(() => new Promise<void>((r) => (release = r)))(
     fakeMessage('busy'),
@@ -192,4 +193,25 @@ test('crash-guard runs the handler when the journal cannot be written', async ()
     ran = true;
   })(msg, fakeContext(msg));
   assert.ok(ran);
+});
+
+test('consumers with journals of their own share the process gate: a suspect waits for the other consumer', async () => {
+  const orders = memoryJournal();
+  const emails = memoryJournal();
+  const log: string[] = [];
+  let release!: () => void;
+  const running = crashGuard({ journal: orders.journal })(() =>
+    new Promise<void>((r) => (release = r)).then(() => void log.push('orders end')),
+  )(fakeMessage('order'), fakeContext(fakeMessage('order')));
+  await new Promise((r) => setImmediate(r));
+  const suspect = fakeMessage('welcome-mail');
+  await emails.journal.begin(refOf(suspect));
+  const lone = crashGuard({ journal: emails.journal })(async () => {
+    log.push('suspect runs');
+  })(suspect, fakeContext(suspect));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(log, [], 'not alone while the other consumer runs');
+  release();
+  await Promise.all([running, lone]);
+  assert.deepEqual(log, ['orders end', 'suspect runs']);
 });

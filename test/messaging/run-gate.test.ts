@@ -51,3 +51,15 @@ test('an abort while waiting gives up the wait and lets the others on', async ()
   assert.equal(await shared, true, 'no longer held back by the solo run that left');
   assert.equal(await gate.enterSolo(stop.signal), false, 'already aborted');
 });
+
+test('waiters sharing one signal (a drain deadline): its abort admits none of them', async () => {
+  const gate = new RunGate();
+  gate.enterShared(never); // a run that goes on past the deadline
+  const deadline = new AbortController();
+  const solo = gate.enterSolo(deadline.signal);
+  const queued = [gate.enterShared(deadline.signal)!, gate.enterShared(deadline.signal)!];
+  deadline.abort();
+  assert.deepEqual(await Promise.all([solo, ...queued]), [false, false, false]);
+  gate.leaveShared();
+  assert.equal(gate.enterShared(never), undefined, 'nothing left held');
+});

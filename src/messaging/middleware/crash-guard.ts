@@ -14,23 +14,22 @@
 import type { DeliveryJournal, DeliveryRef, RunHistory } from '../delivery-journal.js';
 import { CrashLoopError } from '../errors.js';
 import type { Middleware, MessageContext } from '../handler.js';
-import { RunGate } from '../run-gate.js';
+import { processRunGate, type RunGate } from '../run-gate.js';
 
 export interface CrashGuardOptions {
   journal: DeliveryJournal;
   /** Lone runs that never ended after which a message is dead-lettered. Default 3. */
   maxCrashes?: number;
+  /** Where runs wait to run alone. Default: the one gate of the process. */
+  gate?: RunGate;
 }
-
-/** The runs of one journal (one process: every consumer in it) share one gate. */
-const gates = new WeakMap<DeliveryJournal, RunGate>();
 
 export function crashGuard(options: CrashGuardOptions): Middleware {
   const { journal } = options;
   const maxCrashes = Math.max(1, options.maxCrashes ?? 3);
-  let gate = gates.get(journal);
-  if (!gate) gates.set(journal, (gate = new RunGate()));
-  const runs = gate;
+  // One gate for the process: a consumer given a journal of its own is still not alone
+  // while another consumer runs beside it.
+  const runs = options.gate ?? processRunGate;
   return (next) => async (message, ctx) => {
     const ref: DeliveryRef = {
       subscription: ctx.subscription,
