@@ -1,5 +1,6 @@
 import {
   PulsarClientError,
+  partitionTopicName,
   type Consumer as PulsarConsumer,
   type PulsarClient,
 } from '../../pulsar/index.js';
@@ -151,7 +152,7 @@ export class PulsarBrokerAdmin implements BrokerAdmin {
     const partitions = await mapped(() => this.rest.getPartitionCount(full));
     if (partitions === 0) return [{ name: full, index: -1 }];
     return Array.from({ length: partitions }, (_, i) => ({
-      name: `${full}-partition-${i}`,
+      name: partitionTopicName(full, i),
       index: i,
     }));
   }

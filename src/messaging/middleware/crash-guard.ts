@@ -39,7 +39,7 @@ export function crashGuard(options: CrashGuardOptions): Middleware {
     };
     const entering = runs.enterShared(ctx.signal);
     if (entering && !(await entering)) return leaveForRedelivery(ctx, ref);
-    let history: RunHistory;
+    let history: RunHistory | undefined;
     try {
       history = await journal.begin(ref);
     } catch (err) {
@@ -47,17 +47,12 @@ export function crashGuard(options: CrashGuardOptions): Middleware {
         { err, subscription: ctx.subscription, messageId: ref.messageId },
         'could not note the handler run; running it without the crash guard',
       );
-      try {
-        return await next(message, ctx);
-      } finally {
-        runs.leaveShared();
-      }
     }
-    if (history.unfinished === 0) {
+    if (history === undefined || history.unfinished === 0) {
       try {
         return await next(message, ctx);
       } finally {
-        journal.end(ref);
+        if (history !== undefined) journal.end(ref);
         runs.leaveShared();
       }
     }
