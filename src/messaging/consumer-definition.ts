@@ -21,7 +21,10 @@ export interface ConsumerDefinitionInput {
    * retries would ignore every backoff and RetryLaterError delay.
    */
   type?: SubscriptionType;
-  /** Handlers running at once. Default 8. */
+  /**
+   * Handlers running at once, 1 to 10,000. Default 8. The consumer asks the broker for twice
+   * this many messages ahead, so a bound keeps a typo from buffering millions in memory.
+   */
   concurrency?: number;
   /** Synchronous or async: returning is success, throwing or rejecting a failed attempt. */
   handler: ConsumerHandler;
@@ -65,6 +68,9 @@ export interface ConsumerDefinition {
   maxCrashes: number;
 }
 
+/** Most handlers one consumer runs at once. */
+export const MAX_CONCURRENCY = 10_000;
+
 export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefinition {
   checkObject('defineConsumer', 'its argument', input);
   const subscription = checkSubscriptionName(input.subscription);
@@ -77,8 +83,8 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
   const topic = consumerTopicName(label, 'topic', input.topic);
   const type = checkSubscriptionType(label, input.type ?? 'KeyShared');
   const concurrency = input.concurrency ?? 8;
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new RangeError(`${label}: concurrency must be an integer >= 1`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
+    throw new RangeError(`${label}: concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`);
   checkObject(label, 'retry', input.retry);
   const maxAttempts = input.retry?.maxAttempts ?? 5;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)

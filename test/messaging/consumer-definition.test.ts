@@ -13,6 +13,17 @@ test('timeoutMs: Infinity means no limit; what a timer cannot wait for is refuse
     assert.throws(() => defineConsumer({ ...base, timeoutMs: bad }), RangeError, String(bad));
 });
 
+test('concurrency is an integer from 1 to 10,000', () => {
+  assert.equal(defineConsumer(base).concurrency, 8);
+  assert.equal(defineConsumer({ ...base, concurrency: 1 }).concurrency, 1);
+  assert.equal(defineConsumer({ ...base, concurrency: 10_000 }).concurrency, 10_000);
+  for (const bad of [0, -1, 1.5, NaN, Infinity, 10_001, 2 ** 32])
+    assert.throws(() => defineConsumer({ ...base, concurrency: bad }), {
+      name: 'RangeError',
+      message: /consumer s: concurrency must be an integer from 1 to 10000/,
+    });
+});
+
 test('RetryLaterError takes a finite delay >= 0 only', () => {
   assert.equal(new RetryLaterError(1500.7).delayMs, 1500);
   assert.equal(new RetryLaterError(0).delayMs, 0);
