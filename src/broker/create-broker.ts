@@ -13,6 +13,8 @@ export interface BrokerSettings {
   pulsarServiceUrl: string;
   pulsarAdminUrl?: string;
   pulsarToken?: string;
+  /** Pulsar mode: told of background work that failed and will be tried again (logged). */
+  onWarning?: (message: string, cause: unknown) => void;
 }
 
 /**
@@ -27,7 +29,7 @@ export async function createBroker(settings: BrokerSettings): Promise<Broker> {
       adminUrl: settings.pulsarAdminUrl,
       token: settings.pulsarToken,
       // A service should come back within seconds of a broker restart, not after a minute.
-      client: { maxBackoffIntervalMs: 5000 },
+      client: { maxBackoffIntervalMs: 5000, onWarning: settings.onWarning },
     });
   }
   return createEmbeddedBroker({ dataDir: settings.dataDir });

@@ -24,6 +24,11 @@ export interface ClientOptions {
   initialBackoffIntervalMs?: number;
   /** Longest delay between reconnection attempts. Default 60000 (as the Java client). */
   maxBackoffIntervalMs?: number;
+  /**
+   * Told of a background task that failed and waits for its next turn, such as a lookup of a
+   * partitioned topic's partitions (where the Java client logs a warning). Default: nothing.
+   */
+  onWarning?: (message: string, cause: unknown) => void;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -33,6 +38,7 @@ export const CLIENT_DEFAULTS = {
   useTls: false,
   initialBackoffIntervalMs: 100,
   maxBackoffIntervalMs: 60_000,
+  onWarning: () => undefined,
 } as const;
 
 /** Options of `client.createProducer(...)`; names follow the official Pulsar Node client. */

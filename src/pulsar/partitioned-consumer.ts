@@ -69,9 +69,14 @@ export class PartitionedConsumer extends EventEmitter {
   async updatePartitions(): Promise<void> {
     if (this.updating || this.closed) return;
     this.updating = true;
+    let current = '';
     try {
       for (const [topic, known] of this.partitioned) {
-        const now = await this.client.getPartitionCount(topic).catch(() => known);
+        current = topic;
+        const now = await this.client.getPartitionCount(topic).catch((err: unknown) => {
+          this.client.options.onWarning(`could not look up the partitions of ${topic}`, err);
+          return known;
+        });
         for (let i = known; i < now && !this.closed; i++) {
           const child = await this.client.subscribePartition(
             { ...this.options, topic: partitionTopicName(topic, i) },
@@ -87,8 +92,9 @@ export class PartitionedConsumer extends EventEmitter {
           this.emit('partitionsAdded', topic, i + 1);
         }
       }
-    } catch {
-      // Subscribing a new partition failed (the broker may still be creating it).
+    } catch (err) {
+      // The broker may still be creating the partition; the next look tries again.
+      this.client.options.onWarning(`could not subscribe to a new partition of ${current}`, err);
     } finally {
       this.updating = false;
     }

@@ -75,8 +75,9 @@ export class PartitionedProducer {
         }
         this.partitions.push(producer);
       }
-    } catch {
+    } catch (err) {
       // The broker may still be creating the partition; the next look tries again.
+      this.client.options.onWarning(`could not follow the partitions of ${this.topic}`, err);
     } finally {
       this.updating = false;
     }

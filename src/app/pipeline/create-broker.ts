@@ -9,11 +9,15 @@ import { createBroker as createConfiguredBroker } from '../../broker/create-brok
 import type { Config } from '../../config/index.js';
 import { ConnectingBroker, isTransient } from './connecting-broker.js';
 
-/** For one-shot commands: fails at once when a network broker cannot be reached. */
-export async function createBroker(config: Config, dataDir: string): Promise<Broker> {
+/**
+ * For one-shot commands: fails at once when a network broker cannot be reached. `log` gets
+ * the warnings of background work (such as following a topic's partitions).
+ */
+export async function createBroker(config: Config, dataDir: string, log?: Logger): Promise<Broker> {
   if (config.broker === 'embedded')
     return createEmbeddedBroker({ dataDir, synchronous: config.brokerSync });
-  return createConfiguredBroker({ ...config, dataDir });
+  const onWarning = log && ((message: string, cause: unknown) => log.warn({ err: cause }, message));
+  return createConfiguredBroker({ ...config, dataDir, onWarning });
 }
 
 /**
@@ -26,7 +30,7 @@ export async function createServiceBroker(
   log: Logger,
 ): Promise<Broker> {
   if (config.broker === 'embedded') return createBroker(config, dataDir);
-  return ConnectingBroker.start(config.broker, () => createBroker(config, dataDir), {
+  return ConnectingBroker.start(config.broker, () => createBroker(config, dataDir, log), {
     onAttempt: (attempt, err) => {
       if (!err) log.info({ attempt }, 'broker connected');
       else if (isTransient(err))
