@@ -31,6 +31,30 @@ import { CLIENT_VERSION, handshake, PROTOCOL_VERSION, toBytes } from './handshak
 
 export { CLIENT_VERSION, PROTOCOL_VERSION };
 
+/** The body each command this client acts on must carry; without it the frame is corrupt. */
+const BODIES: Partial<Record<T, keyof BaseCommand>> = {
+  [T.MESSAGE]: 'message',
+  [T.SEND_RECEIPT]: 'sendReceipt',
+  [T.SEND_ERROR]: 'sendError',
+  [T.SUCCESS]: 'success',
+  [T.PRODUCER_SUCCESS]: 'producerSuccess',
+  [T.LOOKUP_RESPONSE]: 'lookupTopicResponse',
+  [T.PARTITIONED_METADATA_RESPONSE]: 'partitionMetadataResponse',
+  [T.GET_LAST_MESSAGE_ID_RESPONSE]: 'getLastMessageIdResponse',
+  [T.ACK_RESPONSE]: 'ackResponse',
+  [T.ERROR]: 'error',
+  [T.CLOSE_PRODUCER]: 'closeProducer',
+  [T.CLOSE_CONSUMER]: 'closeConsumer',
+  [T.ACTIVE_CONSUMER_CHANGE]: 'activeConsumerChange',
+  [T.REACHED_END_OF_TOPIC]: 'reachedEndOfTopic',
+};
+
+/** The name of the body `cmd` lacks, if its type needs one. */
+function missingBody(cmd: BaseCommand): string | undefined {
+  const body = BODIES[cmd.type];
+  return body !== undefined && cmd[body] === undefined ? body : undefined;
+}
+
 export interface Authentication {
   /** Pulsar's auth method name, e.g. `token`. */
   readonly methodName: string;
@@ -302,7 +326,25 @@ export class Connection extends EventEmitter {
         this.close(new PulsarClientError('ProtocolError', 'undecodable command', { cause: err }));
         return;
       }
-      this.dispatch(cmd, frame.payload);
+      const missing = missingBody(cmd);
+      if (missing !== undefined) {
+        this.close(
+          new PulsarClientError('ProtocolError', `${commandName(cmd.type)} without its ${missing}`),
+        );
+        return;
+      }
+      try {
+        this.dispatch(cmd, frame.payload);
+      } catch (err) {
+        // A command that decoded but does not hold together (a required field missing): the
+        // connection cannot be trusted, but the process must not go down with it.
+        this.close(
+          new PulsarClientError('ProtocolError', `bad ${commandName(cmd.type)} command`, {
+            cause: err,
+          }),
+        );
+        return;
+      }
     }
   }
 

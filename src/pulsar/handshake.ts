@@ -31,8 +31,7 @@ export function wrongProtocol(
   target: TransportTarget,
 ): PulsarClientError | undefined {
   if (head.length < 4) return undefined;
-  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-  const where = `the server at ${host}:${target.port}`;
+  const where = serverAt(target);
   if (head.toString('latin1', 0, 4) === 'HTTP') {
     return new PulsarClientError(
       'ProtocolError',
@@ -46,6 +45,29 @@ export function wrongProtocol(
     );
   }
   return undefined;
+}
+
+/**
+ * A first frame too large to be Pulsar's (an SSH banner, a Redis error line, ...): the server
+ * speaks another protocol. Named with its first bytes rather than as a frame size.
+ */
+function notPulsar(
+  err: PulsarClientError,
+  head: Buffer,
+  target: TransportTarget,
+): PulsarClientError | undefined {
+  if (err.result !== 'FrameTooLarge') return undefined;
+  return new PulsarClientError(
+    'ProtocolError',
+    `${serverAt(target)} does not speak Pulsar's binary protocol (it began with ` +
+      `${JSON.stringify(head.toString('latin1'))}): is this the broker's binary port (6650)?`,
+    { cause: err },
+  );
+}
+
+function serverAt(target: TransportTarget): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `the server at ${host}:${target.port}`;
 }
 
 /**
@@ -109,7 +131,7 @@ export async function handshake(
       } catch (err) {
         done(
           err instanceof PulsarClientError
-            ? err
+            ? (notPulsar(err, head, options.target) ?? err)
             : new PulsarClientError('ProtocolError', 'bad handshake', { cause: err }),
         );
       }

@@ -49,3 +49,13 @@ test('a TLS alert (the TLS port, without pulsar+ssl://) is named as such', async
   assert.equal(err.result, 'ProtocolError');
   assert.match(err.message, /answered with TLS.*pulsar\+ssl:\/\//);
 });
+
+test('a server speaking another protocol is named as not Pulsar, with its first bytes', async (t) => {
+  for (const banner of ['SSH-2.0-OpenSSH_9.2\r\n', '-ERR unknown command\r\n']) {
+    const port = await answering(t, Buffer.from(banner));
+    const err = await connectError(t, port);
+    assert.equal(err.result, 'ProtocolError', err.message);
+    assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port} does not speak Pulsar`));
+    assert.ok(err.message.includes(JSON.stringify(banner.slice(0, 4))), err.message);
+  }
+});
