@@ -2,6 +2,8 @@
  * Parsers for environment variables. Each knows what it expects, so a bad value can be
  * reported as "VAR must be <expects> (got "...")".
  */
+import { parseServiceHosts } from '../pulsar/transport.js';
+
 export interface Parser<T> {
   readonly expects: string;
   /** The parsed value, or undefined when `raw` is not acceptable. */
@@ -40,6 +42,21 @@ export function url(...protocols: string[]): Parser<string> {
       try {
         const u = new URL(raw.trim());
         return protocols.includes(u.protocol) ? raw.trim() : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** A Pulsar service URL, read as the client reads it: one host or several after commas. */
+export function pulsarServiceUrl(): Parser<string> {
+  return {
+    expects: 'a URL (pulsar:// or pulsar+ssl://) of host[:port], several separated by commas',
+    parse(raw) {
+      try {
+        parseServiceHosts(raw);
+        return raw.trim();
       } catch {
         return undefined;
       }

@@ -1,4 +1,13 @@
-import { boolean, corsOrigins, integer, oneOf, text, url, type Parser } from './parsers.js';
+import {
+  boolean,
+  corsOrigins,
+  integer,
+  oneOf,
+  pulsarServiceUrl,
+  text,
+  url,
+  type Parser,
+} from './parsers.js';
 
 export interface VarSpec<T, D extends T | undefined = T | undefined> {
   readonly env: string;
@@ -34,9 +43,9 @@ export const CONFIG_SCHEMA = {
   ),
   pulsarServiceUrl: v(
     'PULSAR_SERVICE_URL',
-    url('pulsar:', 'pulsar+ssl:'),
+    pulsarServiceUrl(),
     'pulsar://localhost:6650',
-    'Pulsar binary protocol URL',
+    'Pulsar binary protocol URL; several hosts after commas (pulsar://a:6650,b:6650)',
   ),
   pulsarAdminUrl: v(
     'PULSAR_ADMIN_URL',

@@ -37,7 +37,8 @@ export const tcpTransport: TransportFactory = (target, timeoutMs) =>
   });
 
 const SERVICE_URL = /^(pulsar(?:\+ssl)?):\/\/([^/]+?)\/?$/;
-const HOST_PORT = /^(.+?)(?::(\d+))?$/;
+/** A name or IPv4 address (no colon), or an IPv6 address in brackets; then maybe a port. */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]\s@]+)(?::(\d{1,5}))?$/;
 
 /**
  * The hosts of a service URL, each as its own target: `pulsar://host1:6650,host2:6650`
@@ -50,8 +51,12 @@ export function parseServiceHosts(url: string): TransportTarget[] {
   const scheme = m[1];
   return m[2].split(',').map((hostPort) => {
     const h = HOST_PORT.exec(hostPort.trim());
-    if (!h) throw new PulsarClientError('InvalidConfiguration', `invalid service URL: ${url}`);
-    const port = h[2] ? Number(h[2]) : scheme === 'pulsar+ssl' ? 6651 : 6650;
+    const port = h?.[2] ? Number(h[2]) : scheme === 'pulsar+ssl' ? 6651 : 6650;
+    if (!h || port < 1 || port > 65535)
+      throw new PulsarClientError(
+        'InvalidConfiguration',
+        `invalid service URL: ${url} (each host is name[:port] or [IPv6][:port], a port 1-65535)`,
+      );
     return { host: h[1].replace(/^\[(.*)\]$/, '$1'), port, url: `${scheme}://${h[1]}:${port}` };
   });
 }

@@ -36,6 +36,11 @@ test('values are parsed to their types; empty strings count as unset', () => {
   assert.equal(c.logFile, undefined);
 });
 
+test('PULSAR_SERVICE_URL may list several hosts, as the client reads it', () => {
+  const c = loadConfig({ PULSAR_SERVICE_URL: ' pulsar://a:6650,b,[::1]:6651 ' });
+  assert.equal(c.pulsarServiceUrl, 'pulsar://a:6650,b,[::1]:6651');
+});
+
 test('a bad value names the variable, what it expects and what it got', () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ PORT: 'abc' }, /PORT must be an integer from 0 to 65535 \(got "abc"\)/],
@@ -48,6 +53,10 @@ test('a bad value names the variable, what it expects and what it got', () => {
     [
       { PULSAR_SERVICE_URL: 'http://x:6650' },
       /PULSAR_SERVICE_URL must be a URL \(pulsar:\/\/ or pulsar\+ssl:\/\/\)/,
+    ],
+    [
+      { PULSAR_SERVICE_URL: 'pulsar://a:6650,b:99999' },
+      /PULSAR_SERVICE_URL must be a URL \(pulsar:\/\/ or pulsar\+ssl:\/\/\) of host\[:port\]/,
     ],
     [
       { MAGNETAR_JWT_SECRET: 'short' },
