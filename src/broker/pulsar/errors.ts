@@ -17,6 +17,8 @@ const CODES: Partial<Record<PulsarResult, BrokerErrorCode>> = {
   LookupError: 'NotConnected',
   InvalidConfiguration: 'InvalidArgument',
   InvalidTopicName: 'InvalidArgument',
+  // The topic's namespace does not exist, or the cluster does not create topics on use.
+  TopicNotFound: 'InvalidArgument',
   InvalidMessage: 'InvalidArgument',
   AuthenticationError: 'NotAllowed',
   AuthorizationError: 'NotAllowed',
