@@ -5,7 +5,7 @@ import { PulsarClientError } from './errors.js';
 import type { Message } from './message.js';
 import type { MessageId } from './message-id.js';
 import type { ConsumerOptions } from './options.js';
-import { fullTopicName, partitionTopicName } from './topic-name.js';
+import { fullTopicName, partitionIndexOf, partitionTopicName } from './topic-name.js';
 import { waitForMessage, type Waiter } from './receive-waiters.js';
 
 /**
@@ -115,7 +115,10 @@ export class PartitionedConsumer extends EventEmitter {
       for (const topic of topics.map(fullTopicName)) {
         const partitions = await client.getPartitionCount(topic);
         if (partitions === 0) {
-          children.push(await client.subscribePartition({ ...options, topic }, -1));
+          // A plain topic, or one partition named directly (its ids carry its index).
+          children.push(
+            await client.subscribePartition({ ...options, topic }, partitionIndexOf(topic)),
+          );
           continue;
         }
         partitioned.set(topic, partitions);

@@ -4,7 +4,7 @@ import type { MessageId } from './message-id.js';
 import type { ProducerMessage, ProducerOptions } from './options.js';
 import type { Producer } from './producer.js';
 import { createMessageRouter, type MessageRouterOptions } from './routing/index.js';
-import { fullTopicName, partitionTopicName } from './topic-name.js';
+import { fullTopicName, partitionIndexOf, partitionTopicName } from './topic-name.js';
 
 export type PartitionedProducerOptions = ProducerOptions &
   Pick<MessageRouterOptions, 'routingMode' | 'hashingScheme'> & {
@@ -34,8 +34,9 @@ export async function createTopicProducer(
   const partitions = await client.getPartitionCount(options.topic);
   return partitions > 0
     ? PartitionedProducer.create(client, options, partitions)
-    : // Known to be non-partitioned: no second metadata lookup, as createProducer makes.
-      client.createPartitionProducer(options, -1);
+    : // Known to be non-partitioned (or one partition named directly): no second metadata
+      // lookup, as createProducer makes.
+      client.createPartitionProducer(options, partitionIndexOf(fullTopicName(options.topic)));
 }
 
 export class PartitionedProducer {
