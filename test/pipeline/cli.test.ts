@@ -68,6 +68,30 @@ test('publish, consume and dlq list/replay/purge work from the CLI while the ser
     '500',
   ]);
   assert.equal(again.length, 0);
+  // A subscription kept after consume holds the topic's messages; --unsubscribe removes it.
+  const subscriptions = () => {
+    const db = new Database(join(dataDir, 'broker.sqlite'), { readonly: true });
+    try {
+      return db
+        .prepare<[], { name: string }>('SELECT name FROM subscriptions ORDER BY name')
+        .all()
+        .map((r) => r.name);
+    } finally {
+      db.close();
+    }
+  };
+  assert.ok(subscriptions().includes('reader'));
+  runCli(dataDir, [
+    'consume',
+    '--topic',
+    'cli-topic',
+    '--subscription',
+    'reader',
+    '--idle-timeout-ms',
+    '0',
+    '--unsubscribe',
+  ]);
+  assert.ok(!subscriptions().includes('reader'), 'the subscription is gone');
 
   // A dead letter (written straight to the dead-letter topic), listed, replayed, gone.
   runCli(dataDir, [

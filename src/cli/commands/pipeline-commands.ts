@@ -122,6 +122,10 @@ export function addPipelineCommands(program: Command): void {
       'stop after this long without a message (0: as soon as none is waiting)',
       integerOption('--idle-timeout-ms', 0, MAX_TIMER_DELAY_MS),
     )
+    .option(
+      '--unsubscribe',
+      'remove the subscription when done, so the broker stops keeping messages for it',
+    )
     .action(
       async (o: {
         topic: string;
@@ -129,6 +133,7 @@ export function addPipelineCommands(program: Command): void {
         type: SubscriptionType;
         count?: number;
         idleTimeoutMs?: number;
+        unsubscribe?: boolean;
       }) => {
         await withBroker(async (broker) => {
           const consumer = await broker.subscribe({
@@ -160,7 +165,8 @@ export function addPipelineCommands(program: Command): void {
               idleSince = Date.now();
             }
           } finally {
-            await consumer.close();
+            if (o.unsubscribe) await consumer.unsubscribe();
+            else await consumer.close();
           }
         });
       },
