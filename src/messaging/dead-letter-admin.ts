@@ -3,6 +3,7 @@
  * failed, replay them to the topic they came from (as fresh messages: the retry history is
  * dropped, the event keeps its id, so deduplicating consumers do not double-count), purge.
  */
+import { payloadText, type PayloadEncoding } from './payload-text.js';
 import type { Broker, Message, MessageId, ProducerMessage } from '../broker/index.js';
 import { deadLetterTopicName, fullTopicName, parseMessageId } from '../broker/index.js';
 import { DELIVERY_PROPERTIES, FAILURE_PROPERTIES } from './properties.js';
@@ -29,8 +30,9 @@ export interface DeadLetter {
     subscription: string | null;
   };
   properties: Record<string, string>;
-  /** The payload as UTF-8 text. */
+  /** The payload: its UTF-8 text, or base64 when it is not UTF-8 (see dataEncoding). */
   data: string;
+  dataEncoding: PayloadEncoding;
 }
 
 export interface DeadLetterPage {
@@ -240,7 +242,7 @@ function describe(topic: string, m: Message): DeadLetter {
       subscription: get(FAILURE_PROPERTIES.subscription),
     },
     properties: p,
-    data: m.getData().toString('utf8'),
+    ...payloadText(m.getData()),
   };
 }
 

@@ -14,6 +14,7 @@ export {
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export { EVENT_PROPERTIES, encodeEvent, decodeEvent, type DomainEvent } from './event.js';
 export { FAILURE_PROPERTIES, DELIVERY_PROPERTIES } from './properties.js';
+export { payloadText, type PayloadEncoding, type PayloadText } from './payload-text.js';
 export {
   noopMetrics,
   type MessagingMetrics,

@@ -242,3 +242,16 @@ test('replay of all on a partitioned dead-letter topic: a letter coming back int
   assert.equal(held.length, 253, 'the letters that came back stay for the next replay');
   assert.ok(held.every((m) => m.getData().toString().startsWith('again-')));
 });
+
+test('a letter whose payload is not UTF-8 is listed in base64, the bytes kept exactly', async () => {
+  const broker = new FakeBroker();
+  const admin = new DeadLetterAdmin(broker, async () => assert.fail('no replay here'));
+  const binary = Buffer.from([0xff, 0xfe, 0x00, 0x81, 0x41]);
+  await broker.store(`${T}-activity-DLQ`, { data: binary });
+  await broker.store(`${T}-activity-DLQ`, { data: Buffer.from('{"text":"é ✓"}') });
+  const [first, second] = (await admin.list({})).items;
+  assert.equal(first.dataEncoding, 'base64');
+  assert.deepEqual(Buffer.from(first.data, 'base64'), binary);
+  assert.equal(second.dataEncoding, 'utf8');
+  assert.equal(second.data, '{"text":"é ✓"}');
+});

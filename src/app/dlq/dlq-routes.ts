@@ -37,7 +37,8 @@ const DeadLetterSchema = Type.Object({
     subscription: Type.Union([Type.String(), Type.Null()]),
   }),
   properties: Type.Record(Type.String(), Type.String()),
-  data: Type.String(),
+  data: Type.String({ description: 'The payload: UTF-8 text, or base64 (see dataEncoding)' }),
+  dataEncoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
 });
 
 const TopicStatsSchema = Type.Object({

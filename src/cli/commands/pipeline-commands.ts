@@ -3,6 +3,7 @@
  * The tools open the configured broker themselves; in embedded mode that is the SQLite file
  * in the data dir, which they share safely with a service running on it.
  */
+import { payloadText } from '../../messaging/payload-text.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Broker, Message, SubscriptionType } from '../../broker/index.js';
@@ -48,7 +49,7 @@ function describeMessage(m: Message) {
     publishedAt: new Date(m.getPublishTimestamp()).toISOString(),
     redeliveryCount: m.getRedeliveryCount(),
     properties: m.getProperties(),
-    data: m.getData().toString('utf8'),
+    ...payloadText(m.getData()),
   };
 }
 
