@@ -44,6 +44,8 @@ export interface DeadLetterPage {
 export interface ListOptions extends DeadLetterFilter {
   limit?: number;
   cursor?: string;
+  /** Only these dead letters (message ids), in topic order; no cursor then. */
+  ids?: string[];
 }
 
 export class InvalidCursorError extends TypeError {
@@ -104,6 +106,8 @@ export class DeadLetterAdmin {
   async list(options: ListOptions = {}): Promise<DeadLetterPage> {
     const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
     const topics = await this.topics(options);
+    if (options.ids)
+      return { items: await this.find(topics, options.ids, limit), nextCursor: null };
     const cursor = options.cursor ? decodeCursor(options.cursor) : undefined;
     const items: DeadLetter[] = [];
     let last: { topic: string; id: string } | undefined;
@@ -127,6 +131,22 @@ export class DeadLetterAdmin {
       }
     }
     return { items, nextCursor: more && last ? encodeCursor(last) : null };
+  }
+
+  /** The dead letters with these ids, at most `limit`, read until every one is found. */
+  private async find(topics: string[], ids: string[], limit: number): Promise<DeadLetter[]> {
+    const wanted = new Set(ids);
+    const found: DeadLetter[] = [];
+    for (const topic of topics) {
+      for await (const batch of this.pages(topic)) {
+        for (const m of batch) {
+          if (!wanted.delete(m.getMessageId().toString())) continue;
+          found.push(describe(topic, m));
+          if (wanted.size === 0 || found.length >= limit) return found;
+        }
+      }
+    }
+    return found;
   }
 
   /**

@@ -255,3 +255,17 @@ test('a letter whose payload is not UTF-8 is listed in base64, the bytes kept ex
   assert.equal(second.dataEncoding, 'utf8');
   assert.equal(second.data, '{"text":"é ✓"}');
 });
+
+test('list with ids gives only those letters, from whichever dead-letter topic', async () => {
+  const { admin } = await seeded();
+  const all = (await admin.list({})).items;
+  const chosen = [all[4].messageId, all[1].messageId];
+  const listed = await admin.list({ ids: [...chosen, '99:99:-1'] });
+  assert.deepEqual(
+    listed.items.map((d) => d.messageId),
+    [all[1].messageId, all[4].messageId],
+    'in topic order; an unknown id is not there',
+  );
+  assert.equal(listed.nextCursor, null);
+  assert.equal((await admin.list({ ids: chosen, subscription: 'activity' })).items.length, 1);
+});
