@@ -43,6 +43,14 @@ addStartCommands(program);
 addTokenCommand(program);
 addPipelineCommands(program);
 
+// The reader of our output went away (`magnetar consume ... | head -1`): stop quietly, as a
+// tool killed by SIGPIPE would, instead of an unhandled 'error' with a stack trace. What was
+// printed was acked; the rest stays unacked for the next reader.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 // `magnetar` alone runs the service. Not commander's isDefault: that would hand an unknown
 // command to `start` as an argument ("too many arguments for 'start'").
 const argv = process.argv.length > 2 ? process.argv : [...process.argv, 'start'];

@@ -75,6 +75,16 @@ test('bad topic names, subscription names and types are usage errors, checked be
     ['consume', '--topic', 't', '--subscription', '', '--count', '1'],
     /^magnetar: subscription name is required$/m,
   );
+  assertUsage(
+    dataDir,
+    ['consume', '--topic', 't-activity-DLQ', '--subscription', 'dlq-retention'],
+    /^magnetar: --subscription dlq-retention is reserved: it keeps dead letters/,
+  );
+  assertUsage(
+    dataDir,
+    ['consume', '--topic', 't', '--subscription', 'a/b', '--count', '1'],
+    /^magnetar: subscription name must not contain "\/" \(got "a\/b"\)$/m,
+  );
 });
 
 test('dlq replay and purge reject ids that are not message ids', (t) => {
@@ -124,4 +134,31 @@ test('an unknown command is named as such; magnetar with no command still starts
   assert.equal((await fetch(`${url}/healthz`)).status, 200);
   child.kill('SIGTERM');
   assert.deepEqual(await exited, [0, null]);
+});
+
+test('consume into a pipe closed early (| head -1) stops quietly, not with a stack trace', async (t) => {
+  const dataDir = freshDir(t);
+  // More than a pipe holds (64 KiB), so consume is still writing when the reader goes.
+  const filler = 'x'.repeat(4096);
+  for (let i = 0; i < 40; i++)
+    assert.equal(
+      runCli(dataDir, ['publish', '--topic', 'piped', `{"n":${i},"filler":"${filler}"}`]).status,
+      0,
+    );
+  const child = spawn(
+    process.execPath,
+    [CLI, 'consume', '--topic', 'piped', '--subscription', 'peek', '--idle-timeout-ms', '0'],
+    { cwd: dataDir, env: env(dataDir, { LOG_LEVEL: 'silent' }), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+  // Read one line, then close the pipe as `head -1` does.
+  await once(child.stdout!, 'data');
+  child.stdout!.destroy();
+  assert.deepEqual(await exited, [0, null], stderr);
+  assert.doesNotMatch(stderr, /EPIPE|\n\s+at /);
 });

@@ -150,6 +150,13 @@ export class EmbeddedBroker implements Broker {
     if (typeof config.subscription !== 'string' || config.subscription === '') {
       throw new BrokerError('InvalidArgument', 'subscription name is required');
     }
+    if (config.subscription.includes('/')) {
+      // Its retry and dead-letter topics are named after it (`<topic>-<subscription>-DLQ`).
+      throw new BrokerError(
+        'InvalidArgument',
+        `subscription name must not contain "/" (got ${JSON.stringify(config.subscription)})`,
+      );
+    }
     const names = config.topics ?? (config.topic !== undefined ? [config.topic] : []);
     if (names.length === 0) throw new BrokerError('InvalidArgument', 'topic or topics is required');
     const topics = names.map((n) => this.topic(n));

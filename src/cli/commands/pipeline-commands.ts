@@ -3,13 +3,18 @@
  * The tools open the configured broker themselves; in embedded mode that is the SQLite file
  * in the data dir, which they share safely with a service running on it.
  */
-import { payloadText } from '../../messaging/payload-text.js';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Broker, Message, SubscriptionType } from '../../broker/index.js';
 import { isBrokerError, MAX_TIMER_DELAY_MS } from '../../broker/index.js';
 import { loadConfig } from '../../config/index.js';
-import { DeadLetterAdmin, EVENT_PROPERTIES, ProducerPool } from '../../messaging/index.js';
+import {
+  DEAD_LETTER_RETENTION_SUBSCRIPTION,
+  DeadLetterAdmin,
+  EVENT_PROPERTIES,
+  payloadText,
+  ProducerPool,
+} from '../../messaging/index.js';
 import { createBroker } from '../../app/pipeline/create-broker.js';
 import { startWorker } from '../../app/pipeline/worker.js';
 import { prepareDataDir } from '../../app/startup-paths.js';
@@ -136,6 +141,11 @@ export function addPipelineCommands(program: Command): void {
         idleTimeoutMs?: number;
         unsubscribe?: boolean;
       }) => {
+        if (o.subscription === DEAD_LETTER_RETENTION_SUBSCRIPTION)
+          throw new CliArgumentError(
+            `--subscription ${DEAD_LETTER_RETENTION_SUBSCRIPTION} is reserved: it keeps dead ` +
+              "letters until they are replayed or purged (see 'magnetar dlq list'); use a name of your own",
+          );
         await withBroker(async (broker) => {
           const consumer = await broker.subscribe({
             topic: o.topic,
