@@ -13,6 +13,8 @@ export interface AdminHost {
   loadedTopic(name: string): Topic | undefined;
   /** Consumers connected in this process to a subscription. */
   consumersOf(topic: Topic | undefined, subscription: string): number;
+  /** Whether another process consumes the subscription (by its catalog id). */
+  consumedElsewhere(subscriptionId: number): boolean;
   flushed(): Promise<void>;
   assertOpen(): void;
 }
@@ -73,7 +75,9 @@ export class EmbeddedAdmin implements BrokerAdmin {
         backlog:
           this.s.countAfter.get(row.id, sub.mark_delete)!.n -
           this.s.countAcks.get(row.id, sub.id)!.n,
-        consumers: this.host.consumersOf(loaded, sub.name),
+        // Another process's consumers count as one: only their holder knows how many.
+        consumers:
+          this.host.consumersOf(loaded, sub.name) || (this.host.consumedElsewhere(sub.id) ? 1 : 0),
       })),
     };
   }

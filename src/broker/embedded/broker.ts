@@ -91,6 +91,7 @@ export class EmbeddedBroker implements Broker {
       catalog: this.catalog,
       loadedTopic: (name) => this.topics.get(name),
       consumersOf: (topic, sub) => topic?.subscriptions.get(sub)?.consumerCount ?? 0,
+      consumedElsewhere: (subId) => this.guard.heldElsewhere(subId),
       // Admin reads the file as it is: after a failed commit or sync too, as an operator would.
       flushed: () => this.writer.flushed().catch(() => undefined),
       assertOpen: () => this.assertOpen(),

@@ -113,6 +113,25 @@ export class ConsumerGuard {
     this.held.clear();
   }
 
+  /**
+   * Whether another live process consumes `subId`, going by the pid its holder wrote. Read
+   * without touching the lock: a probe of the lock would make a process taking it at that
+   * moment fail with ConsumerBusy. A holder that died left its pid behind, which no longer
+   * runs; a pid the system gave to a new process since then would count (for display only).
+   */
+  heldElsewhere(subId: number): boolean {
+    if (this.held.has(subId)) return false;
+    const pid = this.readHolder(subId)?.pid;
+    if (pid === undefined || pid === process.pid) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      // EPERM: it runs, as another user.
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  }
+
   private busyMessage(sub: GuardedSubscription): string {
     const pid = this.readHolder(sub.id)?.pid;
     const who =

@@ -69,9 +69,14 @@ test('a consumer killed with SIGKILL frees its subscription at once', async (t) 
     );
   assert.ok(isBrokerError(refused, 'ConsumerBusy'), `not refused: ${String(refused)}`);
   assert.match(refused.message, new RegExp(`another process \\(pid ${child.pid}\\) is consuming`));
+  // The admin view counts the other process's consumer (the api + worker layout).
+  const consumersOfWork = async () =>
+    (await broker.admin.topicStats('jobs')).subscriptions.find((s) => s.name === 'work')!.consumers;
+  assert.equal(await consumersOfWork(), 1);
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   assert.deepEqual(await exited, [null, 'SIGKILL']);
+  assert.equal(await consumersOfWork(), 0, 'a dead holder counts no more');
   // No wait for staleness: the kernel dropped the lock with the process.
   const consumer = await broker.subscribe({
     topic: 'jobs',
