@@ -28,6 +28,12 @@ function v<T, D extends T | undefined>(env: string, parser: Parser<T>, def: D, d
 export const CONFIG_SCHEMA = {
   port: v('PORT', integer(0, 65535), 3000, 'TCP port of the HTTP API (0 picks a free port)'),
   host: v('HOST', text(), '127.0.0.1', 'Address to listen on; 0.0.0.0 in containers'),
+  workerPort: v(
+    'MAGNETAR_WORKER_PORT',
+    integer(0, 65535),
+    undefined,
+    'magnetar worker: serve /healthz, /readyz and /metrics on this port (unset: no HTTP)',
+  ),
   broker: v('MAGNETAR_BROKER', oneOf('embedded', 'pulsar'), 'embedded', 'Which broker to use'),
   brokerSync: v(
     'MAGNETAR_BROKER_SYNC',

@@ -35,9 +35,10 @@ export async function startChildService(
   dataDir: string,
   args: string[] = ['start'],
   argv: string[] = [...CLI, ...args],
+  env: Record<string, string> = {},
 ): Promise<ChildService> {
   const child = spawn(process.execPath, argv, {
-    env: childEnv(dataDir),
+    env: childEnv(dataDir, env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => {

@@ -135,33 +135,36 @@ test('magnetar worker runs the consumers without the API and drains on SIGTERM',
     'w',
     JSON.stringify({ eventId: 'w-1', type: 'a', userId: 'w', occurredAt: '2026-01-01T00:00:00Z' }),
   ]);
-  const { spawn } = await import('node:child_process');
-  const { CLI, childEnv } = await import('./child-service.js');
-  const worker = spawn(process.execPath, [...CLI, 'worker'], {
-    env: childEnv(dataDir),
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // With MAGNETAR_WORKER_PORT the worker serves probes and metrics (and nothing else).
+  const running = await startChildService(t, dataDir, ['worker'], undefined, {
+    MAGNETAR_WORKER_PORT: '0',
   });
-  t.after(() => {
-    if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
-  });
-  let out = '';
-  worker.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  // The worker has no HTTP port: watch its database, then read through an API process.
-  await until(async () => {
-    try {
-      const db = new Database(join(dataDir, 'magnetar.db'), { readonly: true });
-      try {
-        return (db.prepare('SELECT count(*) AS n FROM activity').get() as { n: number }).n === 1;
-      } finally {
-        db.close();
-      }
-    } catch {
-      return false; // not created yet
-    }
-  }, 30_000);
+  const worker = running.child;
+  const metric = async (name: string) => {
+    const text = await (await fetch(`${running.url}/metrics`)).text();
+    const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text);
+    return m ? Number(m[1]) : 0;
+  };
+  await until(
+    async () => (await metric('messaging_messages_acked_total{subscription="activity"}')) === 1,
+    30_000,
+  );
+  const ready = (await (await fetch(`${running.url}/readyz`)).json()) as Json;
+  assert.equal(ready.status, 'ready');
+  assert.deepEqual(Object.keys(ready.checks).sort(), [
+    'broker',
+    'consumer:activity',
+    'consumer:recommendations',
+    'shutdown',
+  ]);
+  assert.equal((await fetch(`${running.url}/healthz`)).status, 200);
+  const notHere = await fetch(`${running.url}/api/v1/events`, { method: 'POST' });
+  assert.equal(notHere.status, 404, 'the worker serves no API');
+  const out = running.output();
   assert.match(out, /event pipeline started/);
   // A second worker on the data dir would deliver every message twice: it stops, saying why.
   const { spawnSync } = await import('node:child_process');
+  const { CLI, childEnv } = await import('./child-service.js');
   const second = spawnSync(process.execPath, [...CLI, 'worker'], {
     env: childEnv(dataDir, { LOG_LEVEL: 'warn' }),
     encoding: 'utf8',
@@ -173,7 +176,7 @@ test('magnetar worker runs the consumers without the API and drains on SIGTERM',
     new RegExp(`subscription busy \\(ConsumerBusy\\): another process \\(pid ${worker.pid}\\)`),
   );
   worker.kill('SIGTERM');
-  assert.equal((await exitOf(worker)).code, 0, out.slice(-2000));
+  assert.equal((await exitOf(worker)).code, 0, running.output().slice(-2000));
   const svc = await startChildService(t, dataDir, ['api']);
   assert.equal((await activity(svc.url, 'w')).length, 1);
   svc.child.kill('SIGTERM');

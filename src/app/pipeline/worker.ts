@@ -1,10 +1,12 @@
 /**
  * `magnetar worker`: the consumers without the HTTP API, for deployments that scale them
- * apart from the API. SIGTERM/SIGINT drain the consumers within the shutdown deadline.
+ * apart from the API; with MAGNETAR_WORKER_PORT also a server of /healthz, /readyz and
+ * /metrics. SIGTERM/SIGINT drain the consumers within the shutdown deadline.
  */
 import type { Config } from '../../config/index.js';
 import { createMetricsRegistry } from '../../observability/metrics.js';
 import { Readiness } from '../readiness.js';
+import { startWorkerHttp } from './worker-http.js';
 import { ShutdownSequence } from '../shutdown.js';
 import { createServiceLogger, prepareDataDir } from '../startup-paths.js';
 import {
@@ -16,6 +18,8 @@ import {
 export interface RunningWorker {
   pipeline: EventPipeline;
   shutdown: ShutdownSequence;
+  /** The operations server's URL, when MAGNETAR_WORKER_PORT is set. */
+  url?: string;
 }
 
 export async function startWorker(
@@ -27,17 +31,23 @@ export async function startWorker(
   const logger = log.logger;
   const shutdown = new ShutdownSequence(logger);
   shutdown.register('final', 'logger', () => log.flush());
+  const readiness = new Readiness();
+  readiness.add('shutdown', () =>
+    shutdown.started ? { ok: false, detail: 'shutting down' } : { ok: true },
+  );
   const host = {
     config,
     logger,
     registry: createMetricsRegistry(),
     dataDir,
-    readiness: new Readiness(),
+    readiness,
     shutdown,
   };
   let pipeline: EventPipeline;
+  let url: string | undefined;
   try {
     pipeline = await startEventPipeline(host, { ...options, role: 'worker' });
+    if (config.workerPort !== undefined) url = await startWorkerHttp(host, config.workerPort);
   } catch (err) {
     await shutdown.run('start failed');
     throw err;
@@ -53,5 +63,5 @@ export async function startWorker(
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   }
-  return { pipeline, shutdown };
+  return { pipeline, shutdown, url };
 }

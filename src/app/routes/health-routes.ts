@@ -1,6 +1,9 @@
 import { Type } from 'typebox';
 import { ErrorEnvelopeSchema } from '../../http/envelope.js';
 import { NEVER_SHED } from '../../http/limits.js';
+import type { Registry } from 'prom-client';
+import type { HttpServer } from '../../http/types.js';
+import type { Readiness } from '../readiness.js';
 import type { RouteModule } from './route-module.js';
 
 const CheckSchema = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
@@ -9,8 +12,16 @@ const ReadySchema = Type.Object({
   checks: Type.Record(Type.String(), CheckSchema),
 });
 
+/** What the operations routes read; the worker's own server passes just these. */
+export interface HealthSources {
+  readiness: Readiness;
+  registry: Registry;
+}
+
 /** Liveness, readiness and Prometheus metrics: not rate limited, not enveloped. */
-export const healthRoutes: RouteModule = (app, ctx) => {
+export const healthRoutes: RouteModule = (app, ctx) => registerHealthRoutes(app, ctx);
+
+export function registerHealthRoutes(app: HttpServer, ctx: HealthSources): void {
   app.get(
     '/healthz',
     {
@@ -58,4 +69,4 @@ export const healthRoutes: RouteModule = (app, ctx) => {
       return reply.type(ctx.registry.contentType).send(body);
     },
   );
-};
+}
