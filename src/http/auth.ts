@@ -40,9 +40,14 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * HTTP allows the header once (RFC 9110, 11.6.2); a second one refuses the request.
  */
 function authorizationHeaders(raw: string[]): number {
+  return headerCount(raw, 'authorization');
+}
+
+/** How many times the header `name` (lower case) is in `raw` (Node's rawHeaders). */
+export function headerCount(raw: string[], name: string): number {
   let n = 0;
   for (let i = 0; i < raw.length; i += 2)
-    if (raw[i].length === 13 && raw[i].toLowerCase() === 'authorization') n++;
+    if (raw[i].length === name.length && raw[i].toLowerCase() === name) n++;
   return n;
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startServiceUnderTest } from './service-harness.js';
+import { request as httpRequest } from 'node:http';
 
 test('events accepted with 202 appear in activity exactly once, over a real socket', async (t) => {
   const s = await startServiceUnderTest(t);
@@ -128,6 +129,26 @@ test('Idempotency-Key: same key and body get the first answer; another body is 4
     assert.equal(f.status, 400, bad);
     assert.equal(f.body.data.errors[0].field, 'Idempotency-Key');
   }
+  // Two keys on one request are refused; Node would join them into a third key, "k-1, k-2".
+  const twice = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = httpRequest(`${s.url}/api/v1/events`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${s.token(['events:write'])}`,
+        'content-type': 'application/json',
+        'idempotency-key': ['k-1', 'k-2'],
+      },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+  assert.equal(twice.status, 400, twice.body);
+  assert.match(twice.body, /"field":"Idempotency-Key","message":"must be sent once"/);
   await eventually(
     () => s.request('GET', '/api/v1/users/carol/activity'),
     (r) => r.body.data.items.length === 1,

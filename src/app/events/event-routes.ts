@@ -4,7 +4,7 @@
  * the broker is unavailable or the publisher is full.
  */
 import type { FastifyRequest } from 'fastify';
-import { requireScopes } from '../../http/auth.js';
+import { headerCount, requireScopes } from '../../http/auth.js';
 import { envelopeSchema, ErrorEnvelopeSchema, ok } from '../../http/envelope.js';
 import { AppError } from '../../http/errors.js';
 import type { RouteModule } from '../routes/route-module.js';
@@ -54,6 +54,11 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     const raw = request.headers['idempotency-key'];
     if (raw === undefined) return { ...(await produce()), replayed: false };
     const key = Array.isArray(raw) ? raw[0] : raw;
+    // Node joins repeated headers with ", ": two keys would silently make a third one.
+    if (headerCount(request.raw.rawHeaders, 'idempotency-key') > 1)
+      throw new AppError('VALIDATION_FAILED', {
+        errors: [{ field: 'Idempotency-Key', message: 'must be sent once' }],
+      });
     // A structured-field string, as the IETF Idempotency-Key draft defines it: printable
     // ASCII. Node reads header bytes as latin1, so anything else would be counted in bytes.
     if (!key || key.length > MAX_KEY_LENGTH || !PRINTABLE_ASCII.test(key))
