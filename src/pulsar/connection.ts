@@ -49,10 +49,15 @@ const BODIES: Partial<Record<T, keyof BaseCommand>> = {
   [T.REACHED_END_OF_TOPIC]: 'reachedEndOfTopic',
 };
 
-/** The name of the body `cmd` lacks, if its type needs one. */
+/**
+ * The name of the part `cmd` lacks, if its type needs it: its body, or a message's id. The
+ * decoder does not check required fields, and the handlers read these without a guard.
+ */
 function missingBody(cmd: BaseCommand): string | undefined {
   const body = BODIES[cmd.type];
-  return body !== undefined && cmd[body] === undefined ? body : undefined;
+  if (body !== undefined && cmd[body] === undefined) return body;
+  if (cmd.type === T.MESSAGE && cmd.message!.messageId === undefined) return 'message id';
+  return undefined;
 }
 
 export interface Authentication {
@@ -333,18 +338,7 @@ export class Connection extends EventEmitter {
         );
         return;
       }
-      try {
-        this.dispatch(cmd, frame.payload);
-      } catch (err) {
-        // A command that decoded but does not hold together (a required field missing): the
-        // connection cannot be trusted, but the process must not go down with it.
-        this.close(
-          new PulsarClientError('ProtocolError', `bad ${commandName(cmd.type)} command`, {
-            cause: err,
-          }),
-        );
-        return;
-      }
+      this.dispatch(cmd, frame.payload);
     }
   }
 
