@@ -9,6 +9,8 @@ export type BrokerErrorCode =
   | 'Timeout'
   | 'UnknownMessageId'
   | 'NotAllowed'
+  /** The broker has no such topic and will not create it (e.g. its namespace does not exist). */
+  | 'TopicNotFound'
   | 'Internal';
 
 export class BrokerError extends Error {

@@ -33,7 +33,7 @@ const RESOLVE_ERRORS: Record<string, string> = {
  * Broker errors that are the caller's doing (a value the broker refused): bad arguments.
  * Everything else (NotConnected, Timeout, a refused token...) means the broker cannot serve.
  */
-const BROKER_USAGE_CODES = new Set(['InvalidArgument', 'MessageTooBig']);
+const BROKER_USAGE_CODES = new Set(['InvalidArgument', 'MessageTooBig', 'TopicNotFound']);
 
 const program = new Command()
   .name('magnetar')

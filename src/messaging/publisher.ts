@@ -236,6 +236,9 @@ export class Publisher {
       isBrokerError(err, 'NotConnected') ||
       isBrokerError(err, 'Timeout') ||
       isBrokerError(err, 'AlreadyClosed') ||
+      // A topic the cluster does not have is its configuration to fix; the API's clients
+      // get the same 503 as for a broker that is away, and retry.
+      isBrokerError(err, 'TopicNotFound') ||
       isBrokerError(err, 'Internal')
     )
       return new PublishRejectedError(code, message, this.retryAfterSeconds, { cause: err });

@@ -7,6 +7,7 @@ import {
   EVENT_PROPERTIES,
   type MessagingMetrics,
 } from '../../src/messaging/index.js';
+import { BrokerError } from '../../src/broker/index.js';
 import { FakeBroker } from './fake-broker.js';
 import { useSyncContextManager } from './sync-context.js';
 
@@ -123,6 +124,16 @@ test('a send failing at the broker becomes BROKER_UNAVAILABLE; other errors pass
   broker.connected = false;
   release();
   await assert.rejects(pending, (err: unknown) => {
+    return err instanceof PublishRejectedError && err.code === 'BROKER_UNAVAILABLE';
+  });
+});
+
+test('a topic the broker does not have is BROKER_UNAVAILABLE (503), not an internal error', async () => {
+  const broker = new FakeBroker();
+  broker.createProducer = () =>
+    Promise.reject(new BrokerError('TopicNotFound', 'TopicNotFound: Namespace not found'));
+  const pub = new Publisher(broker);
+  await assert.rejects(pub.publishEvent('user-events', event(1)), (err: unknown) => {
     return err instanceof PublishRejectedError && err.code === 'BROKER_UNAVAILABLE';
   });
 });

@@ -18,7 +18,7 @@ const CODES: Partial<Record<PulsarResult, BrokerErrorCode>> = {
   InvalidConfiguration: 'InvalidArgument',
   InvalidTopicName: 'InvalidArgument',
   // The topic's namespace does not exist, or the cluster does not create topics on use.
-  TopicNotFound: 'InvalidArgument',
+  TopicNotFound: 'TopicNotFound',
   InvalidMessage: 'InvalidArgument',
   AuthenticationError: 'NotAllowed',
   AuthorizationError: 'NotAllowed',
