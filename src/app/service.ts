@@ -12,6 +12,7 @@ import type { AppDeps } from './deps.js';
 import { resolveJwtSecret } from './jwt-secret.js';
 import { Readiness } from './readiness.js';
 import { ShutdownSequence } from './shutdown.js';
+import { closeHttp } from './close-http.js';
 import { createServiceLogger, prepareDataDir } from './startup-paths.js';
 
 /** What an extension (the event pipeline, the scheduler...) gets before the app is built. */
@@ -111,25 +112,6 @@ export async function startService(
     // Whatever started before the failure is closed again, in order.
     await shutdown.run('start failed');
     throw err;
-  }
-}
-
-/** Stops accepting, lets in-flight requests finish, and cuts connections at the deadline. */
-async function closeHttp(app: HttpServer, deadlineMs: number, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'deadline'>((resolve) => {
-    timer = setTimeout(() => resolve('deadline'), deadlineMs);
-  });
-  const closed = app.close().then(() => 'closed' as const);
-  const first = await Promise.race([closed, deadline]);
-  clearTimeout(timer);
-  if (first === 'deadline') {
-    logger.warn(
-      { deadlineMs },
-      'in-flight requests outlived the shutdown deadline; closing connections',
-    );
-    app.server.closeAllConnections();
-    await closed;
   }
 }
 

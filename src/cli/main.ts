@@ -91,10 +91,11 @@ try {
     process.stderr.write(`magnetar: ${what} (${err.code}): ${err.message}\n`);
     process.exit(EXIT_UNAVAILABLE);
   }
-  const errno = err as NodeJS.ErrnoException & { hostname?: string };
+  const errno = err as NodeJS.ErrnoException & { hostname?: string; portVariable?: string };
   const listenProblem = LISTEN_ERRORS[errno.code ?? ''];
   if (listenProblem) {
-    process.stderr.write(`magnetar: cannot listen: ${listenProblem} (set PORT / HOST)\n`);
+    const port = errno.portVariable ?? 'PORT';
+    process.stderr.write(`magnetar: cannot listen: ${listenProblem} (set ${port} / HOST)\n`);
     process.exit(1);
   }
   const resolveProblem = errno.syscall === 'getaddrinfo' && RESOLVE_ERRORS[errno.code ?? ''];

@@ -33,7 +33,8 @@ export interface HttpServerOptions {
   corsOrigin: '*' | string[] | false;
   /** 0 turns load shedding off. */
   maxEventLoopDelayMs: number;
-  openApi: OpenApiInfo;
+  /** The OpenAPI description and its pages (/openapi.json, /docs); none when left out. */
+  openApi?: OpenApiInfo;
   /** Behind a load balancer: the client IP (for rate limits and logs) is X-Forwarded-For's. */
   trustProxy: boolean;
   /** On close, how long open connections keep getting 503 answers first. Default 0. */
@@ -111,6 +112,6 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     notFoundHandler(methods),
   );
   installHttpMetrics(app, opts.registry);
-  await registerOpenApi(app, opts.openApi);
+  if (opts.openApi) await registerOpenApi(app, opts.openApi);
   return app as unknown as HttpServer;
 }

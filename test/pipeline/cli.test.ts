@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { exitOf, runCli, startChildService } from './child-service.js';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -138,6 +140,7 @@ test('magnetar worker runs the consumers without the API and drains on SIGTERM',
   // With MAGNETAR_WORKER_PORT the worker serves probes and metrics (and nothing else).
   const running = await startChildService(t, dataDir, ['worker'], undefined, {
     MAGNETAR_WORKER_PORT: '0',
+    MAGNETAR_SHUTDOWN_TIMEOUT_MS: '1000',
   });
   const worker = running.child;
   const metric = async (name: string) => {
@@ -160,6 +163,7 @@ test('magnetar worker runs the consumers without the API and drains on SIGTERM',
   assert.equal((await fetch(`${running.url}/healthz`)).status, 200);
   const notHere = await fetch(`${running.url}/api/v1/events`, { method: 'POST' });
   assert.equal(notHere.status, 404, 'the worker serves no API');
+  assert.equal((await fetch(`${running.url}/openapi.json`)).status, 404, 'nor its description');
   const out = running.output();
   assert.match(out, /event pipeline started/);
   // A second worker on the data dir would deliver every message twice: it stops, saying why.
@@ -175,8 +179,30 @@ test('magnetar worker runs the consumers without the API and drains on SIGTERM',
     second.stderr,
     new RegExp(`subscription busy \\(ConsumerBusy\\): another process \\(pid ${worker.pid}\\)`),
   );
+  // Its port taken, another worker (on another data dir) names the variable to change.
+  const otherDir = mkdtempSync(join(tmpdir(), 'magnetar-worker-'));
+  t.after(() => rmSync(otherDir, { recursive: true, force: true }));
+  const taken = spawnSync(process.execPath, [...CLI, 'worker'], {
+    env: childEnv(otherDir, {
+      LOG_LEVEL: 'warn',
+      MAGNETAR_WORKER_PORT: new URL(running.url).port,
+    }),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  assert.equal(taken.status, 1, taken.stderr);
+  assert.match(taken.stderr, /cannot listen: .*\(set MAGNETAR_WORKER_PORT \/ HOST\)/);
+
+  // A client that never finishes its request does not hold the shutdown up past its deadline.
+  const stalled = connect(Number(new URL(running.url).port), '127.0.0.1');
+  stalled.on('error', () => undefined);
+  await once(stalled, 'connect');
+  stalled.write('GET /metrics HTTP/1.1\r\nHost: x\r\n');
+  t.after(() => stalled.destroy());
+  await new Promise((r) => setTimeout(r, 100));
   worker.kill('SIGTERM');
   assert.equal((await exitOf(worker)).code, 0, running.output().slice(-2000));
+  assert.match(running.output(), /in-flight requests outlived the shutdown deadline/);
   const svc = await startChildService(t, dataDir, ['api']);
   assert.equal((await activity(svc.url, 'w')).length, 1);
   svc.child.kill('SIGTERM');

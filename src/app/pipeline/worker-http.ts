@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../config/index.js';
 import { createHttpServer } from '../../http/server.js';
-import { API_VERSION } from '../build-app.js';
+import { closeHttp } from '../close-http.js';
 import type { Readiness } from '../readiness.js';
 import { registerHealthRoutes } from '../routes/health-routes.js';
 import type { ShutdownSequence } from '../shutdown.js';
@@ -35,13 +35,17 @@ export async function startWorkerHttp(host: WorkerHttpHost, port: number): Promi
     // Probes and scrapes must be answered when the consumers keep the process busy.
     maxEventLoopDelayMs: 0,
     trustProxy: config.trustProxy,
-    openApi: {
-      title: 'Magnetar worker',
-      version: API_VERSION,
-      description: 'Liveness, readiness and metrics of a magnetar worker',
-    },
   });
   registerHealthRoutes(app, host);
-  host.shutdown.register('http', 'worker-http', () => app.close());
-  return app.listen({ port, host: config.host });
+  host.shutdown.register('http', 'worker-http', () =>
+    // A connection that never finishes its request must not hold the consumers' drain up.
+    closeHttp(app, config.shutdownTimeoutMs, host.logger),
+  );
+  try {
+    return await app.listen({ port, host: config.host });
+  } catch (err) {
+    // For the CLI's "cannot listen" message: which variable sets this port.
+    if (err instanceof Error) Object.assign(err, { portVariable: 'MAGNETAR_WORKER_PORT' });
+    throw err;
+  }
 }
