@@ -9,6 +9,7 @@ import { addStartCommands } from './commands/start-command.js';
 import { addTokenCommand } from './commands/token-command.js';
 import { addPipelineCommands } from './commands/pipeline-commands.js';
 import { CliArgumentError } from './commands/args.js';
+import { guardStdout } from './output.js';
 
 /** Exit status for a bad configuration or bad arguments (sysexits EX_USAGE / EX_CONFIG). */
 const EXIT_USAGE = 64;
@@ -43,13 +44,8 @@ addStartCommands(program);
 addTokenCommand(program);
 addPipelineCommands(program);
 
-// The reader of our output went away (`magnetar consume ... | head -1`): stop quietly, as a
-// tool killed by SIGPIPE would, instead of an unhandled 'error' with a stack trace. What was
-// printed was acked; the rest stays unacked for the next reader.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
+// The reader of our output may go away (`magnetar consume ... | head -1`): see output.ts.
+guardStdout();
 
 // `magnetar` alone runs the service. Not commander's isDefault: that would hand an unknown
 // command to `start` as an argument ("too many arguments for 'start'").

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
 import { before, test, type TestContext } from 'node:test';
 import { buildIfStale, CLI, env, runCli } from './built-cli.js';
 
@@ -136,7 +137,7 @@ test('an unknown command is named as such; magnetar with no command still starts
   assert.deepEqual(await exited, [0, null]);
 });
 
-test('consume into a pipe closed early (| head -1) stops quietly, not with a stack trace', async (t) => {
+test('consume into a pipe closed early (| head -1) stops quietly and still unsubscribes', async (t) => {
   const dataDir = freshDir(t);
   // More than a pipe holds (64 KiB), so consume is still writing when the reader goes.
   const filler = 'x'.repeat(4096);
@@ -147,7 +148,17 @@ test('consume into a pipe closed early (| head -1) stops quietly, not with a sta
     );
   const child = spawn(
     process.execPath,
-    [CLI, 'consume', '--topic', 'piped', '--subscription', 'peek', '--idle-timeout-ms', '0'],
+    [
+      CLI,
+      'consume',
+      '--topic',
+      'piped',
+      '--subscription',
+      'peek',
+      '--idle-timeout-ms',
+      '0',
+      '--unsubscribe',
+    ],
     { cwd: dataDir, env: env(dataDir, { LOG_LEVEL: 'silent' }), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.after(() => {
@@ -161,4 +172,11 @@ test('consume into a pipe closed early (| head -1) stops quietly, not with a sta
   child.stdout!.destroy();
   assert.deepEqual(await exited, [0, null], stderr);
   assert.doesNotMatch(stderr, /EPIPE|\n\s+at /);
+  // It still ended its own way: --unsubscribe removed the subscription.
+  const db = new Database(join(dataDir, 'broker.sqlite'), { readonly: true });
+  try {
+    assert.deepEqual(db.prepare("SELECT name FROM subscriptions WHERE name = 'peek'").all(), []);
+  } finally {
+    db.close();
+  }
 });

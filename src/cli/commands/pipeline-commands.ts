@@ -26,13 +26,10 @@ import {
   subscriptionTypeOption,
   topicOption,
 } from './args.js';
+import { print } from '../output.js';
 
 /** `dlq list` pages through the admin 500 at a time; the total is bounded only to stay sane. */
 const MAX_LIST = 1_000_000;
-
-function print(value: unknown): void {
-  process.stdout.write(JSON.stringify(value) + '\n');
-}
 
 async function withBroker<T>(fn: (broker: Broker) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -108,7 +105,7 @@ export function addPipelineCommands(program: Command): void {
           await producer.close();
         }
       });
-      print({ topic: o.topic, messageId: id.toString() });
+      await print({ topic: o.topic, messageId: id.toString() });
     });
 
   program
@@ -170,7 +167,8 @@ export function addPipelineCommands(program: Command): void {
                   break;
                 continue;
               }
-              print(describeMessage(m));
+              // Acked only once its line is out: a reader gone (EPIPE) ends the loop first.
+              if (!(await print(describeMessage(m)))) break;
               await consumer.acknowledge(m);
               seen++;
               idleSince = Date.now();
@@ -206,7 +204,7 @@ export function addPipelineCommands(program: Command): void {
         let left = o.limit;
         do {
           const page = await a.list({ ...filterOf(o), limit: Math.min(left, 500), cursor });
-          for (const item of page.items) print(item);
+          for (const item of page.items) if (!(await print(item))) return;
           left -= page.items.length;
           cursor = page.nextCursor ?? undefined;
         } while (cursor && left > 0);
@@ -218,7 +216,7 @@ export function addPipelineCommands(program: Command): void {
       await withBroker(async (broker) => {
         const { admin: a, pool } = admin(broker);
         try {
-          print(await a.replay(filterOf(o)));
+          await print(await a.replay(filterOf(o)));
         } finally {
           await pool.close();
         }
@@ -227,6 +225,8 @@ export function addPipelineCommands(program: Command): void {
   );
 
   filters(dlq.command('purge').description('delete dead letters')).action(async (o: FilterOpts) => {
-    await withBroker(async (broker) => print(await admin(broker).admin.purge(filterOf(o))));
+    await withBroker(async (broker) => {
+      await print(await admin(broker).admin.purge(filterOf(o)));
+    });
   });
 }
