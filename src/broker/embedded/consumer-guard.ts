@@ -94,6 +94,7 @@ export class ConsumerGuard {
     const mine = this.held.get(subId);
     if (mine === undefined || !mine.holders.delete(holder) || mine.holders.size > 0) return false;
     this.held.delete(subId);
+    this.markReleased(subId);
     // Closing the connection drops the transaction and with it the lock.
     mine.db.close();
     return true;
@@ -109,8 +110,25 @@ export class ConsumerGuard {
 
   /** Releases every lock (the broker is closing). */
   close(): void {
-    for (const { db } of this.held.values()) db.close();
+    for (const [subId, { db }] of this.held) {
+      this.markReleased(subId);
+      db.close();
+    }
     this.held.clear();
+  }
+
+  /**
+   * Pid 0, written while the lock is still held, says nobody consumes the subscription now.
+   * The token stays, so taking the lock back is still known as a resume.
+   */
+  private markReleased(subId: number): void {
+    const token = this.lastTokens.get(subId);
+    if (token === undefined) return;
+    try {
+      writeFileSync(this.file(subId, 'pid'), `0 ${token}\n`);
+    } catch {
+      // Only makes the admin count the released holder while it lives.
+    }
   }
 
   /**
@@ -122,7 +140,7 @@ export class ConsumerGuard {
   heldElsewhere(subId: number): boolean {
     if (this.held.has(subId)) return false;
     const pid = this.readHolder(subId)?.pid;
-    if (pid === undefined || pid === process.pid) return false;
+    if (pid === undefined || pid === 0 || pid === process.pid) return false;
     try {
       process.kill(pid, 0);
       return true;
@@ -137,7 +155,7 @@ export class ConsumerGuard {
     const who =
       pid === process.pid
         ? 'another broker in this process'
-        : `another process${pid !== undefined ? ` (pid ${pid})` : ''}`;
+        : `another process${pid ? ` (pid ${pid})` : ''}`;
     return (
       `${who} is consuming subscription ${sub.name} of ${sub.topic} on this data dir ` +
       `(${this.dataDir}); in embedded mode only one process at a time may consume a subscription`
@@ -148,7 +166,7 @@ export class ConsumerGuard {
     try {
       const [pid, token] = readFileSync(this.file(subId, 'pid'), 'utf8').trim().split(' ');
       const n = Number(pid);
-      return Number.isSafeInteger(n) && n > 0 && token ? { pid: n, token } : undefined;
+      return Number.isSafeInteger(n) && n >= 0 && token ? { pid: n, token } : undefined;
     } catch {
       return undefined;
     }

@@ -112,3 +112,22 @@ test('taking a subscription back after another process acked on it delivers none
   const again = await broker.subscribe({ topic: 'jobs', subscription: 'work' });
   assert.deepEqual(texts(await drain(again)), ['m5']);
 });
+
+test('a process that closed its consumer and lives on is not counted as consuming', async (t) => {
+  const { dataDir, broker } = await open(t);
+  const producer = await broker.createProducer({ topic: 'jobs' });
+  await producer.send({ data: Buffer.from('m') });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', SECOND, 'release', dataDir, 'jobs', 'work'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  assert.equal(chunk.toString(), 'released\n');
+  const stats = await broker.admin.topicStats('jobs');
+  assert.equal(stats.subscriptions.find((s) => s.name === 'work')!.consumers, 0);
+  // And it is free indeed: this process takes it.
+  await broker.subscribe({ topic: 'jobs', subscription: 'work', subscriptionType: 'Shared' });
+  assert.equal((await broker.admin.topicStats('jobs')).subscriptions[0].consumers, 1);
+});
