@@ -135,7 +135,7 @@ export class DeadLetterAdmin {
 
   /** The dead letters with these ids, at most `limit`, read until every one is found. */
   private async find(topics: string[], ids: string[], limit: number): Promise<DeadLetter[]> {
-    const wanted = new Set(ids);
+    const wanted = idSet(ids);
     const found: DeadLetter[] = [];
     for (const topic of topics) {
       for await (const batch of this.pages(topic)) {
@@ -163,7 +163,7 @@ export class DeadLetterAdmin {
   async replay(
     filter: DeadLetterFilter & { ids?: string[] } = {},
   ): Promise<{ replayed: number; messageIds: string[] }> {
-    const wanted = filter.ids ? new Set(filter.ids) : undefined;
+    const wanted = filter.ids ? idSet(filter.ids) : undefined;
     const messageIds: string[] = [];
     for (const topic of await this.topics(filter)) {
       const until = wanted ? undefined : await this.lastLetters(topic);
@@ -235,6 +235,23 @@ export class DeadLetterAdmin {
       if (batch.length < PAGE) return;
     }
   }
+}
+
+/**
+ * Ids as the letters' own ids print, so `01:1:-1` or `1:1:-1:-1` (batch index -1) find the
+ * letter `1:1:-1` as purge, which parses them, does. Text that is no id stays as it is and
+ * matches nothing.
+ */
+function idSet(ids: string[]): Set<string> {
+  return new Set(
+    ids.map((text) => {
+      try {
+        return parseMessageId(text).toString();
+      } catch {
+        return text;
+      }
+    }),
+  );
 }
 
 function isUpTo(id: MessageId, until: Map<number, MessageId>): boolean {
