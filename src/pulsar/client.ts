@@ -154,6 +154,15 @@ export class PulsarClient {
   }
 
   /** Partitions of a topic, 0 when it is not partitioned. */
+  /** Passes a warning to the onWarning option; a callback that throws is not our failure. */
+  warn(message: string, cause: unknown): void {
+    try {
+      this.options.onWarning(message, cause);
+    } catch {
+      // The warning is lost; the background task goes on.
+    }
+  }
+
   getPartitionCount(topic: string): Promise<number> {
     this.assertOpen();
     return this.lookup.partitions(fullTopicName(topic));

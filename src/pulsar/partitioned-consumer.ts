@@ -74,7 +74,7 @@ export class PartitionedConsumer extends EventEmitter {
       for (const [topic, known] of this.partitioned) {
         current = topic;
         const now = await this.client.getPartitionCount(topic).catch((err: unknown) => {
-          this.client.options.onWarning(`could not look up the partitions of ${topic}`, err);
+          this.client.warn(`could not look up the partitions of ${topic}`, err);
           return known;
         });
         for (let i = known; i < now && !this.closed; i++) {
@@ -94,7 +94,7 @@ export class PartitionedConsumer extends EventEmitter {
       }
     } catch (err) {
       // The broker may still be creating the partition; the next look tries again.
-      this.client.options.onWarning(`could not subscribe to a new partition of ${current}`, err);
+      this.client.warn(`could not subscribe to a new partition of ${current}`, err);
     } finally {
       this.updating = false;
     }

@@ -78,7 +78,7 @@ export class PartitionedProducer {
       }
     } catch (err) {
       // The broker may still be creating the partition; the next look tries again.
-      this.client.options.onWarning(`could not follow the partitions of ${this.topic}`, err);
+      this.client.warn(`could not follow the partitions of ${this.topic}`, err);
     } finally {
       this.updating = false;
     }

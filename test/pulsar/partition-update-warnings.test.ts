@@ -35,6 +35,8 @@ function fakeClient(): FakeClient {
     options: {
       onWarning: (message: string, cause: unknown) => fake.warnings.push([message, cause]),
     },
+    // The real method: it reads `options.onWarning` of this object.
+    warn: RealClient.prototype.warn,
     getPartitionCount: () => fake.partitions(),
     subscribePartition: async (options: { topic: string }) => {
       if (fake.subscribeFails) throw new Error('partition not ready');
@@ -90,6 +92,26 @@ test('the producer warns when the partition lookup fails, and follows once it wo
     assert.equal(producer.partitions.length, 4);
     assert.equal(fake.warnings.length, 1);
   } finally {
+    await producer.close();
+  }
+});
+
+test('an onWarning that throws does not fail the look (it runs from a timer)', async () => {
+  const fake = fakeClient();
+  (fake.client.options as { onWarning: unknown }).onWarning = () => {
+    throw new Error('logger broke');
+  };
+  const consumer = await PartitionedConsumer.subscribe(fake.client, [TOPIC], {
+    subscription: 's',
+    ...noTimer,
+  });
+  const producer = await PartitionedProducer.create(fake.client, { topic: TOPIC, ...noTimer }, 2);
+  try {
+    fake.partitions = () => Promise.reject(new Error('lookup timed out'));
+    await consumer.updatePartitions();
+    await producer.updatePartitions();
+  } finally {
+    await consumer.close();
     await producer.close();
   }
 });
