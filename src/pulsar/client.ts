@@ -153,7 +153,6 @@ export class PulsarClient {
     return consumer;
   }
 
-  /** Partitions of a topic, 0 when it is not partitioned. */
   /** Passes a warning to the onWarning option; a callback that throws is not our failure. */
   warn(message: string, cause: unknown): void {
     try {
@@ -163,6 +162,7 @@ export class PulsarClient {
     }
   }
 
+  /** Partitions of a topic, 0 when it is not partitioned. */
   getPartitionCount(topic: string): Promise<number> {
     this.assertOpen();
     return this.lookup.partitions(fullTopicName(topic));

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmbeddedBroker } from '../../src/broker/index.js';
+import { FAILURE_PROPERTIES } from '../../src/messaging/index.js';
 import { FaultyBroker } from './faulty-broker.js';
 import { eventually, startServiceUnderTest } from './service-harness.js';
 
@@ -73,4 +74,23 @@ test('publisher full: 503 at once instead of queueing; the held publishes comple
   );
   const metrics = await (await fetch(s.url + '/metrics')).text();
   assert.match(metrics, /messaging_publish_failures_total\{[^}]*outcome="rejected"\} 6/);
+});
+
+test('a topic the cluster does not have: events and DLQ replays to it are 503, not 500', async (t) => {
+  const { s, broker } = await setup(t);
+  const letter = await broker.createProducer({ topic: 'user-events-activity-DLQ' });
+  await letter.send({
+    data: Buffer.from(JSON.stringify({ ...EVENT, eventId: 'e-1', occurredAt: new Date() })),
+    properties: { [FAILURE_PROPERTIES.originalTopic]: 'persistent://public/default/user-events' },
+  });
+  broker.missingTopics.add('persistent://public/default/user-events');
+  const refused = await s.request('POST', '/api/v1/events', EVENT);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.code, 50301);
+  const replay = await s.request('POST', '/api/v1/admin/dlq/replay', {});
+  assert.equal(replay.status, 503, JSON.stringify(replay.body));
+  assert.equal(replay.body.code, 50301);
+  assert.equal(replay.headers.get('retry-after'), '5');
+  // Nothing was lost: the letter waits for the topic to be back.
+  assert.equal((await s.request('GET', '/api/v1/admin/dlq')).body.data.items.length, 1);
 });

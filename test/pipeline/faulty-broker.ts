@@ -1,15 +1,18 @@
 /**
  * Wraps a real broker to inject the faults a network broker has: going away (not connected,
  * sends refused), slow receipts (sends held until released) and lost receipts (the message is
- * stored, the send fails with Timeout). Consumers pass through.
+ * stored, the send fails with Timeout), and topics the cluster does not have. Consumers pass
+ * through.
  */
 import type { Broker, Producer, ProducerConfig } from '../../src/broker/index.js';
-import { BrokerError } from '../../src/broker/index.js';
+import { BrokerError, fullTopicName } from '../../src/broker/index.js';
 
 export class FaultyBroker implements Broker {
   down = false;
   /** The next this many sends store their message, then fail as if the receipt was lost. */
   receiptsToLose = 0;
+  /** Full names of topics the cluster does not have (their namespace is gone). */
+  readonly missingTopics = new Set<string>();
   private gate: Promise<void> | undefined;
   private release: (() => void) | undefined;
 
@@ -38,6 +41,8 @@ export class FaultyBroker implements Broker {
 
   async createProducer(config: ProducerConfig): Promise<Producer> {
     if (this.down) throw new BrokerError('NotConnected', 'broker unreachable');
+    if (this.missingTopics.has(fullTopicName(config.topic)))
+      throw new BrokerError('TopicNotFound', 'TopicNotFound: Namespace not found');
     const real = await this.inner.createProducer(config);
     return {
       send: async (m) => {

@@ -57,8 +57,11 @@ const TopicStatsSchema = Type.Object({
 /** What the operator routes answer when the broker is away (documented for each route). */
 const BROKER_ERRORS = ['BROKER_UNAVAILABLE'] as const;
 
-/** Broker errors that mean "not reachable now", answered 503 with Retry-After. */
-const UNAVAILABLE = new Set(['NotConnected', 'Timeout', 'AlreadyClosed']);
+/**
+ * Broker errors answered 503 with Retry-After: not reachable now, or (as for publishing
+ * events) a topic the cluster does not have, which its operator fixes.
+ */
+const UNAVAILABLE = new Set(['NotConnected', 'Timeout', 'AlreadyClosed', 'TopicNotFound']);
 
 export const dlqRoutes: RouteModule = (app, ctx) => {
   /**
