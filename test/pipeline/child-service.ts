@@ -64,13 +64,30 @@ export async function startChildService(
   return { child, url, output: () => out };
 }
 
+/** How the child ended; with `timeoutMs`, a child still running by then fails the test. */
 export async function exitOf(
   child: ChildProcess,
+  timeoutMs?: number,
 ): Promise<{ code: number | null; signal: string | null }> {
   if (child.exitCode !== null || child.signalCode !== null)
     return { code: child.exitCode, signal: child.signalCode };
-  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
-  return { code, signal };
+  const ac = new AbortController();
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () => ac.abort(new Error(`pid ${child.pid} still running after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+  try {
+    const [code, signal] = (await once(child, 'exit', { signal: ac.signal })) as [
+      number | null,
+      string | null,
+    ];
+    return { code, signal };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs a CLI command to completion; returns its stdout lines parsed as JSON. */
