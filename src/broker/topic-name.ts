@@ -1,3 +1,5 @@
+import { BrokerError } from './errors.js';
+
 /**
  * Pulsar topic names: `persistent://tenant/namespace/local`. Short names are resolved in
  * `public/default`, as the Pulsar clients do.
@@ -55,4 +57,18 @@ export function retryTopicName(topic: string, subscription: string): string {
 /** `<topic>-<subscription>-DLQ`, as the Pulsar clients name it. */
 export function deadLetterTopicName(topic: string, subscription: string): string {
   return `${fullTopicName(topic)}-${subscription}-DLQ`;
+}
+
+/**
+ * Refuses a subscription name that cannot be used: empty, or holding a `/`, which would make
+ * its retry and dead-letter topic names (`<topic>-<subscription>-DLQ`) no topic names.
+ */
+export function checkSubscriptionName(name: unknown): void {
+  if (typeof name !== 'string' || name === '')
+    throw new BrokerError('InvalidArgument', 'subscription name is required');
+  if (name.includes('/'))
+    throw new BrokerError(
+      'InvalidArgument',
+      `subscription name must not contain "/" (got ${JSON.stringify(name)})`,
+    );
 }

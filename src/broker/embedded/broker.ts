@@ -1,6 +1,11 @@
 import type Database from 'better-sqlite3';
 import { BrokerError } from '../errors.js';
-import { deadLetterTopicName, fullTopicName, retryTopicName } from '../topic-name.js';
+import {
+  checkSubscriptionName,
+  deadLetterTopicName,
+  fullTopicName,
+  retryTopicName,
+} from '../topic-name.js';
 import type {
   Broker,
   Consumer,
@@ -148,16 +153,7 @@ export class EmbeddedBroker implements Broker {
     if (!SUBSCRIPTION_TYPES.includes(type)) {
       throw new BrokerError('InvalidArgument', `unknown subscription type: ${String(type)}`);
     }
-    if (typeof config.subscription !== 'string' || config.subscription === '') {
-      throw new BrokerError('InvalidArgument', 'subscription name is required');
-    }
-    if (config.subscription.includes('/')) {
-      // Its retry and dead-letter topics are named after it (`<topic>-<subscription>-DLQ`).
-      throw new BrokerError(
-        'InvalidArgument',
-        `subscription name must not contain "/" (got ${JSON.stringify(config.subscription)})`,
-      );
-    }
+    checkSubscriptionName(config.subscription);
     const names = config.topics ?? (config.topic !== undefined ? [config.topic] : []);
     if (names.length === 0) throw new BrokerError('InvalidArgument', 'topic or topics is required');
     const topics = names.map((n) => this.topic(n));

@@ -2,7 +2,7 @@ import type { PulsarClient } from '../../pulsar/index.js';
 import type { PulsarAdmin } from '../../pulsar/admin/index.js';
 import { PartitionedConsumer } from '../../pulsar/partitioned-consumer.js';
 import { BrokerError } from '../errors.js';
-import { fullTopicName } from '../topic-name.js';
+import { checkSubscriptionName, fullTopicName } from '../topic-name.js';
 import type { Consumer, ConsumerConfig, Message, MessageId, SubscriptionType } from '../types.js';
 import { mapped, toBrokerError } from './errors.js';
 import { Letters } from './letters.js';
@@ -47,7 +47,7 @@ export class PulsarBrokerConsumer implements Consumer {
       fullTopicName,
     );
     if (topics.length === 0) throw new BrokerError('InvalidArgument', 'topic or topics required');
-    if (!config.subscription) throw new BrokerError('InvalidArgument', 'subscription required');
+    checkSubscriptionName(config.subscription);
     const letters = new Letters(client, admin, config);
     if (config.retryEnable) {
       for (const t of new Set(topics.map((t) => letters.retryTopic(t)))) topics.push(t);

@@ -15,6 +15,16 @@ export function errorTests(h: Harness): void {
     );
   });
 
+  test('an empty subscription name, or one with "/", is rejected with InvalidArgument', async (t) => {
+    const { broker } = await h.open(t);
+    // Its retry and dead-letter topics are named after it: "a/b" would make no topic name.
+    for (const subscription of ['', 'a/b'])
+      await expectBrokerError(
+        broker.subscribe({ topic: h.topic('bad-sub'), subscription, retryEnable: true }),
+        'InvalidArgument',
+      );
+  });
+
   test('acking a message id of another topic is rejected with UnknownMessageId', async (t) => {
     const { broker } = await h.open(t);
     const mine = h.topic('mine');
