@@ -78,12 +78,16 @@ try {
     process.exit(EXIT_USAGE);
   }
   if (err instanceof BrokerError) {
+    // Internal: the broker answered with an error of its own (or the client failed), which
+    // is not the same as not being there.
     const what =
       err.code === 'NotAllowed'
         ? 'broker refused'
         : err.code === 'ConsumerBusy'
           ? 'subscription busy'
-          : 'broker unavailable';
+          : err.code === 'Internal'
+            ? 'broker error'
+            : 'broker unavailable';
     process.stderr.write(`magnetar: ${what} (${err.code}): ${err.message}\n`);
     process.exit(EXIT_UNAVAILABLE);
   }
