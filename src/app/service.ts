@@ -69,9 +69,7 @@ export async function startService(
       db.prepare('SELECT 1').get();
       return { ok: true };
     });
-    readiness.add('shutdown', () =>
-      shutdown.started ? { ok: false, detail: 'shutting down' } : { ok: true },
-    );
+    readiness.add('shutdown', shutdown.readinessCheck);
 
     const secret = resolveJwtSecret(config.jwtSecret, dataDir);
     if (secret.source === 'generated') {

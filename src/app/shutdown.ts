@@ -44,6 +44,10 @@ export class ShutdownSequence {
     return this.running !== undefined;
   }
 
+  /** The `shutdown` readiness check: not ready once the sequence started. */
+  readonly readinessCheck = () =>
+    this.started ? { ok: false, detail: 'shutting down' } : { ok: true };
+
   /** Runs once; later calls return the same outcome. A failing hook does not stop the rest. */
   run(reason: string): Promise<ShutdownOutcome> {
     this.running ??= this.execute(reason);

@@ -59,16 +59,10 @@ test('publish, consume and dlq list/replay/purge work from the CLI while the ser
   assert.equal(consumed.length, 1);
   assert.equal(consumed[0].data, '{"hello":"world"}');
   assert.equal(consumed[0].key, 'k');
+  const readAgain = (...extra: string[]) =>
+    runCli(dataDir, ['consume', '--topic', 'cli-topic', '--subscription', 'reader', ...extra]);
   // Acked: a second read of the same subscription finds nothing.
-  const again = runCli(dataDir, [
-    'consume',
-    '--topic',
-    'cli-topic',
-    '--subscription',
-    'reader',
-    '--idle-timeout-ms',
-    '500',
-  ]);
+  const again = readAgain('--idle-timeout-ms', '500');
   assert.equal(again.length, 0);
   // A subscription kept after consume holds the topic's messages; --unsubscribe removes it.
   const subscriptions = () => {
@@ -83,16 +77,7 @@ test('publish, consume and dlq list/replay/purge work from the CLI while the ser
     }
   };
   assert.ok(subscriptions().includes('reader'));
-  runCli(dataDir, [
-    'consume',
-    '--topic',
-    'cli-topic',
-    '--subscription',
-    'reader',
-    '--idle-timeout-ms',
-    '0',
-    '--unsubscribe',
-  ]);
+  readAgain('--idle-timeout-ms', '0', '--unsubscribe');
   assert.ok(!subscriptions().includes('reader'), 'the subscription is gone');
 
   // A dead letter (written straight to the dead-letter topic), listed, replayed, gone.

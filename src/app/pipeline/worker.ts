@@ -32,9 +32,7 @@ export async function startWorker(
   const shutdown = new ShutdownSequence(logger);
   shutdown.register('final', 'logger', () => log.flush());
   const readiness = new Readiness();
-  readiness.add('shutdown', () =>
-    shutdown.started ? { ok: false, detail: 'shutting down' } : { ok: true },
-  );
+  readiness.add('shutdown', shutdown.readinessCheck);
   const host = {
     config,
     logger,
