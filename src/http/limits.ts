@@ -36,9 +36,13 @@ export async function registerRateLimit(
 
 class OverloadedError extends AppError {
   constructor() {
-    super('OVERLOADED');
+    super('OVERLOADED', null, { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } });
   }
 }
+
+const RETRY_AFTER_SECONDS = 5;
+/** How often the event loop delay is sampled (the mean over the interval is what counts). */
+export const LOAD_SAMPLE_INTERVAL_MS = 1000;
 
 /**
  * Route config that keeps a route out of load shedding: liveness (a probe that failed under
@@ -47,12 +51,27 @@ class OverloadedError extends AppError {
  */
 export const NEVER_SHED = { pressureHandler: () => undefined };
 
-/** Sheds load with a 503 envelope when the event loop lags beyond `maxEventLoopDelayMs`. */
+/**
+ * Sheds load with a 503 envelope when the event loop lags beyond `maxEventLoopDelayMs`.
+ *
+ * The delay is measured from the plugin's registration on, so the first samples cover the
+ * start itself: compiling the routes' schemas holds the loop for a second or more on a small
+ * machine, and the first requests after the start were refused as OVERLOADED. So shedding is
+ * armed only once a whole sample was taken after the server became ready (two intervals
+ * after it), and a lag that began with the start never counts.
+ */
 export async function registerLoadShedding(app: FastifyInstance, maxEventLoopDelayMs: number) {
   if (maxEventLoopDelayMs === 0) return;
+  let armedAt = Infinity;
+  app.addHook('onReady', (done) => {
+    armedAt = performance.now() + 2 * LOAD_SAMPLE_INTERVAL_MS;
+    done();
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: maxEventLoopDelayMs,
-    retryAfter: 5,
-    customError: OverloadedError,
+    sampleInterval: LOAD_SAMPLE_INTERVAL_MS,
+    // Only called under pressure: a rejected promise is the refusal, undefined lets it through.
+    pressureHandler: () =>
+      performance.now() < armedAt ? undefined : Promise.reject(new OverloadedError()),
   });
 }
