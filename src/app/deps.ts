@@ -5,6 +5,7 @@ import type { Broker } from '../broker/index.js';
 import type { Config } from '../config/index.js';
 import type { Readiness } from './readiness.js';
 import type { EventPipeline } from './pipeline/event-pipeline.js';
+import type { TraceProperties } from '../messaging/trace-context.js';
 
 /** A domain event as the API hands it to the event pipeline. */
 export interface DomainEvent {
@@ -16,10 +17,16 @@ export interface DomainEvent {
   occurredAt?: string;
 }
 
+/** The request an event is published for: its id and the trace context it came with. */
+export interface RequestOrigin {
+  requestId?: string;
+  trace?: TraceProperties;
+}
+
 /** What the API needs from the event pipeline's publisher. */
 export interface DomainEventPublisher {
   /** Resolves once the broker stored the event; rejects with an AppError when it cannot. */
-  publish(event: DomainEvent): Promise<unknown>;
+  publish(event: DomainEvent, origin?: RequestOrigin): Promise<unknown>;
 }
 
 /** Everything the app factory needs, created once by the caller and passed in. */

@@ -30,6 +30,11 @@ export interface PublishOptions {
   key?: string;
   properties?: Record<string, string>;
   requestId?: string;
+  /**
+   * The trace context of the request this publish is made for (`traceFromHeaders`); used
+   * when no span is active, so the message still continues the caller's trace.
+   */
+  trace?: TraceProperties;
   eventTimestamp?: number;
   deliverAfter?: number;
 }
@@ -97,17 +102,30 @@ export class Publisher {
     }
   }
 
-  /** Publishes a domain event keyed by its userId. */
-  publishEvent(topic: string, event: DomainEvent, requestId?: string): Promise<MessageId> {
-    return this.publish(topic, toOutgoing(event, requestId));
+  /**
+   * Publishes a domain event keyed by its userId, with the request id and the request's
+   * trace context (used when no span is active) of the request it is published for.
+   */
+  publishEvent(
+    topic: string,
+    event: DomainEvent,
+    requestId?: string,
+    trace?: TraceProperties,
+  ): Promise<MessageId> {
+    return this.publish(topic, toOutgoing(event, requestId, trace));
   }
 
-  publishEvents(topic: string, events: DomainEvent[], requestId?: string): Promise<MessageId[]> {
+  publishEvents(
+    topic: string,
+    events: DomainEvent[],
+    requestId?: string,
+    trace?: TraceProperties,
+  ): Promise<MessageId[]> {
     if (events.length === 1)
-      return this.publish(topic, toOutgoing(events[0], requestId)).then((id) => [id]);
+      return this.publish(topic, toOutgoing(events[0], requestId, trace)).then((id) => [id]);
     return this.publishMany(
       topic,
-      events.map((e) => toOutgoing(e, requestId)),
+      events.map((e) => toOutgoing(e, requestId, trace)),
     );
   }
 
@@ -249,8 +267,11 @@ export class Publisher {
     // The producer copies the properties it stores, so this object is never shared.
     const properties: Record<string, string> =
       m.properties === undefined ? {} : { ...m.properties };
-    if (trace.traceparent !== undefined) properties.traceparent = trace.traceparent;
-    if (trace.tracestate !== undefined) properties.tracestate = trace.tracestate;
+    // The active span is this service's own part of the trace; without one the message
+    // continues the trace of the request it was published for.
+    const context = trace.traceparent !== undefined ? trace : m.trace;
+    if (context?.traceparent !== undefined) properties.traceparent = context.traceparent;
+    if (context?.tracestate !== undefined) properties.tracestate = context.tracestate;
     if (m.requestId) properties[EVENT_PROPERTIES.requestId] = m.requestId;
     const out: ProducerMessage = { data: m.data, properties };
     if (m.key !== undefined) out.partitionKey = m.key;
@@ -260,11 +281,16 @@ export class Publisher {
   }
 }
 
-function toOutgoing(event: DomainEvent, requestId?: string): OutgoingMessage {
+function toOutgoing(
+  event: DomainEvent,
+  requestId: string | undefined,
+  trace: TraceProperties | undefined,
+): OutgoingMessage {
   return {
     data: encodeEvent(event),
     key: event.userId,
     requestId,
+    trace,
     eventTimestamp: Date.parse(event.occurredAt),
     properties: {
       [EVENT_PROPERTIES.eventId]: event.eventId,

@@ -8,6 +8,7 @@ import {
   type MessagingMetrics,
 } from '../../src/messaging/index.js';
 import { BrokerError } from '../../src/broker/index.js';
+import { traceFromHeaders } from '../../src/messaging/trace-context.js';
 import { FakeBroker } from './fake-broker.js';
 import { useSyncContextManager } from './sync-context.js';
 
@@ -65,6 +66,62 @@ test('the active span becomes a W3C traceparent property', async (t) => {
     '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
   );
   assert.equal(plain.properties.traceparent, undefined);
+});
+
+test("a request's own trace context is used when no span is active; a span wins", async (t) => {
+  useSyncContextManager(t);
+  const broker = new FakeBroker();
+  const pub = new Publisher(broker);
+  const caller = {
+    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    tracestate: 'v=1',
+  };
+  await pub.publishEvent('user-events', event(1), 'req-1', caller);
+  await pub.publishEvents('user-events', [event(2), event(3)], 'req-2', caller);
+  const span = trace.wrapSpanContext({
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    traceFlags: TraceFlags.SAMPLED,
+  });
+  await context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
+    pub.publishEvent('user-events', event(4), 'req-3', caller),
+  );
+  const stored = broker.topics.get('persistent://public/default/user-events')!;
+  for (const m of stored.slice(0, 3)) {
+    assert.equal(m.properties.traceparent, caller.traceparent);
+    assert.equal(m.properties.tracestate, 'v=1');
+  }
+  // This service's span is the message's parent, without the caller's tracestate.
+  assert.equal(
+    stored[3].properties.traceparent,
+    '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  );
+  assert.equal(stored[3].properties.tracestate, undefined);
+});
+
+test('traceFromHeaders keeps only a valid, single W3C trace context', () => {
+  const parent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00';
+  assert.deepEqual(traceFromHeaders({ traceparent: parent }), { traceparent: parent });
+  assert.deepEqual(traceFromHeaders({ traceparent: parent, tracestate: 'a=1' }), {
+    traceparent: parent,
+    tracestate: 'a=1',
+  });
+  // A tracestate past the W3C size is dropped, the traceparent kept.
+  assert.deepEqual(traceFromHeaders({ traceparent: parent, tracestate: 'a=1,'.repeat(200) }), {
+    traceparent: parent,
+  });
+  for (const bad of [
+    undefined,
+    '',
+    'garbage',
+    parent.toUpperCase(),
+    `00-${'0'.repeat(32)}-00f067aa0ba902b7-01`,
+    `00-4bf92f3577b34da6a3ce929d0e0e4736-${'0'.repeat(16)}-01`,
+    `01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01`,
+    `${parent} `,
+    [parent, parent],
+  ])
+    assert.equal(traceFromHeaders({ traceparent: bad, tracestate: 'a=1' }), undefined, String(bad));
 });
 
 test('a full publisher refuses at once with PUBLISHER_FULL and a Retry-After hint', async () => {

@@ -4,11 +4,18 @@
  * to the catalogue's 503 errors with Retry-After.
  */
 import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../http/errors.js';
 import { PublishRejectedError, type DomainEvent, type Publisher } from '../../messaging/index.js';
-import type { DomainEvent as EventInput, DomainEventPublisher } from '../deps.js';
+import { traceFromHeaders } from '../../messaging/trace-context.js';
+import type { DomainEvent as EventInput, DomainEventPublisher, RequestOrigin } from '../deps.js';
 
 export const USER_EVENTS_TOPIC = 'user-events';
+
+/** The id of the request and the trace context its headers carry, for its messages. */
+export function originOf(request: FastifyRequest): RequestOrigin {
+  return { requestId: request.id, trace: traceFromHeaders(request.headers) };
+}
 
 export interface Accepted {
   eventId: string;
@@ -23,10 +30,19 @@ export class AppEventPublisher implements DomainEventPublisher {
   ) {}
 
   /** `eventId` defaults to a random one. */
-  async publish(input: EventInput, requestId?: string, eventId?: string): Promise<Accepted> {
+  async publish(
+    input: EventInput,
+    origin: RequestOrigin = {},
+    eventId?: string,
+  ): Promise<Accepted> {
     const event = this.toEvent(input, eventId ?? randomUUID());
     try {
-      const id = await this.publisher.publishEvent(this.topic, event, requestId);
+      const id = await this.publisher.publishEvent(
+        this.topic,
+        event,
+        origin.requestId,
+        origin.trace,
+      );
       return { eventId: event.eventId, messageId: id.toString() };
     } catch (err) {
       throw toAppError(err);
@@ -36,14 +52,19 @@ export class AppEventPublisher implements DomainEventPublisher {
   /** All events are admitted or none; resolves once the broker stored every one. */
   async publishBatch(
     inputs: EventInput[],
-    requestId?: string,
+    origin: RequestOrigin = {},
     eventIdOf?: (index: number) => string,
   ): Promise<Accepted[]> {
     const events = inputs.map((input, i) =>
       this.toEvent(input, eventIdOf?.(i) ?? randomUUID(), `events.${i}.occurredAt`),
     );
     try {
-      const ids = await this.publisher.publishEvents(this.topic, events, requestId);
+      const ids = await this.publisher.publishEvents(
+        this.topic,
+        events,
+        origin.requestId,
+        origin.trace,
+      );
       return ids.map((id, i) => ({ eventId: events[i].eventId, messageId: id.toString() }));
     } catch (err) {
       throw toAppError(err);

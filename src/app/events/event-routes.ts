@@ -8,7 +8,7 @@ import { headerCount, requireScopes } from '../../http/auth.js';
 import { envelopeSchema, ErrorEnvelopeSchema, ok } from '../../http/envelope.js';
 import { AppError } from '../../http/errors.js';
 import type { RouteModule } from '../routes/route-module.js';
-import type { AppEventPublisher } from './event-publisher.js';
+import { originOf, type AppEventPublisher } from './event-publisher.js';
 import {
   AcceptedBatchSchema,
   AcceptedHeaders,
@@ -100,10 +100,10 @@ export const eventRoutes: RouteModule = (app, ctx) => {
     },
     async (request, reply) => {
       if (request.headers['idempotency-key'] === undefined)
-        return reply.code(202).send(ok(await events().publish(request.body, request.id)));
+        return reply.code(202).send(ok(await events().publish(request.body, originOf(request))));
       const result = await answer(request, 'events', async (eventIdOf) => ({
         status: 202,
-        body: ok(await events().publish(request.body, request.id, eventIdOf?.(0))),
+        body: ok(await events().publish(request.body, originOf(request), eventIdOf?.(0))),
       }));
       if (result.replayed) reply.header('idempotent-replayed', 'true');
       // A replayed answer is the stored JSON of the first one, of the same shape.
@@ -137,7 +137,7 @@ export const eventRoutes: RouteModule = (app, ctx) => {
       const result = await answer(request, 'events/batch', async (eventIdOf) => ({
         status: 202,
         body: ok({
-          items: await events().publishBatch(request.body.events, request.id, eventIdOf),
+          items: await events().publishBatch(request.body.events, originOf(request), eventIdOf),
         }),
       }));
       if (result.replayed) reply.header('idempotent-replayed', 'true');

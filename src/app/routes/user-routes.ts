@@ -10,6 +10,7 @@ import {
   UserSchema,
 } from '../users/user-schemas.js';
 import type { RouteModule } from './route-module.js';
+import { originOf } from '../events/event-publisher.js';
 
 const UserEnvelope = envelopeSchema(UserSchema);
 const errors = (...statuses: number[]) =>
@@ -59,9 +60,11 @@ export const userRoutes: RouteModule = (app, ctx) => {
       // HEAD runs this handler too; a link checker or monitor probing the URL views nothing.
       if (ctx.publisher && request.method === 'GET') {
         // The view is recorded without making the reader wait for the broker.
-        ctx.publisher.publish({ type: 'user.viewed', userId: user.id }).catch((err: unknown) => {
-          request.log.warn({ err, userId: user.id }, 'user.viewed event not published');
-        });
+        ctx.publisher
+          .publish({ type: 'user.viewed', userId: user.id }, originOf(request))
+          .catch((err: unknown) => {
+            request.log.warn({ err, userId: user.id }, 'user.viewed event not published');
+          });
       }
       return ok(user);
     },

@@ -14,18 +14,17 @@ import {
   type Context,
 } from '@opentelemetry/api';
 import type { Middleware } from '../handler.js';
-
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+import { parseTraceparent } from '../trace-context.js';
 
 export function parentContext(properties: Record<string, string>): Context {
   const extracted = propagation.extract(ROOT_CONTEXT, properties);
   if (trace.getSpanContext(extracted)) return extracted;
-  const m = TRACEPARENT.exec(properties.traceparent ?? '');
-  if (!m || /^0+$/.test(m[1]) || /^0+$/.test(m[2])) return ROOT_CONTEXT;
+  const parsed = parseTraceparent(properties.traceparent);
+  if (parsed === undefined) return ROOT_CONTEXT;
   return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: m[1],
-    spanId: m[2],
-    traceFlags: parseInt(m[3], 16) & TraceFlags.SAMPLED,
+    traceId: parsed.traceId,
+    spanId: parsed.spanId,
+    traceFlags: parsed.flags & TraceFlags.SAMPLED,
     isRemote: true,
     ...(properties.tracestate ? { traceState: createTraceState(properties.tracestate) } : {}),
   });
