@@ -6,6 +6,7 @@
 import type { MessageId, ProducerMessage } from '../../broker/index.js';
 import { SettleFailedError, toError } from '../errors.js';
 import type { Middleware } from '../handler.js';
+import { messageLogFields } from '../message-log.js';
 import { failureProperties } from '../properties.js';
 
 /** Where dead letters are written (a producer per topic, usually a ProducerPool). */
@@ -40,8 +41,7 @@ export function deadLetter(options: DeadLetterOptions): Middleware {
       ctx.logger.warn(
         {
           err,
-          subscription: ctx.subscription,
-          messageId: message.getMessageId().toString(),
+          ...messageLogFields(message, ctx.subscription),
           deadLetterId: id.toString(),
           attempt: ctx.attempt,
         },

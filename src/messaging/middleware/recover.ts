@@ -5,6 +5,7 @@
  */
 import { toError } from '../errors.js';
 import type { Middleware } from '../handler.js';
+import { messageLogFields } from '../message-log.js';
 
 export function recover(): Middleware {
   return (next) => async (message, ctx) => {
@@ -13,12 +14,7 @@ export function recover(): Middleware {
     } catch (thrown) {
       const err = toError(thrown);
       ctx.logger.error(
-        {
-          err,
-          topic: message.getTopicName(),
-          subscription: ctx.subscription,
-          messageId: message.getMessageId().toString(),
-        },
+        { err, ...messageLogFields(message, ctx.subscription) },
         'message handling failed; it will be redelivered',
       );
       if (ctx.outcome === undefined) ctx.nack();

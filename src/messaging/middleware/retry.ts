@@ -11,6 +11,7 @@
 import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import { NonRetryableError, RetryLaterError, SettleFailedError, toError } from '../errors.js';
 import type { Middleware } from '../handler.js';
+import { messageLogFields } from '../message-log.js';
 import { failureProperties } from '../properties.js';
 
 export interface RetryOptions {
@@ -31,11 +32,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       if (ctx.signal.aborted && !(err instanceof NonRetryableError)) {
         ctx.nack();
         ctx.logger.warn(
-          {
-            subscription: ctx.subscription,
-            messageId: message.getMessageId().toString(),
-            attempt: ctx.attempt,
-          },
+          { ...messageLogFields(message, ctx.subscription), attempt: ctx.attempt },
           'handler stopped by shutdown; the message will be delivered again',
         );
         return;
@@ -53,8 +50,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       ctx.logger.warn(
         {
           err,
-          subscription: ctx.subscription,
-          messageId: message.getMessageId().toString(),
+          ...messageLogFields(message, ctx.subscription),
           attempt: ctx.attempt,
           maxAttempts,
           delayMs,
