@@ -9,7 +9,8 @@ export interface BackoffOptions {
   maxMs?: number;
   /**
    * Fraction of the delay taken off at random, 0..1. Default 0.2. With multiplier >= 2 and
-   * jitter <= 0.5 successive delays never shrink.
+   * jitter <= 0.5 successive delays never shrink until they reach maxMs (from there each is
+   * maxMs less its own jitter).
    */
   jitter?: number;
 }
@@ -29,7 +30,9 @@ export function backoffDelay(
 ): number {
   const o = { ...DEFAULT_BACKOFF, ...options };
   const exponent = Math.max(0, failedAttempt - 1);
-  const base = Math.min(o.maxMs, o.initialMs * Math.pow(o.multiplier, exponent));
+  // The growth may overflow to Infinity: that is maxMs, unless there is no delay to grow.
+  const base =
+    o.initialMs === 0 ? 0 : Math.min(o.maxMs, o.initialMs * Math.pow(o.multiplier, exponent));
   const jitter = Math.min(1, Math.max(0, o.jitter));
   return Math.max(0, Math.round(base * (1 - jitter * random())));
 }
@@ -44,8 +47,13 @@ export function checkBackoffOptions(
   option: string,
   options: BackoffOptions,
 ): BackoffOptions {
-  if (typeof options !== 'object' || options === null)
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new TypeError(`${label}: ${option} must be an object`);
+  for (const key of Object.keys(options))
+    if (!(key in DEFAULT_BACKOFF))
+      throw new TypeError(
+        `${label}: ${option} has no option ${JSON.stringify(key)} (it takes ${Object.keys(DEFAULT_BACKOFF).join(', ')})`,
+      );
   const check = (key: keyof BackoffOptions, min: number, max: number, what: string) => {
     const v = options[key];
     if (v !== undefined && !(typeof v === 'number' && v >= min && v <= max))

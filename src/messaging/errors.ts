@@ -53,7 +53,8 @@ export class RetryLaterError extends MessagingError {
   readonly delayMs: number;
   /** `delayMs`: a finite number of milliseconds >= 0 (a fraction is rounded down). */
   constructor(delayMs: number, message = `retry in ${delayMs} ms`, options?: { cause?: unknown }) {
-    // NaN (a failed parse) would retry at once and Infinity would park the message for ever.
+    // NaN (a failed parse) would retry at once and Infinity is no time to deliver at. A huge
+    // finite delay is taken as asked: the message waits that long.
     if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0)
       throw new RangeError(`RetryLaterError: delayMs must be a finite number >= 0, got ${delayMs}`);
     super('RETRY_LATER', message, options);

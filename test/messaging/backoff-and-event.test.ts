@@ -30,6 +30,20 @@ test('jitter takes off at most its fraction, and delays never shrink between att
     assert.ok(backoffDelay(a + 1, o, () => 1) >= backoffDelay(a, o, () => 0));
 });
 
+test('a delay that overflows is maxMs, and no initial delay stays no delay (never NaN)', () => {
+  const huge = { initialMs: 1, multiplier: 1e308, maxMs: 5000, jitter: 0 };
+  assert.deepEqual(
+    [1, 2, 3].map((a) => backoffDelay(a, huge)),
+    [1, 5000, 5000],
+  );
+  const none = { initialMs: 0, multiplier: 1e308, jitter: 0 };
+  assert.deepEqual(
+    [1, 2, 3, 2000].map((a) => backoffDelay(a, none)),
+    [0, 0, 0, 0],
+  );
+  assert.equal(backoffDelay(1100, { initialMs: 0 }), 0);
+});
+
 test('events round-trip; malformed payloads fail with MALFORMED_EVENT (retryable)', () => {
   const e = {
     eventId: 'e1',
