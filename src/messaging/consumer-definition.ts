@@ -2,6 +2,7 @@
 import type { InitialPosition, SubscriptionType } from '../broker/index.js';
 import {
   deadLetterTopicName,
+  retryTopicName,
   MAX_TIMER_DELAY_MS,
   parseTopicName,
   type TopicName,
@@ -71,11 +72,32 @@ export interface ConsumerDefinition {
 /** Most handlers one consumer runs at once. */
 export const MAX_CONCURRENCY = 10_000;
 
+/** The options of each object a definition holds: any other key is a typo, refused. */
+const INPUT_KEYS: readonly (keyof ConsumerDefinitionInput)[] = [
+  'name',
+  'topic',
+  'subscription',
+  'type',
+  'concurrency',
+  'handler',
+  'retry',
+  'deadLetter',
+  'timeoutMs',
+  'dedupe',
+  'initialPosition',
+  'middleware',
+  'maxCrashes',
+];
+const RETRY_KEYS = ['maxAttempts', 'backoff'] as const;
+const DEAD_LETTER_KEYS = ['topic'] as const;
+
 export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefinition {
+  if (input === undefined) throw new TypeError('defineConsumer: its argument must be an object');
   checkObject('defineConsumer', 'its argument', input);
   const subscription = checkSubscriptionName(input.subscription);
   // Names the consumer in every message below; the subscription is known to be valid now.
   const label = `consumer ${subscription}`;
+  checkKeys(label, 'defineConsumer', input, INPUT_KEYS);
   if (input.name !== undefined && (typeof input.name !== 'string' || input.name === ''))
     throw new TypeError(`${label}: name must be a non-empty string`);
   if (typeof input.handler !== 'function')
@@ -86,6 +108,7 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY)
     throw new RangeError(`${label}: concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`);
   checkObject(label, 'retry', input.retry);
+  checkKeys(label, 'retry', input.retry, RETRY_KEYS);
   const maxAttempts = input.retry?.maxAttempts ?? 5;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
     throw new RangeError(`${label}: retry.maxAttempts must be >= 1`);
@@ -105,10 +128,16 @@ export function defineConsumer(input: ConsumerDefinitionInput): ConsumerDefiniti
       `${label}: timeoutMs must be an integer from 0 (no limit) to ${MAX_TIMER_DELAY_MS}`,
     );
   checkObject(label, 'deadLetter', input.deadLetter);
+  checkKeys(label, 'deadLetter', input.deadLetter, DEAD_LETTER_KEYS);
   const deadLetterTopic =
     input.deadLetter?.topic !== undefined
       ? consumerTopicName(label, 'deadLetter.topic', input.deadLetter.topic)
       : deadLetterTopicName(topic, subscription);
+  // A dead letter stored where this consumer reads would come straight back, for ever.
+  if (deadLetterTopic === topic || deadLetterTopic === retryTopicName(topic, subscription))
+    throw new RangeError(
+      `${label}: deadLetter.topic must not be the topic it consumes or its retry topic (got ${describe(deadLetterTopic)})`,
+    );
   // null, as JavaScript callers write "none", is false.
   const dedupe =
     (input.dedupe as DedupeStore | false | null | undefined) === null ? false : input.dedupe;
@@ -162,8 +191,23 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 const DOTS = /^\.+$/;
 
 function checkObject(label: string, option: string, value: unknown): void {
-  if (value !== undefined && (typeof value !== 'object' || value === null))
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value)))
     throw new TypeError(`${label}: ${option} must be an object`);
+}
+
+/** Refuses a key the object does not take: a misspelt option would silently be its default. */
+function checkKeys(
+  label: string,
+  option: string,
+  value: object | undefined,
+  known: readonly string[],
+): void {
+  if (value === undefined) return;
+  for (const key of Object.keys(value))
+    if (!known.includes(key))
+      throw new TypeError(
+        `${label}: ${option} has no option ${JSON.stringify(key)} (it takes ${known.join(', ')})`,
+      );
 }
 
 /**

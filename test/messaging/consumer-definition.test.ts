@@ -174,6 +174,35 @@ test('the other options are checked for their shape', () => {
   });
 });
 
+test('a misspelt option, a missing argument or an array for an object is refused', () => {
+  assert.throws(() => defineConsumer(undefined as never), {
+    name: 'TypeError',
+    message: /defineConsumer: its argument must be an object/,
+  });
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ concurency: 4 }, /consumer s: defineConsumer has no option "concurency"/],
+    [{ retry: { attempts: 3 } }, /consumer s: retry has no option "attempts"/],
+    [{ retry: { backoff: { initial: 5 } } }, /consumer s: retry.backoff has no option "initial"/],
+    [{ deadLetter: { name: 'x' } }, /consumer s: deadLetter has no option "name"/],
+    [{ retry: [] }, /consumer s: retry must be an object/],
+    [{ retry: { backoff: [] } }, /consumer s: retry.backoff must be an object/],
+  ];
+  for (const [extra, message] of cases)
+    assert.throws(() => defineConsumer(loose(extra)), { name: 'TypeError', message });
+});
+
+test('a dead-letter topic that is the consumed topic or its retry topic is refused', () => {
+  for (const topic of ['user-events', 'persistent://public/default/user-events-s-RETRY'])
+    assert.throws(() => defineConsumer({ ...base, deadLetter: { topic } }), {
+      name: 'RangeError',
+      message: /deadLetter.topic must not be the topic it consumes or its retry topic/,
+    });
+  assert.equal(
+    defineConsumer({ ...base, deadLetter: { topic: 'user-events-dead' } }).deadLetterTopic,
+    'persistent://public/default/user-events-dead',
+  );
+});
+
 test('maxCrashes is an integer >= 1, default 3', () => {
   assert.equal(defineConsumer(base).maxCrashes, 3);
   assert.equal(defineConsumer({ ...base, maxCrashes: 1 }).maxCrashes, 1);
