@@ -11,8 +11,12 @@ export interface MessagingMetrics {
   publishDone(topic: string, service: string, outcome: PublishOutcome, seconds: number): void;
   /** Publishes waiting for a broker receipt, across topics. */
   publishInFlight(delta: number): void;
-  /** A handler is about to run; `latencySeconds` is publish time to now. */
-  consumed(topic: string, subscription: string, latencySeconds: number): void;
+  /**
+   * A handler is about to run. `latencySeconds` is publish time to now, for a message's first
+   * delivery only: a retry's or a redelivery's wait was chosen (backoff, RetryLaterError, a
+   * nack's delay), not lag, and is undefined.
+   */
+  consumed(topic: string, subscription: string, latencySeconds: number | undefined): void;
   /** A message left the handler chain with this outcome after `seconds`. */
   handled(subscription: string, outcome: MessageOutcome, seconds: number): void;
   /** Messages this subscription holds (received, not yet settled). */

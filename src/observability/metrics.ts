@@ -89,7 +89,7 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
   });
   const latency = new Histogram({
     name: METRIC_NAMES.latency,
-    help: 'Time from publish to handler start, seconds',
+    help: 'Time from publish to handler start of first deliveries (not retries), seconds',
     labelNames: ['topic'] as const,
     buckets: LATENCY_BUCKETS,
     registers,
@@ -130,7 +130,7 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
     publishInFlight: (delta) => publishInFlight.inc(delta),
     consumed(topic, subscription, latencySeconds) {
       consumed.inc({ subscription });
-      latency.observe({ topic }, latencySeconds);
+      if (latencySeconds !== undefined) latency.observe({ topic }, latencySeconds);
     },
     handled(subscription, outcome, seconds) {
       outcomes[outcome].inc({ subscription });

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metricsMiddleware, type MessagingMetrics } from '../../src/messaging/index.js';
-import { fakeMessage } from './fake-broker.js';
+import { FakeMessage, fakeMessage } from './fake-broker.js';
 import { fakeContext } from './fake-context.js';
 
 function recorder() {
   const events: string[] = [];
-  const latencies: number[] = [];
+  const latencies: Array<number | undefined> = [];
   const sink: MessagingMetrics = {
     publishDone() {},
     publishInFlight() {},
@@ -51,4 +51,17 @@ test('metrics reports the settled outcome and a throw as nacked', async () => {
     })(msg, fakeContext(msg)),
   );
   assert.ok(events.includes('handled sub nacked'));
+});
+
+test('latency is observed for first deliveries only: a retry or redelivery waited on purpose', async () => {
+  const { events, latencies, sink } = recorder();
+  const run = (msg: FakeMessage) =>
+    metricsMiddleware(sink)(async () => {})(msg, fakeContext(msg, { now: () => 61_000 }));
+  await run(fakeMessage('x', {}, { publishTime: 1000 }));
+  // The third attempt, from the retry topic, published there a minute before it was due.
+  await run(fakeMessage('x', { RECONSUMETIMES: '2' }, { publishTime: 1000 }));
+  // Given back (nacked) once, then delivered again.
+  await run(new FakeMessage(fakeMessage('x', {}, { publishTime: 1000 }).stored, 1));
+  assert.deepEqual(latencies, [60, undefined, undefined]);
+  assert.equal(events.filter((e) => e.startsWith('consumed')).length, 3);
 });

@@ -1,6 +1,6 @@
 /**
- * Reports each message: consumed (with publish-to-handler latency), then its outcome and
- * handling time, and the subscription's in-flight count.
+ * Reports each message: consumed (with publish-to-handler latency on its first delivery), then
+ * its outcome and handling time, and the subscription's in-flight count.
  */
 import type { Middleware } from '../handler.js';
 import type { MessagingMetrics } from '../metrics.js';
@@ -10,8 +10,9 @@ export function metrics(sink: MessagingMetrics): Middleware {
   return (next) => async (message, ctx) => {
     const started = ctx.now();
     const topic = message.getProperties()[FAILURE_PROPERTIES.originalTopic] ?? ctx.topic;
-    const published = message.getPublishTimestamp();
-    sink.consumed(topic, ctx.subscription, Math.max(0, started - published) / 1000);
+    const first = ctx.attempt === 1 && message.getRedeliveryCount() === 0;
+    const latency = first ? Math.max(0, started - message.getPublishTimestamp()) / 1000 : undefined;
+    sink.consumed(topic, ctx.subscription, latency);
     sink.consumerInFlight(ctx.subscription, 1);
     let threw = false;
     try {
