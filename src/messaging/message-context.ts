@@ -1,5 +1,5 @@
 /** The per-delivery context handed down the middleware chain; holds how the message was settled. */
-import type { Consumer, Message } from '../broker/index.js';
+import { isBrokerError, type Consumer, type Message } from '../broker/index.js';
 import type { HandlerLogger, MessageContext } from './handler.js';
 import type { MessageOutcome } from './metrics.js';
 import { reconsumeTimes } from './properties.js';
@@ -90,7 +90,13 @@ class DeliveryContext implements MessageContext {
 
   nack(): void {
     this.state.outcome = 'nacked';
-    this.scope.consumer.negativeAcknowledge(this.message);
+    try {
+      this.scope.consumer.negativeAcknowledge(this.message);
+    } catch (err) {
+      // Closed by a stop whose deadline cut the handler off: the message was never acked, so
+      // it is delivered again all the same.
+      if (!isBrokerError(err, 'AlreadyClosed')) throw err;
+    }
   }
 
   async skip(): Promise<void> {

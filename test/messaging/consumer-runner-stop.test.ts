@@ -12,6 +12,7 @@ import {
   ProducerPool,
   retainingDeadLetterSink,
   type ConsumerDefinitionInput,
+  type HandlerLogger,
 } from '../../src/messaging/index.js';
 
 const TOPIC = 'stop-test';
@@ -32,10 +33,10 @@ async function open(t: TestContext, dataDir: string) {
     await broker.close();
   };
   t.after(close);
-  const runner = (input: Partial<ConsumerDefinitionInput>) => {
+  const runner = (input: Partial<ConsumerDefinitionInput>, logger?: HandlerLogger) => {
     const r = new ConsumerRunner(
       defineConsumer({ topic: TOPIC, subscription: 'sub', handler: async () => {}, ...input }),
-      { broker, deadLetterSink: sink, receiveTimeoutMs: 50, nackDelayMs: 50 },
+      { broker, deadLetterSink: sink, receiveTimeoutMs: 50, nackDelayMs: 50, logger },
     );
     runners.push(r);
     return r;
@@ -130,6 +131,27 @@ test('a handler cut off by the drain deadline on its last attempt is delivered a
   await until(() => seen.length === 2);
   assert.deepEqual(seen.sort(), ['0', '1']);
   assert.equal(await dlqSize(second.broker), 0);
+});
+
+test('handlers that give up when the drain deadline aborts them log no failure', async (t) => {
+  const first = await open(t, dataDir(t));
+  const lines: Array<[string, string]> = [];
+  const at = (level: string) => (_obj: object, msg?: string) => void lines.push([level, msg ?? '']);
+  const logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  const started: string[] = [];
+  const runner = first.runner({ concurrency: 3, handler: slowHandler(started, 5000) }, logger);
+  await runner.start();
+  await first.publish(3, (i) => `k${i}`);
+  await until(() => started.length === 3);
+  await runner.stop(100);
+  // The aborted handlers settle after the subscription closed.
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(
+    lines.filter(([level]) => level === 'error'),
+    [],
+    'a shutdown is not a handler failure',
+  );
+  assert.ok(lines.some(([, msg]) => msg.startsWith('drain deadline passed')));
 });
 
 test('a stopped runner refuses to start again, also when stopped before it started', async (t) => {
