@@ -8,9 +8,10 @@ import type { Broker } from './types.js';
  */
 export interface BrokerSettings {
   broker: 'embedded' | 'pulsar';
-  /** Embedded mode: directory of the broker's SQLite file. */
-  dataDir: string;
-  pulsarServiceUrl: string;
+  /** Embedded mode (needed there): directory of the broker's SQLite file. */
+  dataDir?: string;
+  /** Pulsar mode (needed there): `pulsar://host:6650` or `pulsar+ssl://...`. */
+  pulsarServiceUrl?: string;
   pulsarAdminUrl?: string;
   pulsarToken?: string;
   /** Pulsar mode: told of background work that failed and will be tried again (logged). */
@@ -24,6 +25,8 @@ export interface BrokerSettings {
  */
 export async function createBroker(settings: BrokerSettings): Promise<Broker> {
   if (settings.broker === 'pulsar') {
+    if (!settings.pulsarServiceUrl)
+      throw new TypeError('createBroker: the pulsar broker needs pulsarServiceUrl');
     return createPulsarBroker({
       serviceUrl: settings.pulsarServiceUrl,
       adminUrl: settings.pulsarAdminUrl,
@@ -32,5 +35,10 @@ export async function createBroker(settings: BrokerSettings): Promise<Broker> {
       client: { maxBackoffIntervalMs: 5000, onWarning: settings.onWarning },
     });
   }
+  if (settings.broker !== 'embedded')
+    throw new TypeError(
+      `createBroker: broker must be 'embedded' or 'pulsar' (got ${JSON.stringify(settings.broker)})`,
+    );
+  if (!settings.dataDir) throw new TypeError('createBroker: the embedded broker needs dataDir');
   return createEmbeddedBroker({ dataDir: settings.dataDir });
 }

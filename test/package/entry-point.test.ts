@@ -4,7 +4,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +100,10 @@ test("TypeScript finds the package's types through its exports", async (t) => {
   const dir = userProject(t);
   writeFileSync(
     join(dir, 'app.ts'),
-    `import { defineConsumer, createEmbeddedBroker, RetryLaterError, type ConsumerDefinitionInput, type Broker } from 'magnetar';
+    `import { defineConsumer, createEmbeddedBroker, RetryLaterError, createMessagingMetrics, type ConsumerDefinitionInput, type Broker, type BrokerSettings, type MessagingMetrics } from 'magnetar';
+// The embedded broker needs no Pulsar setting.
+const settings: BrokerSettings = { broker: 'embedded', dataDir: '/tmp/data' };
+const metrics: (registry: never) => MessagingMetrics = createMessagingMetrics;
 const input: ConsumerDefinitionInput = { topic: 't', subscription: 's', handler: () => {} };
 const def = defineConsumer(input);
 const n: number = def.maxAttempts;
@@ -100,7 +111,7 @@ const make: (o: { dataDir: string }) => Promise<Broker> = createEmbeddedBroker;
 const e: number = new RetryLaterError(5).delayMs;
 // @ts-expect-error: the handler is required
 defineConsumer({ topic: 't', subscription: 's' });
-export { n, make, e };
+export { n, make, e, settings, metrics };
 `,
   );
   writeFileSync(
@@ -122,5 +133,31 @@ export { n, make, e };
   const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
   await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, timeout: 120_000 }).catch(
     (err: { stdout?: string }) => assert.fail(`tsc failed:\n${err.stdout ?? String(err)}`),
+  );
+});
+
+test('a packed package (npm pack) holds the build, the docs and no sources or tests', async (t) => {
+  // A checkout without a build: packing must build it (prepack), as for a git dependency.
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-pack-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const entry of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md'])
+    cpSync(join(REPO, entry), join(dir, entry));
+  for (const entry of ['src', 'docs', 'test'])
+    cpSync(join(REPO, entry), join(dir, entry), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const { stdout } = await run('npm', ['pack', '--dry-run', '--json'], {
+    cwd: dir,
+    timeout: 240_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map(
+    (f) => f.path,
+  );
+  for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'README.md'])
+    assert.ok(files.includes(needed), `${needed} is packed`);
+  assert.deepEqual(
+    files.filter((f) => f.startsWith('src/') || f.startsWith('test/')),
+    [],
+    'sources and tests stay out',
   );
 });
