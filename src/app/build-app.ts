@@ -25,6 +25,7 @@ export async function buildApp(
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
     shutdownDrainMs: config.shutdownDrainMs,
     trustProxy: config.trustProxy,
+    tracing: deps.tracing,
     openApi: {
       title: 'Magnetar reference service',
       version: API_VERSION,

@@ -6,6 +6,7 @@ import type { Config } from '../config/index.js';
 import type { Readiness } from './readiness.js';
 import type { EventPipeline } from './pipeline/event-pipeline.js';
 import type { TraceProperties } from '../messaging/trace-context.js';
+import type { Tracing } from '../observability/tracing.js';
 
 /** A domain event as the API hands it to the event pipeline. */
 export interface DomainEvent {
@@ -43,6 +44,8 @@ export interface AppDeps {
   /** The event pipeline, when it runs in this process. */
   broker?: Broker;
   publisher?: DomainEventPublisher;
+  /** OpenTelemetry tracing, when an OTLP endpoint is configured: request spans. */
+  tracing?: Pick<Tracing, 'fastifyPlugin'>;
   /** The whole pipeline (consumers, dead letters, topics) for the event and admin routes. */
   pipeline?: EventPipeline;
 }

@@ -6,7 +6,8 @@ import type { Config } from '../config/index.js';
 import type { HttpServer } from '../http/types.js';
 import type { AppLogger } from '../observability/logger.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
-import { buildApp } from './build-app.js';
+import { startTracing, type Tracing } from '../observability/tracing.js';
+import { API_VERSION, buildApp } from './build-app.js';
 import { openServiceDatabase, SERVICE_DB_FILE, startCheckpoints } from './db/database.js';
 import type { AppDeps } from './deps.js';
 import { resolveJwtSecret } from './jwt-secret.js';
@@ -24,6 +25,8 @@ export interface ServiceContext {
   dataDir: string;
   readiness: Readiness;
   shutdown: ShutdownSequence;
+  /** OpenTelemetry tracing, when an OTLP endpoint is configured. */
+  tracing?: Tracing;
   /** Set `broker` / `publisher` / `pipeline` here to hand them to the routes. */
   deps: Partial<Pick<AppDeps, 'broker' | 'publisher' | 'pipeline'>>;
 }
@@ -57,6 +60,12 @@ export async function startService(
   const shutdown = new ShutdownSequence(logger);
   shutdown.register('final', 'logger', () => log.flush());
   try {
+    // First: the request spans must be registered before any route.
+    const tracing = await startTracing(config, API_VERSION);
+    if (tracing) {
+      shutdown.register('final', 'tracing', () => tracing.shutdown());
+      logger.info({ serviceName: config.otelServiceName }, 'exporting traces over OTLP');
+    }
     const registry = createMetricsRegistry();
     const readiness = new Readiness();
     const db = openServiceDatabase(join(dataDir, SERVICE_DB_FILE));
@@ -86,6 +95,7 @@ export async function startService(
       dataDir,
       readiness,
       shutdown,
+      tracing,
       deps: {},
     };
     for (const extension of opts.extensions ?? []) await extension(ctx);
@@ -97,6 +107,7 @@ export async function startService(
       db,
       jwtSecret: secret.secret,
       readiness,
+      tracing,
       ...ctx.deps,
     });
     shutdown.register('http', 'http-server', () =>

@@ -127,6 +127,19 @@ export const CONFIG_SCHEMA = {
     false,
     'Take the client IP from X-Forwarded-For',
   ),
+  otlpEndpoint: v(
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    url('http:', 'https:'),
+    undefined,
+    'Export OpenTelemetry traces over OTLP/HTTP to this collector (traces go to /v1/traces); unset: no tracing',
+  ),
+  otlpTracesEndpoint: v(
+    'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    url('http:', 'https:'),
+    undefined,
+    'The same, as the full URL of the traces endpoint',
+  ),
+  otelServiceName: v('OTEL_SERVICE_NAME', text(), 'magnetar', 'service.name of the exported spans'),
 };
 
 type Schema = typeof CONFIG_SCHEMA;

@@ -1,4 +1,8 @@
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyPluginCallback,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cors from '@fastify/cors';
 import compress from '@fastify/compress';
@@ -39,6 +43,8 @@ export interface HttpServerOptions {
   trustProxy: boolean;
   /** On close, how long open connections keep getting 503 answers first. Default 0. */
   shutdownDrainMs?: number;
+  /** Request spans (OpenTelemetry), when tracing is on. */
+  tracing?: { fastifyPlugin(): FastifyPluginCallback };
 }
 
 /**
@@ -67,6 +73,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Before every hook and route, so each request's span covers all of it.
+  if (opts.tracing) await app.register(opts.tracing.fastifyPlugin());
   app.setValidatorCompiler(createValidatorCompiler());
   installErrorHandlers(app);
   // Runs first: the request id, the security headers and the shutdown gate come before any

@@ -24,6 +24,7 @@ import { recover } from './middleware/recover.js';
 import { retry } from './middleware/retry.js';
 import { timeout } from './middleware/timeout.js';
 import { tracing } from './middleware/tracing.js';
+import type { Tracer } from '@opentelemetry/api';
 
 export type ConsumerState = 'idle' | 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -48,6 +49,8 @@ export interface RunnerDeps {
   receiveTimeoutMs?: number;
   /** Nack redelivery delay. Default 1000 ms. */
   nackDelayMs?: number;
+  /** With tracing on: a CONSUMER span per delivery, a child of the message's publish. */
+  tracer?: Tracer;
   /**
    * Durable notes of handler runs, so a message that keeps killing the process is
    * dead-lettered after `maxCrashes` (see crash-guard). Without one there is no such guard.
@@ -89,7 +92,7 @@ export class ConsumerRunner {
     const store = d.dedupe === undefined ? new MemoryDedupeStore() : d.dedupe;
     this.chain = compose(
       metricsMiddleware(deps.metrics ?? noopMetrics),
-      tracing(),
+      tracing(deps.tracer),
       recover(),
       deadLetter({ topic: d.deadLetterTopic, sink: deps.deadLetterSink }),
       ...(deps.journal ? [crashGuard({ journal: deps.journal, maxCrashes: d.maxCrashes })] : []),

@@ -11,6 +11,15 @@ import { EVENT_PROPERTIES, encodeEvent, type DomainEvent } from './event.js';
 import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { ProducerPool, type ProducerDefaults } from './producer-pool.js';
 import { traceProperties, type TraceProperties } from './trace-context.js';
+import { parentContext } from './middleware/tracing.js';
+import {
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 
 export interface PublisherOptions {
   /** `service` label of messaging_messages_sent_total. Default 'magnetar'. */
@@ -23,6 +32,11 @@ export interface PublisherOptions {
   producer?: ProducerDefaults;
   metrics?: MessagingMetrics;
   now?: () => number;
+  /**
+   * With tracing on: a PRODUCER span per publish (a child of the active span, else of the
+   * request's own trace context), ended at the broker's receipt; the messages carry it.
+   */
+  tracer?: Tracer;
 }
 
 export interface PublishOptions {
@@ -50,6 +64,7 @@ export class Publisher {
   private readonly retryAfterSeconds: number;
   private readonly metrics: MessagingMetrics;
   private readonly now: () => number;
+  private readonly tracer: Tracer | undefined;
   private inFlightCount = 0;
   private closed = false;
   private readonly idle = new Set<() => void>();
@@ -63,6 +78,7 @@ export class Publisher {
     this.retryAfterSeconds = options.retryAfterSeconds ?? 1;
     this.metrics = options.metrics ?? noopMetrics;
     this.now = options.now ?? Date.now;
+    this.tracer = options.tracer;
     this.pool = new ProducerPool(broker, {
       sendTimeoutMs: 5000,
       maxPendingMessages: this.maxInFlight,
@@ -85,7 +101,7 @@ export class Publisher {
 
   /** One message: the path a route's single event takes, without the batch bookkeeping. */
   async publish(name: string, message: OutgoingMessage): Promise<MessageId> {
-    const { topic, started, trace } = this.reserve(name, 1);
+    const { topic, started, trace, span } = this.reserve(name, 1, message.trace);
     try {
       const producer = this.pool.ready(topic) ?? (await this.producerFor(topic));
       let id: MessageId;
@@ -96,9 +112,14 @@ export class Publisher {
         throw this.rejection(err, 'BROKER_UNAVAILABLE', 'the broker did not store the message');
       }
       this.metrics.publishDone(topic, this.service, 'ok', (this.now() - started) / 1000);
+      span?.setAttribute('messaging.message.id', id.toString());
       return id;
+    } catch (err) {
+      endWithError(span, err);
+      throw err;
     } finally {
       this.settle(1);
+      span?.end();
     }
   }
 
@@ -134,7 +155,7 @@ export class Publisher {
    * concurrently so the broker can batch them into one commit.
    */
   async publishMany(name: string, messages: OutgoingMessage[]): Promise<MessageId[]> {
-    const { topic, started, trace } = this.reserve(name, messages.length);
+    const { topic, started, trace, span } = this.reserve(name, messages.length, messages[0]?.trace);
     try {
       const producer = this.pool.ready(topic) ?? (await this.producerFor(topic));
       const results = await Promise.allSettled(
@@ -156,8 +177,12 @@ export class Publisher {
         throw this.rejection(failure, 'BROKER_UNAVAILABLE', 'the broker did not store the message');
       }
       return ids;
+    } catch (err) {
+      endWithError(span, err);
+      throw err;
     } finally {
       this.settle(messages.length);
+      span?.end();
     }
   }
 
@@ -165,14 +190,30 @@ export class Publisher {
    * Admits `count` publishes (or throws the refusal) and counts them in flight. Synchronous, so
    * the caller's trace context is read before any await.
    */
-  private reserve(name: string, count: number) {
+  private reserve(name: string, count: number, requestTrace: TraceProperties | undefined) {
     const topic = fullTopicName(name);
     const started = this.now();
-    const trace = traceProperties();
     this.admit(topic, count, started);
     this.inFlightCount += count;
     this.metrics.publishInFlight(count);
-    return { topic, started, trace };
+    if (this.tracer === undefined) return { topic, started, trace: traceProperties() };
+    let parent = context.active();
+    if (trace.getSpan(parent) === undefined && requestTrace?.traceparent !== undefined)
+      parent = parentContext(requestTrace as Record<string, string>);
+    const span = this.tracer.startSpan(
+      `send ${topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'pulsar',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': topic,
+          ...(count > 1 ? { 'messaging.batch.message_count': count } : {}),
+        },
+      },
+      parent,
+    );
+    return { topic, started, trace: traceProperties(trace.setSpan(parent, span)), span };
   }
 
   private producerFor(topic: string): Promise<Producer> {
@@ -298,4 +339,10 @@ function toOutgoing(
       [EVENT_PROPERTIES.contentType]: 'application/json',
     },
   };
+}
+
+function endWithError(span: Span | undefined, err: unknown): void {
+  if (span === undefined) return;
+  span.recordException(err as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
 }

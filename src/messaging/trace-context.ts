@@ -5,7 +5,7 @@
  * request carries the trace context the request came with, so the message continues the
  * caller's trace even when this service records no spans of its own.
  */
-import { context, propagation, trace, isSpanContextValid } from '@opentelemetry/api';
+import { context, propagation, trace, isSpanContextValid, type Context } from '@opentelemetry/api';
 
 const NO_TRACE: TraceProperties = Object.freeze({});
 
@@ -48,10 +48,9 @@ export function traceFromHeaders(
   return { traceparent: parent };
 }
 
-/** The active span's trace context, or none. */
-export function traceProperties(): TraceProperties {
+/** The trace context of the span of `active` (by default the active context's), or none. */
+export function traceProperties(active: Context = context.active()): TraceProperties {
   const carrier: Record<string, string> = {};
-  const active = context.active();
   propagation.inject(active, carrier);
   if (carrier.traceparent === undefined) {
     const span = trace.getSpan(active);

@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { context, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
 import { tracing } from '../../src/messaging/index.js';
 import { fakeMessage } from './fake-broker.js';
 import { fakeContext } from './fake-context.js';
@@ -36,4 +41,32 @@ test('without a valid traceparent the handler runs in the root context', async (
     })(msg, fakeContext(msg));
     assert.equal(seen, undefined);
   }
+});
+
+test('with a tracer each delivery gets a CONSUMER span, a child of the publish, with its outcome', async (t) => {
+  useSyncContextManager(t);
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const tracer = provider.getTracer('test');
+  const props = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+  const ok = fakeMessage('x', props);
+  let inside: ReturnType<typeof trace.getSpanContext>;
+  await tracing(tracer)(async () => {
+    inside = trace.getSpanContext(context.active());
+  })(ok, fakeContext(ok, { subscription: 'activity' }));
+  const retried = fakeMessage('y', props);
+  await tracing(tracer)(async (_m, ctx) => {
+    await ctx.retryLater(10);
+  })(retried, fakeContext(retried));
+  const [first, second] = exporter.getFinishedSpans();
+  assert.equal(first.kind, SpanKind.CONSUMER);
+  assert.equal(first.name, 'process persistent://public/default/t');
+  assert.equal(first.parentSpanContext?.spanId, 'b7ad6b7169203331');
+  assert.equal(first.spanContext().traceId, '0af7651916cd43dd8448eb211c80319c');
+  assert.equal(inside!.spanId, first.spanContext().spanId, 'the handler runs in the span');
+  assert.equal(first.attributes['messaging.consumer.group.name'], 'activity');
+  assert.equal(first.attributes['magnetar.outcome'], 'acked');
+  assert.equal(first.status.code, SpanStatusCode.UNSET);
+  assert.equal(second.attributes['magnetar.outcome'], 'retried');
+  assert.equal(second.status.code, SpanStatusCode.ERROR);
 });

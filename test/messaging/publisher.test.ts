@@ -1,6 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { context, trace, TraceFlags, ROOT_CONTEXT } from '@opentelemetry/api';
+import {
+  context,
+  trace,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  ROOT_CONTEXT,
+} from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
 import {
   Publisher,
   PublishRejectedError,
@@ -97,6 +109,38 @@ test("a request's own trace context is used when no span is active; a span wins"
     '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
   );
   assert.equal(stored[3].properties.tracestate, undefined);
+});
+
+test('with a tracer each publish is a PRODUCER span the messages carry, ended at the receipt', async () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const broker = new FakeBroker();
+  const pub = new Publisher(broker, { tracer: provider.getTracer('test') });
+  const caller = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+  const id = await pub.publishEvent('user-events', event(1), 'req-1', caller);
+  await pub.publishEvents('user-events', [event(2), event(3)], 'req-2');
+  let release!: () => void;
+  broker.gate = new Promise((r) => (release = r));
+  const failing = pub.publishEvent('user-events', event(4));
+  broker.connected = false;
+  release();
+  await assert.rejects(failing, PublishRejectedError);
+  const [one, many, failed] = exporter.getFinishedSpans();
+  assert.equal(one.kind, SpanKind.PRODUCER);
+  assert.equal(one.name, 'send persistent://public/default/user-events');
+  assert.equal(one.parentSpanContext?.spanId, '00f067aa0ba902b7', "the request's trace");
+  assert.equal(one.spanContext().traceId, '4bf92f3577b34da6a3ce929d0e0e4736');
+  assert.equal(one.attributes['messaging.message.id'], id.toString());
+  const stored = broker.topics.get('persistent://public/default/user-events')!;
+  assert.equal(
+    stored[0].properties.traceparent,
+    `00-4bf92f3577b34da6a3ce929d0e0e4736-${one.spanContext().spanId}-01`,
+    'the message carries the send span',
+  );
+  assert.equal(many.attributes['messaging.batch.message_count'], 2);
+  assert.equal(many.parentSpanContext, undefined, 'no request trace: a root span');
+  assert.equal(stored[1].properties.traceparent, stored[2].properties.traceparent);
+  assert.equal(failed.status.code, SpanStatusCode.ERROR);
 });
 
 test('traceFromHeaders keeps only a valid, single W3C trace context', () => {

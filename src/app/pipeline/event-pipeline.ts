@@ -34,6 +34,7 @@ import type { ShutdownSequence } from '../shutdown.js';
 import { ConnectingBroker } from './connecting-broker.js';
 import { SqliteDeliveryJournal } from './sqlite-delivery-journal.js';
 import { createServiceBroker } from './create-broker.js';
+import type { Tracing } from '../../observability/tracing.js';
 
 export type PipelineRole = 'start' | 'api' | 'worker';
 
@@ -67,6 +68,8 @@ export interface PipelineHost {
   dataDir: string;
   readiness: Readiness;
   shutdown: ShutdownSequence;
+  /** OpenTelemetry tracing, when on: publish and consume spans. */
+  tracing?: Pick<Tracing, 'tracer'>;
 }
 
 export async function startEventPipeline(
@@ -85,7 +88,13 @@ export async function startEventPipeline(
   );
 
   const metrics = createMessagingMetrics(host.registry);
-  const publisher = new Publisher(broker, { service: options.role, metrics, ...options.publisher });
+  const tracer = host.tracing?.tracer;
+  const publisher = new Publisher(broker, {
+    service: options.role,
+    metrics,
+    tracer,
+    ...options.publisher,
+  });
   shutdown.register('publisher', 'publisher', () => publisher.close());
   // Dead letters and replays get their own producers, outside the API's in-flight bound.
   const letters = new ProducerPool(broker);
@@ -113,6 +122,7 @@ export async function startEventPipeline(
         deadLetterSink,
         metrics,
         journal,
+        tracer,
         logger: log.child({ consumer: definition.name }),
       });
       consumers.push(runner);

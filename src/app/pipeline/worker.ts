@@ -5,6 +5,8 @@
  */
 import type { Config } from '../../config/index.js';
 import { createMetricsRegistry } from '../../observability/metrics.js';
+import { startTracing } from '../../observability/tracing.js';
+import { API_VERSION } from '../build-app.js';
 import { Readiness } from '../readiness.js';
 import { startWorkerHttp } from './worker-http.js';
 import { ShutdownSequence } from '../shutdown.js';
@@ -31,6 +33,8 @@ export async function startWorker(
   const logger = log.logger;
   const shutdown = new ShutdownSequence(logger);
   shutdown.register('final', 'logger', () => log.flush());
+  const tracing = await startTracing(config, API_VERSION);
+  if (tracing) shutdown.register('final', 'tracing', () => tracing.shutdown());
   const readiness = new Readiness();
   readiness.add('shutdown', shutdown.readinessCheck);
   const host = {
@@ -40,6 +44,7 @@ export async function startWorker(
     dataDir,
     readiness,
     shutdown,
+    tracing,
   };
   let pipeline: EventPipeline;
   let url: string | undefined;
