@@ -2,7 +2,8 @@
  * The paths the service needs before it starts (MAGNETAR_DATA_DIR, LOG_FILE), checked up front
  * so a bad one is reported as a configuration error naming the setting, not as a stack trace.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
+import { makeDirs } from '../observability/make-dirs.js';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { createLogger, type AppLogger } from '../observability/logger.js';
@@ -43,7 +44,7 @@ function fsReason(err: unknown): string {
 export function prepareDataDir(config: Pick<Config, 'dataDir'>): string {
   const dataDir = resolve(config.dataDir);
   try {
-    mkdirSync(dataDir, { recursive: true });
+    makeDirs(dataDir);
     accessSync(dataDir, constants.W_OK);
   } catch (err) {
     throw new StartupPathError('MAGNETAR_DATA_DIR', config.dataDir, err);

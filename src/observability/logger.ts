@@ -1,4 +1,5 @@
-import { mkdirSync, openSync } from 'node:fs';
+import { openSync } from 'node:fs';
+import { makeDirs } from './make-dirs.js';
 import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
@@ -27,7 +28,7 @@ export function createLogger(opts: LoggerOptions): AppLogger {
   if (opts.file) {
     // Opened here and synchronously: a path that cannot be written throws now, where the
     // caller can name the setting, rather than as an 'error' event once logging has begun.
-    mkdirSync(dirname(opts.file), { recursive: true });
+    makeDirs(dirname(opts.file));
     const fd = openSync(opts.file, 'a');
     fileStream = pino.destination({ dest: fd, sync: false });
     streams.push({ level: 'trace', stream: fileStream });
