@@ -20,6 +20,7 @@ export async function buildApp(
     registry: deps.registry,
     jwtSecret: deps.jwtSecret,
     bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs },
     corsOrigin: config.corsOrigin,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,

@@ -109,6 +109,12 @@ export const CONFIG_SCHEMA = {
     1000,
     'Shed load (503) above this event loop delay; 0 turns it off',
   ),
+  requestTimeoutMs: v(
+    'MAGNETAR_REQUEST_TIMEOUT_MS',
+    integer(0, 3_600_000),
+    30_000,
+    'A request (headers and body) must arrive within this, else 408; 0 turns it off',
+  ),
   shutdownTimeoutMs: v(
     'MAGNETAR_SHUTDOWN_TIMEOUT_MS',
     integer(0, 600_000),

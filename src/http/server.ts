@@ -27,12 +27,19 @@ import { registerOpenApi, type OpenApiInfo } from './openapi.js';
 import type { HttpServer } from './types.js';
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+/** Node's own default for the headers; a shorter request timeout shortens it too. */
+const NODE_HEADERS_TIMEOUT_MS = 60_000;
 
 export interface HttpServerOptions {
   logger: FastifyBaseLogger;
   registry: Registry;
   jwtSecret: string;
   bodyLimitBytes: number;
+  /**
+   * A request's headers and body must arrive within this, else it gets a 408 and its
+   * connection closes; 0: no limit (Node's 60 s for the headers still holds).
+   */
+  requestTimeoutMs: number;
   rateLimit: RateLimitOptions;
   corsOrigin: '*' | string[] | false;
   /** 0 turns load shedding off. */
@@ -67,9 +74,20 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: frameworkErrorHandler,
-    // Node would answer an HTTP/1.1 request without Host with a bare 400; the request gate
-    // answers it with the envelope instead.
-    http: { requireHostHeader: false },
+    // A client trickling a body (or never finishing it) would hold its connection for ever.
+    requestTimeout: opts.requestTimeoutMs,
+    http: {
+      // Node would answer an HTTP/1.1 request without Host with a bare 400; the request gate
+      // answers it with the envelope instead.
+      requireHostHeader: false,
+      ...(opts.requestTimeoutMs > 0
+        ? {
+            headersTimeout: Math.min(opts.requestTimeoutMs, NODE_HEADERS_TIMEOUT_MS),
+            // How often Node looks for requests past their time: the 408 comes within this.
+            connectionsCheckingInterval: Math.min(1000, opts.requestTimeoutMs),
+          }
+        : {}),
+    },
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

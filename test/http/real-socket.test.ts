@@ -204,3 +204,37 @@ test('the drain window comes before the shutdown timeout, however the two compar
   assert.equal(raw.match(/HTTP\/1\.1 /g)?.length, 2, raw);
   assert.match(raw, /HTTP\/1\.1 503[\s\S]*"code":50303/);
 });
+
+test('a request whose body or headers stall gets a 408 envelope and its connection closes', async (t) => {
+  const secret = 's'.repeat(40);
+  const { url } = await startRealService(t, {
+    MAGNETAR_JWT_SECRET: secret,
+    MAGNETAR_REQUEST_TIMEOUT_MS: '1000',
+  });
+  const token = signToken(secret, { subject: 'it', scopes: ['users:write'], ttlMs: 60_000 });
+  const stalled = async (request: string) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    await once(socket, 'connect');
+    let raw = '';
+    socket.on('data', (c: Buffer) => (raw += c.toString()));
+    socket.on('error', () => undefined);
+    const started = Date.now();
+    socket.write(request);
+    const closed = once(socket, 'close');
+    const timer = setTimeout(() => socket.destroy(), 10_000);
+    await closed;
+    clearTimeout(timer);
+    return { raw, ms: Date.now() - started };
+  };
+  const body = await stalled(
+    'POST /api/v1/users HTTP/1.1\r\nHost: x\r\n' +
+      `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+      'Content-Length: 100\r\n\r\n{"name"',
+  );
+  assert.match(body.raw, /^HTTP\/1\.1 408 /, body.raw);
+  assert.match(body.raw, /"code":40801/);
+  assert.ok(body.ms < 5000, `answered after ${body.ms} ms`);
+  const headers = await stalled('GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+  assert.match(headers.raw, /^HTTP\/1\.1 408 /, headers.raw);
+  assert.ok(headers.ms < 5000, `answered after ${headers.ms} ms`);
+});

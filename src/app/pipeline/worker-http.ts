@@ -30,6 +30,7 @@ export async function startWorkerHttp(host: WorkerHttpHost, port: number): Promi
     // No route here verifies tokens; the server still wants a secret.
     jwtSecret: randomBytes(32).toString('hex'),
     bodyLimitBytes: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     rateLimit: { max: 0, windowMs: config.rateLimitWindowMs },
     corsOrigin: false,
     // Probes and scrapes must be answered when the consumers keep the process busy.
