@@ -9,7 +9,7 @@ import { deadLetterTopicName, fullTopicName, parseMessageId } from '../broker/in
 import { DELIVERY_PROPERTIES, FAILURE_PROPERTIES } from './properties.js';
 
 export interface DeadLetterFilter {
-  /** Original topic (short or full name). */
+  /** Original topic, or a dead-letter topic itself (short or full name). */
   topic?: string;
   subscription?: string;
 }
@@ -71,13 +71,29 @@ export class DeadLetterAdmin {
    * Dead-letter topics matching the filter, sorted. A name alone does not settle a one-sided
    * filter: `user-events-archive-activity-DLQ` starts like a dead-letter topic of `user-events`,
    * and `orders-legacy-activity-DLQ` ends like one of subscription `activity`. So a candidate
-   * whose dead letters say they came from another topic or subscription is left out.
+   * whose dead letters say they came from another topic or subscription is left out. A `topic`
+   * that is itself a dead-letter topic (`<topic>-<subscription>-DLQ`, as the letters show it
+   * in `deadLetterTopic`) matches that topic too.
    */
   async topics(filter: DeadLetterFilter = {}): Promise<string[]> {
+    const all = await this.broker.admin.listTopics();
+    const named = filter.topic ? fullTopicName(filter.topic) : undefined;
+    const itself =
+      named !== undefined &&
+      named.endsWith(DLQ_SUFFIX) &&
+      (!filter.subscription || named.endsWith(`-${filter.subscription}${DLQ_SUFFIX}`)) &&
+      all.includes(named)
+        ? [named]
+        : [];
+    const owned = await this.owned(all, filter);
+    return [...new Set([...itself, ...owned])].sort();
+  }
+
+  /** Dead-letter topics of the filter's original topic and subscription. */
+  private async owned(all: string[], filter: DeadLetterFilter): Promise<string[]> {
     if (filter.topic && filter.subscription)
       return [deadLetterTopicName(filter.topic, filter.subscription)];
     const prefix = filter.topic ? `${fullTopicName(filter.topic)}-` : '';
-    const all = await this.broker.admin.listTopics();
     const candidates = all
       .filter((t) => t.endsWith(DLQ_SUFFIX) && t.startsWith(prefix))
       .filter((t) => !filter.subscription || t.endsWith(`-${filter.subscription}${DLQ_SUFFIX}`))

@@ -72,6 +72,26 @@ test('lists dead letters with their reasons, filtered and paginated', async () =
   await assert.rejects(admin.list({ cursor: 'garbage' }), InvalidCursorError);
 });
 
+test('a dead-letter topic given as the topic filter lists and purges its letters', async () => {
+  const { admin } = await seeded();
+  const ids = async (filter: { topic?: string; subscription?: string }) =>
+    (await admin.list(filter)).items.map((d) => d.properties.eventId);
+  // As the letters name it (deadLetterTopic), in full or short.
+  const dlq = `${T}-activity-DLQ`;
+  assert.deepEqual(await ids({ topic: dlq }), ['activity-0', 'activity-1', 'activity-2']);
+  assert.deepEqual(await ids({ topic: 'user-events-activity-DLQ' }), await ids({ topic: dlq }));
+  assert.deepEqual(await ids({ topic: dlq, subscription: 'activity' }), await ids({ topic: dlq }));
+  assert.deepEqual(await ids({ topic: dlq, subscription: 'recommendations' }), []);
+  // A topic that does not exist still matches nothing.
+  assert.deepEqual(await ids({ topic: 'user-events-nobody-DLQ' }), []);
+  assert.deepEqual(await admin.purge({ topic: dlq }), { deleted: 3 });
+  assert.deepEqual(await ids({ topic: 'user-events' }), [
+    'recommendations-0',
+    'recommendations-1',
+    'recommendations-2',
+  ]);
+});
+
 test('replay sends chosen dead letters back to the original topic without their failure history', async () => {
   const { broker, admin } = await seeded();
   const [first] = (await admin.list({ subscription: 'activity' })).items;

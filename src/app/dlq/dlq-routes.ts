@@ -15,7 +15,13 @@ const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, ErrorEnvelopeSchema]));
 
 const Filter = {
-  topic: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+  topic: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 300,
+      description: 'The original topic, or a dead-letter topic itself (<topic>-<subscription>-DLQ)',
+    }),
+  ),
   // A `/` would make the dead-letter topic's name (<topic>-<subscription>-DLQ) invalid.
   subscription: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^/]+$' })),
 };

@@ -184,7 +184,7 @@ export function addPipelineCommands(program: Command): void {
   const dlq = program.command('dlq').description('dead letters: list, replay, purge');
   const filters = (c: Command) =>
     c
-      .option('--topic <topic>', 'original topic', topicOption())
+      .option('--topic <topic>', 'original topic, or a dead-letter topic itself', topicOption())
       .option('--subscription <name>', 'subscription that gave up', deadLetterSubscriptionOption)
       .option('--ids <ids>', 'comma-separated dead-letter message ids', messageIdsOption);
   const admin = (broker: Broker) => {
