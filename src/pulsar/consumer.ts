@@ -5,7 +5,7 @@ import { toKeyValues } from './batch-payload.js';
 import { BaseCommand_Type as T } from './commands.js';
 import { CompressionError } from './compression/index.js';
 import type { Connection, ConsumerHandler } from './connection.js';
-import { assertStillOpen, isTimeout, PulsarClientError } from './errors.js';
+import { assertStillOpen, isPermanentRefusal, isTimeout, PulsarClientError } from './errors.js';
 import { singleMessage, unpackEntry } from './entry-unpacker.js';
 import type { PayloadSection } from './frame-decoder.js';
 import type { Message } from './message.js';
@@ -73,6 +73,8 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   private nackTimer: NodeJS.Timeout | undefined;
   private connection: Connection;
   private readonly handler: ConsumerHandler;
+  /** Why the broker refused this consumer for good (its topic was deleted). */
+  private failure: PulsarClientError | undefined;
 
   private constructor(
     private readonly internals: ConsumerInternals,
@@ -196,6 +198,19 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     this.emit('reconnected');
   }
 
+  /**
+   * Called by the reconnection loop with a failed attempt. When the topic no longer exists
+   * (deleted while auto-creation is off) the consumer closes, as the Java client's does:
+   * waiting receives reject with that TopicNotFound error, as do later ones, and no more
+   * attempts are made. Returns true then.
+   */
+  giveUp(err: unknown): boolean {
+    if (this.state !== 'disconnected' || !isPermanentRefusal(err, 'consumer')) return false;
+    this.failure = err as PulsarClientError;
+    this.teardown(this.failure);
+    return true;
+  }
+
   getSubscription(): string {
     return this.opts.subscription;
   }
@@ -213,7 +228,9 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   /** Next message; rejects with Timeout when `timeoutMs` passes first (default: wait forever). */
   receive(timeoutMs?: number): Promise<Message> {
     if (this.state === 'closed')
-      return Promise.reject(new PulsarClientError('AlreadyClosed', 'consumer is closed'));
+      return Promise.reject(
+        this.failure ?? new PulsarClientError('AlreadyClosed', 'consumer is closed'),
+      );
     if (this.opts.listener) {
       return Promise.reject(
         new PulsarClientError('InvalidConfiguration', 'receive() cannot be used with a listener'),
@@ -546,13 +563,12 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     if (this.state === 'closed') throw new PulsarClientError('AlreadyClosed', 'consumer is closed');
   }
 
-  private teardown(): void {
+  private teardown(err = new PulsarClientError('AlreadyClosed', 'consumer closed')): void {
     this.state = 'closed';
     this.emit('closed');
     clearInterval(this.ackTimer);
     clearInterval(this.nackTimer);
     this.connection.unregisterConsumer(this.internals.consumerId);
-    const err = new PulsarClientError('AlreadyClosed', 'consumer closed');
     for (const w of this.waiters.splice(0)) {
       clearTimeout(w.timer);
       w.reject(err);

@@ -59,6 +59,23 @@ const RETRIABLE = new Set<PulsarResult>([
   'LookupError',
 ]);
 
+/**
+ * True for a broker refusal that a producer or consumer already created cannot recover from
+ * by reconnecting: a topic deleted while auto-creation is off (TopicNotFound), and for a
+ * producer a terminated topic or a fenced producer. The Java client stops reconnecting on
+ * these (ProducerImpl: Terminated/ProducerFenced; ConsumerImpl: TopicDoesNotExist); any
+ * other failure (a busy name still held by the old connection, a broker restarting) is
+ * retried.
+ */
+export function isPermanentRefusal(err: unknown, role: 'producer' | 'consumer'): boolean {
+  if (!(err instanceof PulsarClientError)) return false;
+  if (err.result === 'TopicNotFound') return true;
+  return (
+    role === 'producer' &&
+    (err.result === 'TopicTerminatedError' || err.result === 'ProducerFenced')
+  );
+}
+
 /** Maps a broker `ServerError` (with the broker's message) to the client's error. */
 export function serverError(code: ServerError | undefined, message?: string): PulsarClientError {
   const name = (code !== undefined ? ServerError[code] : undefined) as ServerResult | undefined;

@@ -37,6 +37,8 @@ export class PartitionedConsumer extends EventEmitter {
   private readonly capacity: number;
   private roomWaiters: Array<() => void> = [];
   private closed = false;
+  /** Why the consumer closed on its own (every child's topic is gone). */
+  private failure: PulsarClientError | undefined;
   private readonly updater: NodeJS.Timeout | undefined;
   private updating = false;
 
@@ -152,7 +154,9 @@ export class PartitionedConsumer extends EventEmitter {
 
   receive(timeoutMs?: number): Promise<Message> {
     if (this.closed)
-      return Promise.reject(new PulsarClientError('AlreadyClosed', 'consumer is closed'));
+      return Promise.reject(
+        this.failure ?? new PulsarClientError('AlreadyClosed', 'consumer is closed'),
+      );
     const next = this.queue.shift();
     if (next) {
       this.wakePumps();
@@ -217,8 +221,12 @@ export class PartitionedConsumer extends EventEmitter {
       try {
         m = await child.receive();
       } catch (err) {
-        // AlreadyClosed ends the pump; anything else (a drop while reconnecting) retries.
-        if (this.closed || (err as PulsarClientError).result === 'AlreadyClosed') return;
+        // A closed child ends the pump; anything else (a drop while reconnecting) retries.
+        if (this.closed) return;
+        if (child.isClosed || (err as PulsarClientError).result === 'AlreadyClosed') {
+          this.childEnded(err);
+          return;
+        }
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
@@ -232,6 +240,28 @@ export class PartitionedConsumer extends EventEmitter {
         this.queue.push(m);
       }
     }
+  }
+
+  /**
+   * A child closed on its own: the broker refused it for good (its topic was deleted). Once
+   * no child is left open, nothing can arrive any more: the consumer closes and waiting and
+   * later receives reject with that child's error.
+   */
+  private childEnded(err: unknown): void {
+    if (this.closed || !this.children.every((c) => c.isClosed)) return;
+    const failure =
+      err instanceof PulsarClientError
+        ? err
+        : new PulsarClientError('AlreadyClosed', 'consumer closed', { cause: err });
+    this.failure = failure;
+    this.closed = true;
+    clearInterval(this.updater);
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(failure);
+    }
+    this.wakePumps();
+    this.emit('closed');
   }
 
   private wakePumps(): void {

@@ -12,7 +12,13 @@ import {
 import { BaseCommand_Type as T, encodePayloadFrame, type MetadataFields } from './commands.js';
 import { codecFor, COMPRESSION_WIRE, type CompressionType } from './compression/index.js';
 import type { Connection, ProducerHandler } from './connection.js';
-import { assertStillOpen, isTimeout, PulsarClientError, serverError } from './errors.js';
+import {
+  assertStillOpen,
+  isPermanentRefusal,
+  isTimeout,
+  PulsarClientError,
+  serverError,
+} from './errors.js';
 import { FrameDecoder } from './frame-decoder.js';
 import { MessageId } from './message-id.js';
 import {
@@ -73,6 +79,8 @@ export class Producer extends EventEmitter {
   /** Disconnected, and a reconnection hook will resume: sends queue up meanwhile. */
   private reconnecting = false;
   private readonly options: ProducerOptions;
+  /** Why the broker refused this producer for good (a terminated or deleted topic). */
+  private failure: PulsarClientError | undefined;
 
   constructor(
     private readonly internals: ProducerInternals,
@@ -135,6 +143,7 @@ export class Producer extends EventEmitter {
 
   /** Resolves with the message id once the broker has stored the message. */
   send(message: ProducerMessage): Promise<MessageId> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.state === 'closed' || this.state === 'closing') {
       return Promise.reject(new PulsarClientError('AlreadyClosed', 'producer is closed'));
     }
@@ -497,6 +506,24 @@ export class Producer extends EventEmitter {
   /** True once close() was called: a reconnection hook stops trying. */
   get isClosed(): boolean {
     return this.state === 'closed' || this.state === 'closing';
+  }
+
+  /**
+   * Called by the reconnection loop with a failed attempt. A refusal no retry cures (the
+   * topic was terminated or deleted, or this producer fenced) closes the producer: every
+   * pending send fails with that error, as do later sends, and no more attempts are made, as
+   * the Java client's producer goes to Terminated. Returns true then.
+   */
+  giveUp(err: unknown): boolean {
+    if (this.state !== 'disconnected' || !isPermanentRefusal(err, 'producer')) return false;
+    const failure = err as PulsarClientError;
+    this.failure = failure;
+    this.state = 'closed';
+    this.reconnecting = false;
+    clearInterval(this.timeoutTimer);
+    this.failAll(failure);
+    this.emit('closed');
+    return true;
   }
 
   /**

@@ -7,6 +7,11 @@ export interface Resumable extends EventEmitter {
   readonly isClosed: boolean;
   getTopic(): string;
   resume(connection: Connection): Promise<void>;
+  /**
+   * Told of a failed attempt. Returns true when `err` is a refusal no retry can cure (a
+   * terminated or deleted topic); the target has then closed itself, failing what it held.
+   */
+  giveUp(err: unknown): boolean;
 }
 
 export interface ReconnectOptions extends BackoffOptions {
@@ -24,7 +29,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * closed it because the topic moved or the broker is stopping), waits with exponential
  * backoff and jitter, looks the topic up again and resumes on the new connection, until it
  * succeeds or the target is closed. Emits 'reconnectFailed' (error) on each failed attempt
- * and 'reconnected' once back.
+ * and 'reconnected' once back. An attempt the broker refuses for good (the target's
+ * giveUp() says so: a terminated topic for a producer, a deleted topic) ends the loop; the
+ * target has closed itself with that error, as the Java client's producer and consumer do.
  *
  * While it is reconnecting the loop holds the process open (a ref'd timer), as the Java
  * client's threads hold the JVM: between attempts no socket exists, and a process whose only
@@ -60,6 +67,7 @@ export function keepConnected(target: Resumable, options: ReconnectOptions): voi
           return;
         } catch (err) {
           target.emit('reconnectFailed', err);
+          if (target.giveUp(err)) return;
         }
       }
     } finally {

@@ -9,14 +9,25 @@ import { keepConnected } from '../../src/pulsar/reconnect.js';
 class FakeResumable extends EventEmitter {
   isClosed = false;
   resumed: Connection[] = [];
-  constructor(private failures: number) {
+  gaveUpOn: unknown[] = [];
+  constructor(
+    private failures: number,
+    private readonly failure = new PulsarClientError('ServiceNotReady', 'still starting'),
+    private readonly permanent = false,
+  ) {
     super();
+  }
+  giveUp(err: unknown) {
+    if (!this.permanent) return false;
+    this.gaveUpOn.push(err);
+    this.isClosed = true;
+    return true;
   }
   getTopic() {
     return 'persistent://public/default/t';
   }
   async resume(conn: Connection) {
-    if (this.failures-- > 0) throw new PulsarClientError('ServiceNotReady', 'still starting');
+    if (this.failures-- > 0) throw this.failure;
     this.resumed.push(conn);
   }
 }
@@ -80,4 +91,20 @@ test('a failed lookup counts as a failed attempt and is retried', async () => {
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(calls, 3);
   assert.deepEqual(target.resumed, [conn]);
+});
+
+test('a refusal the target takes as permanent ends the loop after that attempt', async () => {
+  const refusal = new PulsarClientError('TopicTerminatedError', 'Topic was already terminated');
+  const target = new FakeResumable(Number.POSITIVE_INFINITY, refusal, true);
+  let attempts = 0;
+  keepConnected(target, {
+    initialMs: 1,
+    maxMs: 1,
+    sleep: () => new Promise((r) => setTimeout(r, 1)),
+    connect: async () => (attempts++, conn),
+  });
+  target.emit('disconnected');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(attempts, 1);
+  assert.deepEqual(target.gaveUpOn, [refusal]);
 });

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
+import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
+import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { ensurePulsar, freshTopic } from '../helpers/pulsar.js';
+
+async function adminCall(adminUrl: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(adminUrl + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
+const isResult = (result: string) => (e: unknown) =>
+  e instanceof PulsarClientError && e.result === result;
+
+/** A namespace without topic auto-creation, so a deleted topic stays deleted. */
+async function namespaceWithoutAutoCreation(adminUrl: string): Promise<string> {
+  const ns = `public/gone-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  await adminCall(adminUrl, 'PUT', `/admin/v2/namespaces/${ns}`);
+  await adminCall(adminUrl, 'POST', `/admin/v2/namespaces/${ns}/autoTopicCreation`, {
+    allowAutoTopicCreation: false,
+  });
+  return ns;
+}
+
+test('a producer on a terminated topic stops reconnecting and fails its sends with TopicTerminatedError', async (t) => {
+  const env = await ensurePulsar();
+  const client = new PulsarClient({ serviceUrl: env.serviceUrl, maxBackoffIntervalMs: 200 });
+  t.after(() => client.close());
+  const topic = freshTopic('terminated');
+  const producer = await client.createProducer({ topic, sendTimeoutMs: 0 });
+  let failedAttempts = 0;
+  producer.on('reconnectFailed', () => failedAttempts++);
+  const closed = new Promise((r) => producer.once('closed', r));
+  await producer.send({ data: Buffer.from('a') });
+  await adminCall(env.adminUrl, 'POST', `/admin/v2/${topic.replace('://', '/')}/terminate`);
+  // With no send timeout, only the producer giving up can settle this send.
+  await assert.rejects(producer.send({ data: Buffer.from('b') }), isResult('TopicTerminatedError'));
+  await closed;
+  await assert.rejects(producer.send({ data: Buffer.from('c') }), isResult('TopicTerminatedError'));
+  const attempts = failedAttempts;
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(attempts <= 1, `reconnect attempts before giving up: ${attempts}`);
+  assert.equal(failedAttempts, attempts, 'no attempts after giving up');
+});
+
+test('producer and consumer of a topic force-deleted (no auto-creation) close with TopicNotFound', async (t) => {
+  const env = await ensurePulsar();
+  const ns = await namespaceWithoutAutoCreation(env.adminUrl);
+  const topic = `persistent://${ns}/t`;
+  await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/t`);
+  const client = new PulsarClient({ serviceUrl: env.serviceUrl, maxBackoffIntervalMs: 200 });
+  t.after(() => client.close());
+  const consumer = await client.subscribe({ topic, subscription: 's' });
+  const producer = await client.createProducer({ topic, sendTimeoutMs: 0 });
+  // Checked from the start: the rejections may come before the admin call returns.
+  const pending = assert.rejects(consumer.receive(), isResult('TopicNotFound'));
+  await adminCall(env.adminUrl, 'DELETE', `/admin/v2/persistent/${ns}/t?force=true`);
+  const send = assert.rejects(producer.send({ data: Buffer.from('x') }), isResult('TopicNotFound'));
+  await pending;
+  await send;
+  await assert.rejects(consumer.receive(), isResult('TopicNotFound'));
+});
+
+test('a partitioned consumer whose partitioned topic is force-deleted fails its waiting receive', async (t) => {
+  const env = await ensurePulsar();
+  const ns = await namespaceWithoutAutoCreation(env.adminUrl);
+  const topic = `persistent://${ns}/p`;
+  await new PulsarAdmin({ baseUrl: env.adminUrl }).createPartitionedTopic(topic, 2);
+  const client = new PulsarClient({ serviceUrl: env.serviceUrl, maxBackoffIntervalMs: 200 });
+  t.after(() => client.close());
+  const consumer = await PartitionedConsumer.subscribe(client, [topic], { subscription: 's' });
+  t.after(() => consumer.close());
+  const pending = assert.rejects(consumer.receive(), isResult('TopicNotFound'));
+  await adminCall(env.adminUrl, 'DELETE', `/admin/v2/persistent/${ns}/p/partitions?force=true`);
+  await pending;
+});
