@@ -75,6 +75,8 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   private readonly handler: ConsumerHandler;
   /** Why the broker refused this consumer for good (its topic was deleted). */
   private failure: PulsarClientError | undefined;
+  /** Set by PartitionedConsumer: the ack timeout starts in startAckTimeout(), not here. */
+  private deferAckTimeout = false;
 
   private constructor(
     private readonly internals: ConsumerInternals,
@@ -449,12 +451,28 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     this.askForOne();
   }
 
-  /** The application now holds `m`: start its ack timeout and account a permit. */
+  /**
+   * The application (or a PartitionedConsumer's merged queue) now holds `m`: account a permit
+   * and, unless a PartitionedConsumer starts it itself, the ack timeout.
+   */
   private handOver(m: Message): Message {
-    if (this.opts.ackTimeoutMs > 0)
-      this.unacked.add(m.getMessageId(), Date.now() + this.opts.ackTimeoutMs);
+    if (!this.deferAckTimeout) this.startAckTimeout(m);
     this.returnPermits(1);
     return m;
+  }
+
+  /**
+   * For PartitionedConsumer: messages received from this consumer go to a merged queue first,
+   * so their ack timeout starts only when startAckTimeout() says the application has them.
+   */
+  deferAckTimeoutToCaller(): void {
+    this.deferAckTimeout = true;
+  }
+
+  /** Starts the ack timeout of `m`, which the application now holds. */
+  startAckTimeout(m: Message): void {
+    if (this.opts.ackTimeoutMs > 0 && this.state !== 'closed')
+      this.unacked.add(m.getMessageId(), Date.now() + this.opts.ackTimeoutMs);
   }
 
   private returnPermits(n: number): void {
@@ -512,7 +530,8 @@ export class Consumer extends EventEmitter implements ConsumerApi {
   /**
    * Asks the broker to send these messages again. Shared and Key_Shared redeliver just
    * them; Exclusive and Failover can only rewind, so everything unacked comes again and the
-   * local queue (which would otherwise hold duplicates) is dropped, as Pulsar's clients do.
+   * local queue (which would otherwise hold duplicates) is dropped, as Pulsar's clients do;
+   * 'rewound' tells a PartitionedConsumer to drop its copies too.
    */
   private redeliver(ids: MessageId[]): void {
     if (ids.length === 0 || this.state !== 'ready' || this.connection.isClosed) return;
@@ -546,6 +565,8 @@ export class Consumer extends EventEmitter implements ConsumerApi {
     });
     this.returnPermits(dropped);
     this.askForOne();
+    // A PartitionedConsumer drops what it already took from this consumer: it comes again.
+    this.emit('rewound');
   }
 
   private startTimers(): void {

@@ -64,7 +64,28 @@ export class PartitionedConsumer extends EventEmitter {
 
   private adopt(child: Consumer): void {
     this.byTopic.set(child.getTopic(), child);
+    child.deferAckTimeoutToCaller();
+    child.on('rewound', () => this.dropQueuedOf(child));
     void this.pump(child);
+  }
+
+  /**
+   * An Exclusive/Failover child rewound (a nack or an ack timeout): the broker sends all its
+   * unacked messages again, so the ones of it still in the merged queue go, as the Java
+   * client's multi-topic consumer clears its queue; otherwise they would come twice, and
+   * ahead of the redelivered ones.
+   */
+  private dropQueuedOf(child: Consumer): void {
+    const kept = this.queue.filter((m) => this.owner.get(m) !== child);
+    if (kept.length === this.queue.length) return;
+    this.queue.splice(0, this.queue.length, ...kept);
+    this.wakePumps();
+  }
+
+  /** The application now holds `m`: its ack timeout starts. */
+  private deliver(m: Message): Message {
+    this.owner.get(m)?.startAckTimeout(m);
+    return m;
   }
 
   /** Subscribes partitions added since the last look; a failure waits for the next one. */
@@ -160,7 +181,7 @@ export class PartitionedConsumer extends EventEmitter {
     const next = this.queue.shift();
     if (next) {
       this.wakePumps();
-      return Promise.resolve(next);
+      return Promise.resolve(this.deliver(next));
     }
     return waitForMessage(this.waiters, timeoutMs);
   }
@@ -235,7 +256,7 @@ export class PartitionedConsumer extends EventEmitter {
       const waiter = this.waiters.shift();
       if (waiter) {
         clearTimeout(waiter.timer);
-        waiter.resolve(m);
+        waiter.resolve(this.deliver(m));
       } else {
         this.queue.push(m);
       }

@@ -26,6 +26,8 @@ function fakeClient(): FakeClient {
   };
   const child = (topic: string) => ({
     getTopic: () => topic,
+    deferAckTimeoutToCaller: () => undefined,
+    on: () => undefined,
     // Never delivers: these tests only look at partitions.
     receive: () => new Promise(() => undefined),
     isConnected: () => true,
