@@ -292,12 +292,18 @@ export class Consumer extends EventEmitter implements ConsumerApi {
 
   /**
    * Sends an ACK; with ackReceiptEnabled, resolves only once the broker confirmed it
-   * (ACK_RESPONSE), so what follows (stats, a restart) sees the ack.
+   * (ACK_RESPONSE), so what follows (stats, a restart) sees the ack. While disconnected the
+   * broker cannot see it: such an ack rejects with the retriable NotConnected (as the Java
+   * client fails it), and the broker redelivers the message once the consumer is back.
    */
   private async ackWithReceipt(ackType: AckType, ids: MessageId[]): Promise<void> {
     if (!this.opts.ackReceiptEnabled) return this.sendAck(ackType, ids);
-    // Disconnected: the broker redelivers the message, as for a lost fire-and-forget ack.
-    if (this.state !== 'ready' || this.connection.isClosed) return;
+    if (this.state !== 'ready' || this.connection.isClosed) {
+      throw new PulsarClientError(
+        'NotConnected',
+        `consumer on ${this.internals.topic} is not connected: the ack did not reach the broker`,
+      );
+    }
     const requestId = this.connection.newRequestId();
     await this.connection.request(
       {

@@ -139,7 +139,11 @@ export interface ConsumerOptions {
   ackTimeoutMs?: number;
   /** Delay before a negatively acked message is redelivered. Default 60000. */
   nAckRedeliverTimeoutMs?: number;
-  /** Acks resolve once the broker confirmed them (Java's ackReceiptEnabled). Default false. */
+  /**
+   * Acks resolve once the broker confirmed them (Java's ackReceiptEnabled), and reject when it
+   * refused them or could not be told: while the consumer is disconnected an ack rejects with
+   * the retriable NotConnected, and the broker redelivers the message. Default false.
+   */
   ackReceiptEnabled?: boolean;
   /** Failover: lower value wins the active role. Default 0. */
   priorityLevel?: number;

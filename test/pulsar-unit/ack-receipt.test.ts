@@ -51,3 +51,38 @@ test('with ackReceiptEnabled an ACK_RESPONSE carrying an error rejects the ack',
   );
   await consumer.acknowledge(second);
 });
+
+test('with ackReceiptEnabled an ack while disconnected rejects with NotConnected', async (t) => {
+  let subscribes = 0;
+  const broker = await FakeBroker.start((cmd, conn) => {
+    if (cmd.type === T.SUBSCRIBE && ++subscribes > 1) return true; // never back
+    if (cmd.type === T.FLOW) {
+      const consumerId = cmd.flow!.consumerId;
+      conn.socket.write(
+        encodePayloadFrame(
+          { type: T.MESSAGE, message: { consumerId, messageId: { ledgerId: 5n, entryId: 1n } } },
+          { producerName: 'p', sequenceId: 1n, publishTime: 1n },
+          Buffer.from('m1'),
+        ),
+      );
+      // Then the broker closes the consumer (a topic unload, say).
+      conn.send({ type: T.CLOSE_CONSUMER, closeConsumer: { consumerId, requestId: 0n } });
+      return true;
+    }
+    return answerConsumerSetup(broker.url, cmd, conn);
+  });
+  const client = clientOf(t, broker, { operationTimeoutMs: 2000 });
+  const consumer = await client.subscribe({
+    topic: 't',
+    subscription: 's',
+    ackReceiptEnabled: true,
+  });
+  const message = await consumer.receive(2000);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(consumer.isConnected(), false);
+  await assert.rejects(
+    consumer.acknowledge(message),
+    (e: unknown) => e instanceof PulsarClientError && e.result === 'NotConnected' && e.retriable,
+  );
+  assert.equal(broker.of(T.ACK).length, 0);
+});

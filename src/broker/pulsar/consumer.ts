@@ -98,7 +98,20 @@ export class PulsarBrokerConsumer implements Consumer {
 
   private async ack(m: PulsarBrokerMessage): Promise<void> {
     this.settle(m);
-    await mapped(() => this.inner.acknowledge(m.inner));
+    try {
+      await mapped(() => this.inner.acknowledge(m.inner));
+    } catch (err) {
+      // Not acked (the broker refused it, or it could not be told while disconnected): the
+      // copy stays unacked, so acking it again tries again.
+      this.unsettle(m);
+      throw err;
+    }
+  }
+
+  private unsettle(m: PulsarBrokerMessage): void {
+    this.copies.set(m, false);
+    const key = m.getMessageId().toString();
+    if (!this.latest.has(key)) this.latest.set(key, m);
   }
 
   /** Marks the copy acked; an older copy leaves the newest one in place for acknowledgeId. */
