@@ -4,7 +4,9 @@ import { Consumer } from './consumer.js';
 import { assertStillOpen, isTimeout, PulsarClientError } from './errors.js';
 import { LookupService } from './lookup.js';
 import {
+  checkClientOptions,
   CLIENT_DEFAULTS,
+  CONSUMER_DEFAULTS,
   PRODUCER_DEFAULTS,
   withDefaults,
   type ClientOptions,
@@ -42,6 +44,7 @@ export class PulsarClient {
       { ...CLIENT_DEFAULTS, transport: tls ? tlsTransport() : tcpTransport, useTls: tls },
       { ...options, serviceUrl },
     ) as PulsarClient['options'];
+    checkClientOptions(this.options);
     this.pool = new ConnectionPool({
       transport: this.options.transport,
       connectionTimeoutMs: this.options.connectionTimeoutMs,
@@ -141,6 +144,8 @@ export class PulsarClient {
     if (!options?.topic) throw new PulsarClientError('InvalidConfiguration', 'topic is required');
     if (!options.subscription)
       throw new PulsarClientError('InvalidConfiguration', 'subscription is required');
+    // Checked before the broker hears of the consumer (and auto-creates its topic).
+    withDefaults(CONSUMER_DEFAULTS, options);
     const topic = fullTopicName(options.topic);
     const connection = await this.connectionFor(topic);
     const consumerId = this.nextConsumerId++;

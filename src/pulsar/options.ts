@@ -191,9 +191,12 @@ const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
 const INITIAL_POSITIONS: readonly InitialPosition[] = ['Latest', 'Earliest'];
 
 function invalid(option: string, value: unknown, accepted: string): PulsarClientError {
+  // NaN and Infinity as themselves (JSON would say null), strings quoted.
+  const shown =
+    typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
   return new PulsarClientError(
     'InvalidConfiguration',
-    `${option} ${JSON.stringify(value) ?? String(value)} is not valid: expected ${accepted}`,
+    `${option} ${shown} is not valid: expected ${accepted}`,
   );
 }
 
@@ -203,11 +206,45 @@ function checkOneOf(o: Record<string, unknown>, option: string, accepted: readon
   }
 }
 
+/** Longest delay a Node timer takes; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration in ms, from `min` up to what a timer takes. */
 function checkNumber(o: Record<string, unknown>, option: string, min: number): void {
   const v = o[option];
-  if (typeof v !== 'number' || Number.isNaN(v) || v < min) {
-    throw invalid(option, v, `a number >= ${min}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > MAX_TIMER_MS) {
+    throw invalid(option, v, `a number of ms >= ${min} and <= ${MAX_TIMER_MS}`);
   }
+}
+
+/** A count: a whole number >= `min`. */
+function checkCount(o: Record<string, unknown>, option: string, min: number): void {
+  const v = o[option];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw invalid(option, v, `a whole number >= ${min}`);
+  }
+}
+
+/**
+ * Throws InvalidConfiguration, naming the option, for a bad client option (`o` with the
+ * defaults applied), so `new PulsarClient(...)` fails instead of a later request.
+ */
+export function checkClientOptions(o: Record<string, unknown>): void {
+  checkNumber(o, 'operationTimeoutMs', 1);
+  checkNumber(o, 'connectionTimeoutMs', 1);
+  checkNumber(o, 'keepAliveIntervalMs', 0);
+  checkNumber(o, 'initialBackoffIntervalMs', 1);
+  checkNumber(o, 'maxBackoffIntervalMs', 1);
+  if ((o.maxBackoffIntervalMs as number) < (o.initialBackoffIntervalMs as number)) {
+    throw invalid(
+      'maxBackoffIntervalMs',
+      o.maxBackoffIntervalMs,
+      `at least initialBackoffIntervalMs (${o.initialBackoffIntervalMs as number})`,
+    );
+  }
+  checkBoolean(o, 'useTls');
+  if (typeof o.onWarning !== 'function') throw invalid('onWarning', o.onWarning, 'a function');
+  if (typeof o.transport !== 'function') throw invalid('transport', o.transport, 'a function');
 }
 
 function checkBoolean(o: Record<string, unknown>, option: string): void {
@@ -232,19 +269,19 @@ function checkProducerOptions(o: Record<string, unknown>): void {
   checkOneOf(o, 'batchingType', BATCHING_TYPES);
   checkBoolean(o, 'batchingEnabled');
   checkNumber(o, 'sendTimeoutMs', 0);
-  checkNumber(o, 'maxPendingMessages', 1);
-  checkNumber(o, 'batchingMaxMessages', 1);
+  checkCount(o, 'maxPendingMessages', 1);
+  checkCount(o, 'batchingMaxMessages', 1);
   checkNumber(o, 'batchingMaxPublishDelayMs', 0);
-  checkNumber(o, 'batchingMaxBytes', 1);
+  checkCount(o, 'batchingMaxBytes', 1);
 }
 
 /** Throws InvalidConfiguration for a bad consumer option. */
 function checkConsumerOptions(o: Record<string, unknown>): void {
   checkOneOf(o, 'subscriptionType', SUBSCRIPTION_TYPES);
   checkOneOf(o, 'subscriptionInitialPosition', INITIAL_POSITIONS);
-  checkNumber(o, 'receiverQueueSize', 0);
+  checkCount(o, 'receiverQueueSize', 0);
   checkNumber(o, 'ackTimeoutMs', 0);
   checkNumber(o, 'nAckRedeliverTimeoutMs', 0);
-  checkNumber(o, 'priorityLevel', 0);
+  checkCount(o, 'priorityLevel', 0);
   checkBoolean(o, 'ackReceiptEnabled');
 }
