@@ -3,6 +3,7 @@ import type { Connection } from './connection.js';
 import type { ConnectionPool } from './connection-pool.js';
 import { PulsarClientError, serverError } from './errors.js';
 import {
+  type ServerError,
   CommandLookupTopicResponse_LookupType as LookupType,
   CommandPartitionedTopicMetadataResponse_LookupType as MetadataType,
 } from './proto/generated/PulsarApi_pb.js';
@@ -75,7 +76,7 @@ export class LookupService {
         requestId,
       );
       const r = res.lookupTopicResponse!;
-      if (r.response === LookupType.Failed) throw serverError(r.error, r.message);
+      if (r.response === LookupType.Failed) throw lookupFailure(r.error, r.message, topic);
       const url = (this.useTls ? r.brokerServiceUrlTls : r.brokerServiceUrl) || r.brokerServiceUrl;
       if (!url) throw new PulsarClientError('LookupError', `lookup of ${topic} returned no broker`);
       physical = r.proxyThroughServiceUrl ? service.url : url;
@@ -98,7 +99,28 @@ export class LookupService {
       requestId,
     );
     const r = res.partitionMetadataResponse!;
-    if (r.response === MetadataType.Failed) throw serverError(r.error, r.message);
+    if (r.response === MetadataType.Failed) throw lookupFailure(r.error, r.message, topic);
     return r.partitions;
   }
+}
+
+/**
+ * The broker's refusal of a lookup, saying what was looked up: its message may be empty
+ * ("TopicNotFound" alone) or name neither the topic nor its namespace ("Namespace not
+ * found").
+ */
+function lookupFailure(
+  code: ServerError | undefined,
+  message: string | undefined,
+  topic: string,
+): PulsarClientError {
+  const result = serverError(code, message).result;
+  let text = message?.trim() || (result === 'TopicNotFound' ? 'topic not found' : '');
+  const namespace = /^[a-z-]+:\/\/([^/]+\/[^/]+)\//.exec(topic)?.[1];
+  if (namespace && /namespace/i.test(text) && !text.includes(namespace)) {
+    text = `${text}: ${namespace}`;
+  }
+  if (!text) text = 'broker refused the lookup';
+  if (!text.includes(topic)) text = `${text} (looking up ${topic})`;
+  return new PulsarClientError(result, text);
 }
