@@ -266,6 +266,11 @@ function checkProducerOptions(o: Record<string, unknown>): void {
     throw invalid('compressionType', c, `one of ${ENCODABLE.join(', ')} (any case)`);
   }
   o.compressionType = codec;
+  const name = o.producerName;
+  if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
+    // As the Java client: "producerName cannot be blank".
+    throw invalid('producerName', name, 'a non-blank string (or none: the broker picks one)');
+  }
   checkOneOf(o, 'batchingType', BATCHING_TYPES);
   checkBoolean(o, 'batchingEnabled');
   checkNumber(o, 'sendTimeoutMs', 0);

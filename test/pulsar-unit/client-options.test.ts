@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BaseCommand_Type as T } from '../../src/pulsar/commands.js';
 import { PulsarClient, PulsarClientError, type ClientOptions } from '../../src/pulsar/index.js';
-import { answerProducerSetup, clientOf, FakeBroker } from './fake-broker.js';
+import { answerConsumerSetup, answerProducerSetup, clientOf, FakeBroker } from './fake-broker.js';
 
 const URL = 'pulsar://127.0.0.1:6650';
 
@@ -66,4 +67,21 @@ test('producer and consumer counts must be whole numbers; NaN is reported as NaN
     client.subscribe({ topic: 't', subscription: 's', priorityLevel: 0.5 }),
     refusedAs('priorityLevel', '0.5'),
   );
+});
+
+test('a blank producerName is refused before the broker hears of the producer', async (t) => {
+  const broker: FakeBroker = await FakeBroker.start(
+    (cmd, conn) => answerConsumerSetup(broker.url, cmd, conn) || answerProducerSetup(cmd, conn),
+  );
+  const client = clientOf(t, broker);
+  for (const producerName of ['', '   ']) {
+    await assert.rejects(
+      client.createProducer({ topic: 't', producerName }),
+      refusedAs('producerName', JSON.stringify(producerName)),
+    );
+  }
+  assert.equal(broker.of(T.PRODUCER).length, 0);
+  const named = await client.createProducer({ topic: 't', producerName: 'billing' });
+  assert.equal(broker.of(T.PRODUCER)[0].producer!.producerName, 'billing');
+  await named.close();
 });
