@@ -69,7 +69,12 @@ export class PartitionedProducer {
     try {
       const now = await this.client.getPartitionCount(this.topic);
       for (let i = this.partitions.length; i < now && !this.closed; i++) {
-        const producer = await PartitionedProducer.partitionProducer(this.client, this.options, i);
+        const producer = await PartitionedProducer.partitionProducer(
+          this.client,
+          this.options,
+          i,
+          this.getProducerName(),
+        );
         if (this.closed) {
           await producer.close().catch(() => undefined);
           return;
@@ -84,17 +89,23 @@ export class PartitionedProducer {
     }
   }
 
+  /**
+   * The producer of one partition. Every partition's producer has the same name, as with the
+   * Java client: the one given, else the name the broker chose for partition 0's (`name`), so
+   * messages carry one producer name and a Java producer of that name shares the broker's
+   * deduplication state (kept per partition and name).
+   */
   private static partitionProducer(
     client: PulsarClient,
     options: PartitionedProducerOptions,
     partition: number,
+    name = options.producerName,
   ): Promise<Producer> {
     return client.createPartitionProducer(
       {
         ...options,
         topic: partitionTopicName(fullTopicName(options.topic), partition),
-        // Partition producers share the name with a suffix, as the Java client does.
-        producerName: options.producerName && `${options.producerName}-${partition}`,
+        producerName: name,
       },
       partition,
     );
@@ -114,8 +125,10 @@ export class PartitionedProducer {
     });
     const producers: Producer[] = [];
     try {
-      for (let i = 0; i < numPartitions; i++)
-        producers.push(await PartitionedProducer.partitionProducer(client, options, i));
+      for (let i = 0; i < numPartitions; i++) {
+        const name = producers[0]?.getProducerName() ?? options.producerName;
+        producers.push(await PartitionedProducer.partitionProducer(client, options, i, name));
+      }
     } catch (err) {
       await Promise.allSettled(producers.map((p) => p.close()));
       throw err;
@@ -134,7 +147,7 @@ export class PartitionedProducer {
   }
 
   getProducerName(): string {
-    return this.partitions[0]?.getProducerName().replace(/-0$/, '') ?? '';
+    return this.partitions[0]?.getProducerName() ?? '';
   }
 
   isConnected(): boolean {

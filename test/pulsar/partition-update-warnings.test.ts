@@ -26,6 +26,7 @@ function fakeClient(): FakeClient {
   };
   const child = (topic: string) => ({
     getTopic: () => topic,
+    getProducerName: () => 'p',
     deferAckTimeoutToCaller: () => undefined,
     on: () => undefined,
     // Never delivers: these tests only look at partitions.
