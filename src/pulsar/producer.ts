@@ -79,6 +79,8 @@ export class Producer extends EventEmitter {
   /** Disconnected, and a reconnection hook will resume: sends queue up meanwhile. */
   private reconnecting = false;
   private readonly options: ProducerOptions;
+  /** Highest sequence id the broker acknowledged (see getLastSequenceId). */
+  private lastSequenceIdPublished: bigint;
   /** Why the broker refused this producer for good (a terminated or deleted topic). */
   private failure: PulsarClientError | undefined;
 
@@ -102,6 +104,7 @@ export class Producer extends EventEmitter {
         ? new KeyBatchContainer(this.opts.batchingMaxMessages, this.opts.batchingMaxBytes)
         : new DefaultBatchContainer(this.opts.batchingMaxMessages, this.opts.batchingMaxBytes);
     this.nextSequenceId = lastSequenceId + 1n;
+    this.lastSequenceIdPublished = lastSequenceId;
     this.connection = internals.connection;
     this.handler = {
       onSendReceipt: (r) => this.onReceipt(r),
@@ -136,9 +139,14 @@ export class Producer extends EventEmitter {
     return this.state === 'ready' && this.connection.unansweredSince === undefined;
   }
 
-  /** The last sequence id handed out (Pulsar's getLastSequenceId). */
+  /**
+   * The last sequence id published and acknowledged by the broker (Pulsar's
+   * getLastSequenceId): at creation, what the broker knows of this producer name (-1 for a
+   * new one); then the highest sequence id with a receipt. Sends still waiting for their
+   * receipt do not count.
+   */
   getLastSequenceId(): bigint {
-    return this.nextSequenceId - 1n;
+    return this.lastSequenceIdPublished;
   }
 
   /** Resolves with the message id once the broker has stored the message. */
@@ -379,6 +387,9 @@ export class Producer extends EventEmitter {
     const idx = this.inFlight.findIndex((op) => op.sequenceId === r.sequenceId);
     if (idx < 0) return; // already timed out, or a duplicate receipt
     const [op] = this.inFlight.splice(idx, 1);
+    if (op.highestSequenceId > this.lastSequenceIdPublished) {
+      this.lastSequenceIdPublished = op.highestSequenceId;
+    }
     const mid = r.messageId;
     // Read as signed, like the Java client: a receipt for a message the broker dropped as a
     // duplicate carries -1:-1 (all ones on the uint64 wire).
