@@ -132,6 +132,15 @@ export class PartitionedConsumer extends EventEmitter {
     topics: string[],
     options: PartitionedConsumerOptions,
   ): Promise<PartitionedConsumer> {
+    if (options.receiverQueueSize === 0) {
+      // As the Java client, which refuses a zero queue for multi-topic consumers: the merged
+      // queue and one receive per child would prefetch a message per partition anyway.
+      throw new PulsarClientError(
+        'InvalidConfiguration',
+        'receiverQueueSize 0 (no prefetch) is not valid for a PartitionedConsumer: expected 1 ' +
+          'or more (client.subscribe on one topic or partition takes 0)',
+      );
+    }
     const children: Consumer[] = [];
     const partitioned = new Map<string, number>();
     try {

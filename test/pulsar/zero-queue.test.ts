@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PulsarClientError, type Message } from '../../src/pulsar/index.js';
-import { clientFor, freshTopic, receiveN, text } from './client-fixture.js';
+import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
+import { clientFor, freshTopic, partitionedTopicFor, receiveN, text } from './client-fixture.js';
 
 const payloads = (ms: Message[]) => ms.map(text);
 
@@ -74,4 +75,14 @@ test('a negative or fractional receiverQueueSize is refused with InvalidConfigur
         e.result === 'InvalidConfiguration' && e.message.includes('receiverQueueSize'),
     );
   }
+});
+
+test('a PartitionedConsumer refuses receiverQueueSize 0 before subscribing', async (t) => {
+  const { client, topic, admin } = await partitionedTopicFor(t, 'zero-queue-partitioned', 2);
+  await assert.rejects(
+    PartitionedConsumer.subscribe(client, [topic], { subscription: 's', receiverQueueSize: 0 }),
+    (e: PulsarClientError) =>
+      e.result === 'InvalidConfiguration' && e.message.includes('receiverQueueSize 0'),
+  );
+  assert.deepEqual(await admin.listSubscriptions(`${topic}-partition-0`), []);
 });

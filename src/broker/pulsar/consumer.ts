@@ -58,7 +58,9 @@ export class PulsarBrokerConsumer implements Consumer {
         subscriptionType: type,
         subscriptionInitialPosition: config.subscriptionInitialPosition,
         consumerName: config.consumerName,
-        receiverQueueSize: config.receiverQueueSize,
+        // The Pulsar client's PartitionedConsumer refuses 0; as on the embedded broker, 0
+        // holds one message.
+        receiverQueueSize: config.receiverQueueSize === 0 ? 1 : config.receiverQueueSize,
         ackTimeoutMs: config.ackTimeoutMs,
         nAckRedeliverTimeoutMs: config.nAckRedeliverTimeoutMs,
         // acknowledge() resolves once the broker has the ack, as on the embedded broker.
