@@ -58,7 +58,9 @@ export class PulsarClient {
   /**
    * Creates a producer on a non-partitioned topic (or on one partition, by its full name). A
    * partitioned topic is refused: it has a non-partitioned namesake that the broker would
-   * create and fill unseen by the partitions' consumers. Use PartitionedProducer for it.
+   * create and fill unseen by the partitions' consumers. Use PartitionedProducer for it. On
+   * a namespace that auto-creates topics as partitioned, a new topic is created partitioned
+   * by the check, and refused.
    */
   async createProducer(options: ProducerOptions): Promise<Producer> {
     await this.refusePartitioned(options?.topic, 'PartitionedProducer.create()');
@@ -81,11 +83,16 @@ export class PulsarClient {
     if (!topic) throw new PulsarClientError('InvalidConfiguration', 'topic is required');
     const full = fullTopicName(topic);
     if (partitionIndexOf(full) >= 0) return;
+    // On a namespace that auto-creates topics as partitioned, this look-up itself creates a
+    // new topic as a partitioned one, as it does for the Java client (whose createProducer
+    // and subscribe then go on as partitioned).
     const partitions = await this.lookup.partitions(full);
     if (partitions > 0)
       throw new PulsarClientError(
         'InvalidConfiguration',
-        `${full} is a partitioned topic (${partitions} partitions): use ${instead}`,
+        `${full} is a partitioned topic (${partitions} partitions): use ${instead}. ` +
+          'If it did not exist before, its namespace auto-creates topics as partitioned ' +
+          '(allowAutoTopicCreationType=partitioned) and looking it up created it so',
       );
   }
 
