@@ -45,7 +45,8 @@ test('a MAGNETAR_DATA_DIR that cannot be a directory exits 78 naming the variabl
 test('a LOG_FILE that cannot be written exits 78 naming the variable', (t) => {
   const { dataDir, plain } = fixture(t);
   const under = { LOG_FILE: join(plain, 'x.log'), PORT: '0', HOST: '127.0.0.1' };
-  const message = /^magnetar: LOG_FILE ".*\/plain\/x\.log": .*\(EEXIST on .*\/plain\)$/m;
+  const message =
+    /^magnetar: LOG_FILE ".*\/plain\/x\.log": a part of the path is not a directory \(ENOTDIR on .*\/plain\/x\.log\)$/m;
   assertPlain(runCli(dataDir, ['start'], under), 78, message);
   assertPlain(runCli(dataDir, ['worker'], under), 78, message);
   // A directory instead of a file.
