@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../shared/make-dirs.js';
 import { join } from 'node:path';
 
 export const JWT_SECRET_FILE = 'jwt-secret';
@@ -17,7 +18,7 @@ export interface ResolvedSecret {
  */
 export function resolveJwtSecret(envSecret: string | undefined, dataDir: string): ResolvedSecret {
   if (envSecret) return { secret: envSecret, source: 'env' };
-  mkdirSync(dataDir, { recursive: true });
+  makeDirs(dataDir);
   const file = join(dataDir, JWT_SECRET_FILE);
   const secret = randomBytes(32).toString('base64url');
   try {

@@ -3,7 +3,7 @@
  * so a bad one is reported as a configuration error naming the setting, not as a stack trace.
  */
 import { accessSync, constants } from 'node:fs';
-import { makeDirs } from '../observability/make-dirs.js';
+import { makeDirs } from '../shared/make-dirs.js';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { createLogger, type AppLogger } from '../observability/logger.js';

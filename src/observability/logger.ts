@@ -1,5 +1,5 @@
 import { openSync } from 'node:fs';
-import { makeDirs } from './make-dirs.js';
+import { makeDirs } from '../shared/make-dirs.js';
 import { dirname } from 'node:path';
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';

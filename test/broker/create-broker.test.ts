@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { createBroker } from '../../src/broker/create-broker.js';
 
 test('createBroker takes what its mode needs and nothing of the other mode', async (t) => {
@@ -24,4 +25,22 @@ test('createBroker takes what its mode needs and nothing of the other mode', asy
     name: 'TypeError',
     message: /broker must be 'embedded' or 'pulsar' \(got "kafka"\)/,
   });
+});
+
+test('an embedded data dir under /proc is refused, not a hang', () => {
+  const script =
+    "const { createEmbeddedBroker } = await import('./src/broker/index.ts');" +
+    "await createEmbeddedBroker({ dataDir: '/proc/magnetar-nope/broker' }).then(" +
+    '() => process.exit(0), (err) => { console.error(err.message); process.exit(3); });';
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+  assert.equal(res.signal, null, 'still running after 30 s');
+  assert.equal(res.status, 3, res.stderr);
+  assert.match(res.stderr, /\/proc\/magnetar-nope/);
 });

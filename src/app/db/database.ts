@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../../shared/make-dirs.js';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { Checkpointer } from '../../broker/embedded/checkpointer.js';
@@ -14,7 +14,7 @@ export const SERVICE_DB_FILE = 'magnetar.db';
  * schema up to date. The embedded broker keeps its own file and connection.
  */
 export function openServiceDatabase(file: string): Database {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirs(dirname(file));
   const db = new BetterSqlite3(file);
   // Processes starting together (api and worker) take turns migrating; nothing waits on the
   // event loop yet, so the wait may be long here.

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../../shared/make-dirs.js';
 import { join } from 'node:path';
 import { BrokerError } from '../errors.js';
 
@@ -53,7 +54,7 @@ export class ConsumerGuard {
     }
     let db: Database.Database | undefined;
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeDirs(this.dir);
       db = new Database(this.file(sub.id, 'lock'), { timeout: 0 });
       // Nothing is ever written: no journal file beside the lock.
       db.pragma('journal_mode = MEMORY');

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { makeDirs } from '../../shared/make-dirs.js';
 import { join } from 'node:path';
 import type { ResolvedOptions } from './options.js';
 
@@ -56,7 +56,7 @@ export function databaseFile(options: ResolvedOptions): string {
 }
 
 export function openDatabase(options: ResolvedOptions): Database.Database {
-  mkdirSync(options.dataDir, { recursive: true });
+  makeDirs(options.dataDir);
   const db = new Database(databaseFile(options));
   // Processes opening the file together take turns creating the schema; no request waits yet.
   db.pragma('busy_timeout = 5000');
