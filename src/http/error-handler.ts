@@ -6,6 +6,7 @@ import { AppError, ERROR_CATALOGUE, type ErrorName } from './errors.js';
 import { failure } from './envelope.js';
 import { toFieldErrors } from './validation.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
+import { answeredEarly } from './request-gate.js';
 import type { RouteMethods } from './route-methods.js';
 
 /** Fastify's own error codes and the catalogue entries they become. */
@@ -129,7 +130,9 @@ const PARSER_ERRORS: Record<string, ErrorName> = {
  * envelope and a request id of their own, like everything else, and the connection closes.
  */
 export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === 'ECONNRESET' || !socket.writable) {
+  // A request answered already (a 401 before its body arrived, say) must not get a second
+  // answer when its body then times out: the connection just closes.
+  if (err.code === 'ECONNRESET' || !socket.writable || answeredEarly(socket)) {
     socket.destroy();
     return;
   }

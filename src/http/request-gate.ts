@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { AppError } from './errors.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import type { SecurityHeaders } from './security-headers.js';
@@ -44,10 +46,28 @@ export function installRequestGate(
   });
   // A keep-alive connection that finishes its request while closing would otherwise stay
   // open until the keep-alive timeout and hold the shutdown up.
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    if (!request.raw.complete) noteAnsweredEarly(request.raw);
     done(null, payload);
   });
+}
+
+/** Connections whose current request was answered before its body had all arrived. */
+const early = new WeakSet<Socket>();
+
+/**
+ * Node reads (and drops) the rest of an answered request's body on its own; if that body then
+ * stalls, the request timeout must close the connection without a second answer.
+ */
+function noteAnsweredEarly(raw: IncomingMessage): void {
+  const socket = raw.socket;
+  early.add(socket);
+  raw.once('end', () => early.delete(socket));
+}
+
+export function answeredEarly(socket: Socket): boolean {
+  return early.has(socket);
 }
 
 const DRAIN_POLL_MS = 50;

@@ -234,6 +234,13 @@ test('a request whose body or headers stall gets a 408 envelope and its connecti
   assert.match(body.raw, /^HTTP\/1\.1 408 /, body.raw);
   assert.match(body.raw, /"code":40801/);
   assert.ok(body.ms < 5000, `answered after ${body.ms} ms`);
+  // Answered (401) before its body came: when the body times out, no second answer.
+  const early = await stalled(
+    'POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      'Content-Length: 100\r\n\r\n{"name"',
+  );
+  assert.match(early.raw, /^HTTP\/1\.1 401 /, early.raw);
+  assert.equal(early.raw.match(/HTTP\/1\.1 /g)!.length, 1, early.raw);
   const headers = await stalled('GET /api/v1/users HTTP/1.1\r\nHost: x\r\nX-Slow: ');
   assert.match(headers.raw, /^HTTP\/1\.1 408 /, headers.raw);
   assert.ok(headers.ms < 5000, `answered after ${headers.ms} ms`);
