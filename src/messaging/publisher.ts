@@ -101,12 +101,12 @@ export class Publisher {
 
   /** One message: the path a route's single event takes, without the batch bookkeeping. */
   async publish(name: string, message: OutgoingMessage): Promise<MessageId> {
-    const { topic, started, trace, span } = this.reserve(name, 1, message.trace);
+    const { topic, started, traceOf, span } = this.reserve(name, [message.trace]);
     try {
       const producer = this.pool.ready(topic) ?? (await this.producerFor(topic));
       let id: MessageId;
       try {
-        id = await producer.send(this.toProducerMessage(message, trace));
+        id = await producer.send(this.toProducerMessage(message, traceOf(message)));
       } catch (err) {
         this.metrics.publishDone(topic, this.service, 'error', (this.now() - started) / 1000);
         throw this.rejection(err, 'BROKER_UNAVAILABLE', 'the broker did not store the message');
@@ -155,11 +155,14 @@ export class Publisher {
    * concurrently so the broker can batch them into one commit.
    */
   async publishMany(name: string, messages: OutgoingMessage[]): Promise<MessageId[]> {
-    const { topic, started, trace, span } = this.reserve(name, messages.length, messages[0]?.trace);
+    const { topic, started, traceOf, span } = this.reserve(
+      name,
+      messages.map((m) => m.trace),
+    );
     try {
       const producer = this.pool.ready(topic) ?? (await this.producerFor(topic));
       const results = await Promise.allSettled(
-        messages.map((m) => producer.send(this.toProducerMessage(m, trace))),
+        messages.map((m) => producer.send(this.toProducerMessage(m, traceOf(m)))),
       );
       const ids: MessageId[] = [];
       let failure: unknown;
@@ -190,16 +193,26 @@ export class Publisher {
    * Admits `count` publishes (or throws the refusal) and counts them in flight. Synchronous, so
    * the caller's trace context is read before any await.
    */
-  private reserve(name: string, count: number, requestTrace: TraceProperties | undefined) {
+  private reserve(name: string, requestTraces: ReadonlyArray<TraceProperties | undefined>) {
     const topic = fullTopicName(name);
+    const count = requestTraces.length;
     const started = this.now();
     this.admit(topic, count, started);
     this.inFlightCount += count;
     this.metrics.publishInFlight(count);
-    if (this.tracer === undefined) return { topic, started, trace: traceProperties() };
+    const active = traceProperties();
+    // The active span is this service's own part of the trace; without one a message
+    // continues the trace of the request it was published for.
+    const own = (m: OutgoingMessage) => (active.traceparent !== undefined ? active : m.trace);
+    if (this.tracer === undefined) return { topic, started, traceOf: own, span: undefined };
     let parent = context.active();
-    if (trace.getSpan(parent) === undefined && requestTrace?.traceparent !== undefined)
-      parent = parentContext(requestTrace as Record<string, string>);
+    let adopted: string | undefined;
+    if (active.traceparent === undefined) {
+      // The requests' trace, when the messages share one: the send continues it.
+      adopted = requestTraces[0]?.traceparent;
+      if (requestTraces.some((t) => t?.traceparent !== adopted)) adopted = undefined;
+      if (adopted !== undefined) parent = parentContext(requestTraces[0] as Record<string, string>);
+    }
     const span = this.tracer.startSpan(
       `send ${topic}`,
       {
@@ -213,7 +226,16 @@ export class Publisher {
       },
       parent,
     );
-    return { topic, started, trace: traceProperties(trace.setSpan(parent, span)), span };
+    const sent = traceProperties(trace.setSpan(parent, span));
+    // A message whose own trace the send does not continue (messages of several requests
+    // sent together with no span active) keeps its own.
+    const traceOf = (m: OutgoingMessage) =>
+      active.traceparent === undefined &&
+      m.trace?.traceparent !== undefined &&
+      m.trace.traceparent !== adopted
+        ? m.trace
+        : sent;
+    return { topic, started, traceOf, span };
   }
 
   private producerFor(topic: string): Promise<Producer> {
@@ -304,15 +326,15 @@ export class Publisher {
     return err;
   }
 
-  private toProducerMessage(m: OutgoingMessage, trace: TraceProperties): ProducerMessage {
+  private toProducerMessage(
+    m: OutgoingMessage,
+    trace: TraceProperties | undefined,
+  ): ProducerMessage {
     // The producer copies the properties it stores, so this object is never shared.
     const properties: Record<string, string> =
       m.properties === undefined ? {} : { ...m.properties };
-    // The active span is this service's own part of the trace; without one the message
-    // continues the trace of the request it was published for.
-    const context = trace.traceparent !== undefined ? trace : m.trace;
-    if (context?.traceparent !== undefined) properties.traceparent = context.traceparent;
-    if (context?.tracestate !== undefined) properties.tracestate = context.tracestate;
+    if (trace?.traceparent !== undefined) properties.traceparent = trace.traceparent;
+    if (trace?.tracestate !== undefined) properties.tracestate = trace.tracestate;
     if (m.requestId) properties[EVENT_PROPERTIES.requestId] = m.requestId;
     const out: ProducerMessage = { data: m.data, properties };
     if (m.key !== undefined) out.partitionKey = m.key;

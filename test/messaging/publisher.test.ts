@@ -141,6 +141,24 @@ test('with a tracer each publish is a PRODUCER span the messages carry, ended at
   assert.equal(many.parentSpanContext, undefined, 'no request trace: a root span');
   assert.equal(stored[1].properties.traceparent, stored[2].properties.traceparent);
   assert.equal(failed.status.code, SpanStatusCode.ERROR);
+  // Messages of two requests sent together: each keeps its own trace.
+  broker.connected = true;
+  const other = { traceparent: '00-11111111111111111111111111111111-2222222222222222-01' };
+  await pub.publishMany('mixed', [
+    { data: Buffer.from('a'), trace: caller },
+    { data: Buffer.from('b'), trace: other },
+    { data: Buffer.from('c') },
+  ]);
+  const mixed = broker.topics.get('persistent://public/default/mixed')!;
+  const batch = exporter.getFinishedSpans()[3];
+  assert.equal(mixed[0].properties.traceparent, caller.traceparent);
+  assert.equal(mixed[1].properties.traceparent, other.traceparent);
+  assert.equal(batch.parentSpanContext, undefined);
+  assert.equal(
+    mixed[2].properties.traceparent,
+    `00-${batch.spanContext().traceId}-${batch.spanContext().spanId}-01`,
+    'a message without a trace of its own carries the send',
+  );
 });
 
 test('traceFromHeaders keeps only a valid, single W3C trace context', () => {
