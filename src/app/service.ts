@@ -6,8 +6,9 @@ import type { Config } from '../config/index.js';
 import type { HttpServer } from '../http/types.js';
 import type { AppLogger } from '../observability/logger.js';
 import { createMetricsRegistry } from '../observability/metrics.js';
-import { startTracing, type Tracing } from '../observability/tracing.js';
-import { API_VERSION, buildApp } from './build-app.js';
+import type { Tracing } from '../observability/tracing.js';
+import { startServiceTracing } from './service-tracing.js';
+import { buildApp } from './build-app.js';
 import { openServiceDatabase, SERVICE_DB_FILE, startCheckpoints } from './db/database.js';
 import type { AppDeps } from './deps.js';
 import { resolveJwtSecret } from './jwt-secret.js';
@@ -61,11 +62,7 @@ export async function startService(
   shutdown.register('final', 'logger', () => log.flush());
   try {
     // First: the request spans must be registered before any route.
-    const tracing = await startTracing(config, API_VERSION);
-    if (tracing) {
-      shutdown.register('final', 'tracing', () => tracing.shutdown());
-      logger.info({ serviceName: config.otelServiceName }, 'exporting traces over OTLP');
-    }
+    const tracing = await startServiceTracing(config, logger, shutdown);
     const registry = createMetricsRegistry();
     const readiness = new Readiness();
     const db = openServiceDatabase(join(dataDir, SERVICE_DB_FILE));

@@ -145,6 +145,12 @@ export const CONFIG_SCHEMA = {
     undefined,
     'The same, as the full URL of the traces endpoint',
   ),
+  otelSdkDisabled: v(
+    'OTEL_SDK_DISABLED',
+    boolean(),
+    false,
+    'true: no tracing, whatever the endpoint',
+  ),
   otelServiceName: v('OTEL_SERVICE_NAME', text(), 'magnetar', 'service.name of the exported spans'),
 };
 

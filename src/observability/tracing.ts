@@ -8,14 +8,19 @@
  *
  * Off (the default) the SDK is not even loaded: no context manager, no per-request cost.
  */
-import { context, propagation, trace, type Tracer } from '@opentelemetry/api';
+import { DiagLogLevel, context, diag, propagation, trace, type Tracer } from '@opentelemetry/api';
 import type { FastifyPluginCallback } from 'fastify';
 
 export interface TracingSettings {
   otlpEndpoint?: string;
   otlpTracesEndpoint?: string;
   otelServiceName: string;
+  /** OTEL_SDK_DISABLED: no tracing whatever the endpoint. */
+  otelSdkDisabled: boolean;
 }
+
+/** Where the SDK's own warnings go (a collector refusing spans, a full queue). */
+export type TracingWarn = (message: string) => void;
 
 export interface Tracing {
   /** For the publisher's and the consumers' spans. */
@@ -28,6 +33,14 @@ export interface Tracing {
 
 /** Probes and scrapes every few seconds would fill the traces with nothing. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+/** On shutdown, how long the last spans may take to reach the collector. */
+const FLUSH_DEADLINE_MS = 3000;
+
+/** The URL's path: the query string (cursors, filters, e-mail addresses) stays out of spans. */
+const pathOf = (url: string) => {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+};
 
 export const TRACER_NAME = 'magnetar';
 
@@ -41,22 +54,36 @@ export function tracesUrl(settings: TracingSettings): string {
 export async function startTracing(
   settings: TracingSettings,
   version: string,
+  warn: TracingWarn,
 ): Promise<Tracing | undefined> {
+  if (settings.otelSdkDisabled) return undefined;
   if (settings.otlpEndpoint === undefined && settings.otlpTracesEndpoint === undefined)
     return undefined;
-  const [{ OTLPTraceExporter }, { resourceFromAttributes }, sdk, { FastifyOtelInstrumentation }] =
-    await Promise.all([
+  const [{ OTLPTraceExporter }, resources, sdk, { FastifyOtelInstrumentation }] = await Promise.all(
+    [
       import('@opentelemetry/exporter-trace-otlp-http'),
       import('@opentelemetry/resources'),
       import('@opentelemetry/sdk-trace-node'),
       import('@fastify/otel'),
-    ]);
+    ],
+  );
   const { BatchSpanProcessor, NodeTracerProvider } = sdk;
+  const report = (message: string, ...args: unknown[]) =>
+    warn([message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' '));
+  const quiet = () => undefined;
+  diag.setLogger(
+    { error: report, warn: report, info: quiet, debug: quiet, verbose: quiet },
+    DiagLogLevel.WARN,
+  );
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': settings.otelServiceName,
-      'service.version': version,
-    }),
+    // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (read by the env detector) come last, so
+    // they win over the defaults.
+    resource: resources
+      .resourceFromAttributes({
+        'service.name': settings.otelServiceName,
+        'service.version': version,
+      })
+      .merge(resources.detectResources({ detectors: [resources.envDetector] })),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(settings) }))],
   });
   // The AsyncLocalStorage context manager and the W3C trace context propagator.
@@ -65,16 +92,29 @@ export async function startTracing(
     // One span for the request, not one more for its handler and each of its hooks.
     instrumentHooks: false,
     instrumentHandler: false,
-    ignorePaths: (route: { url: string }) => UNTRACED_PATHS.has(route.url),
+    ignorePaths: (route: { url: string }) => UNTRACED_PATHS.has(pathOf(route.url)),
+    requestHook: (span, request) => span.setAttribute('url.path', pathOf(request.url)),
   });
   http.setTracerProvider(provider);
   return {
     tracer: provider.getTracer(TRACER_NAME, version),
     fastifyPlugin: () => http.plugin(),
     async shutdown() {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await provider.shutdown();
+        // A collector that is down must not hold the shutdown up for its export timeouts.
+        await Promise.race([
+          provider.shutdown(),
+          new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`spans not exported within ${FLUSH_DEADLINE_MS} ms`)),
+              FLUSH_DEADLINE_MS,
+            );
+          }),
+        ]);
       } finally {
+        clearTimeout(timer);
+        diag.disable();
         http.disable();
         trace.disable();
         context.disable();

@@ -43,8 +43,13 @@ async function collector(t: { after(fn: () => Promise<void>): void }) {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, resources };
+  t.after(() => new Promise<void>((r) => server.close(() => r())).catch(() => undefined));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    resources,
+    close: (done: () => void) => server.close(() => done()),
+  };
 }
 
 const attr = (s: OtlpSpan, key: string) => {
@@ -54,6 +59,8 @@ const attr = (s: OtlpSpan, key: string) => {
 
 test('a request, its publish and its consumers are one exported trace', async (t) => {
   const otlp = await collector(t);
+  process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment=test';
+  t.after(() => delete process.env.OTEL_RESOURCE_ATTRIBUTES);
   const s = await startServiceUnderTest(t, {}, { OTEL_EXPORTER_OTLP_ENDPOINT: `${otlp.url}/` });
   const res = await s.request(
     'POST',
@@ -62,8 +69,11 @@ test('a request, its publish and its consumers are one exported trace', async (t
     { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` },
   );
   assert.equal(res.status, 202);
-  // Probes are not traced.
+  // Probes are not traced, with or without a query string.
   assert.equal((await s.request('GET', '/healthz')).status, 200);
+  assert.equal((await s.request('GET', '/healthz?probe=1')).status, 200);
+  // Refused (the cursor is not one), and traced all the same.
+  assert.equal((await s.request('GET', '/api/v1/users?limit=5&cursor=secret')).status, 400);
   await eventually(
     () => s.request('GET', '/api/v1/users/u1/activity'),
     (r) => r.body.data.items.length === 1,
@@ -90,10 +100,39 @@ test('a request, its publish and its consumers are one exported trace', async (t
     assert.equal(p.parentSpanId, send.spanId, 'each consumer span is a child of the send');
     assert.equal(attr(p, 'magnetar.outcome'), 'acked');
   }
-  assert.equal(
-    otlp.spans.filter((x) => attr(x, 'url.path') === '/healthz').length,
-    0,
+  assert.deepEqual(
+    otlp.spans.filter((x) => String(attr(x, 'url.path')).startsWith('/healthz')),
+    [],
     'probes are not traced',
   );
-  assert.match(JSON.stringify(otlp.resources), /"service.name".*"magnetar"/);
+  const list = otlp.spans.find((x) => attr(x, 'http.route') === '/api/v1/users');
+  assert.equal(attr(list!, 'url.path'), '/api/v1/users', 'no query string in spans');
+  assert.doesNotMatch(JSON.stringify(otlp.spans), /secret/);
+  const resource = JSON.stringify(otlp.resources);
+  assert.match(resource, /"service.name".*"magnetar"/);
+  assert.match(resource, /"deployment.environment".*"test"/, 'OTEL_RESOURCE_ATTRIBUTES');
+});
+
+test('OTEL_SDK_DISABLED turns tracing off; a collector that is down costs the shutdown 3 s at most', async (t) => {
+  const otlp = await collector(t);
+  const off = await startServiceUnderTest(
+    t,
+    {},
+    { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SDK_DISABLED: 'true' },
+  );
+  const traced = { traceparent: `00-${TRACE_ID}-${CALLER_SPAN}-01` };
+  const body = { type: 'item.viewed', userId: 'u2' };
+  assert.equal((await off.request('POST', '/api/v1/events', body, traced)).status, 202);
+  await off.service.shutdown.run('test over');
+  assert.deepEqual(otlp.spans, []);
+
+  // Nothing listens there any more.
+  const down = await collector({ after: async () => undefined });
+  const s = await startServiceUnderTest(t, {}, { OTEL_EXPORTER_OTLP_ENDPOINT: down.url });
+  await new Promise<void>((r) => down.close(r));
+  assert.equal((await s.request('POST', '/api/v1/events', body, traced)).status, 202);
+  const started = Date.now();
+  const outcome = await s.service.shutdown.run('test over');
+  assert.ok(Date.now() - started < 6000, `shutdown took ${Date.now() - started} ms`);
+  assert.deepEqual(outcome.failed, ['tracing']);
 });

@@ -5,8 +5,7 @@
  */
 import type { Config } from '../../config/index.js';
 import { createMetricsRegistry } from '../../observability/metrics.js';
-import { startTracing } from '../../observability/tracing.js';
-import { API_VERSION } from '../build-app.js';
+import { startServiceTracing } from '../service-tracing.js';
 import { Readiness } from '../readiness.js';
 import { startWorkerHttp } from './worker-http.js';
 import { ShutdownSequence } from '../shutdown.js';
@@ -33,8 +32,7 @@ export async function startWorker(
   const logger = log.logger;
   const shutdown = new ShutdownSequence(logger);
   shutdown.register('final', 'logger', () => log.flush());
-  const tracing = await startTracing(config, API_VERSION);
-  if (tracing) shutdown.register('final', 'tracing', () => tracing.shutdown());
+  const tracing = await startServiceTracing(config, logger, shutdown);
   const readiness = new Readiness();
   readiness.add('shutdown', shutdown.readinessCheck);
   const host = {
