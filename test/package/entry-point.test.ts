@@ -4,36 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { REPO, userProject } from '../helpers/user-project.js';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/** A project next to nothing of Magnetar's, with `magnetar` installed as a link to the repo. */
-function userProject(t: { after(fn: () => void): void }): string {
-  assert.ok(
-    existsSync(join(REPO, 'dist/index.js')),
-    'dist/index.js is missing: run `npm run build` first',
-  );
-  const dir = mkdtempSync(join(tmpdir(), 'magnetar-user-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(REPO, join(dir, 'node_modules/magnetar'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-  return dir;
-}
 
 const USER_SCRIPT = `
 import { mkdtempSync, rmSync } from 'node:fs';

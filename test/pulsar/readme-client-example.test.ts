@@ -3,24 +3,14 @@
 // standalone broker. The code is read from README.md, so the two cannot drift apart.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensurePulsar } from '../helpers/pulsar.js';
+import { REPO, userProject } from '../helpers/user-project.js';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const README_URL = 'pulsar://127.0.0.1:6650';
 
 /** The first code block after the heading "The Pulsar client on its own". */
@@ -35,17 +25,9 @@ function readmeExample(): string {
 
 test("the README's Pulsar client example runs as written against the standalone", async (t) => {
   const env = await ensurePulsar();
-  assert.ok(
-    existsSync(join(REPO, 'dist/index.js')),
-    'dist/index.js is missing: run `npm run build` first',
-  );
   const code = readmeExample();
   assert.ok(code.includes(README_URL), `the example connects to ${README_URL}`);
-  const dir = mkdtempSync(join(tmpdir(), 'magnetar-readme-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(REPO, join(dir, 'node_modules/magnetar'), 'dir');
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+  const dir = userProject(t);
   // Only the address changes: the standalone of the tests listens elsewhere.
   writeFileSync(join(dir, 'example.mjs'), code.replaceAll(README_URL, env.serviceUrl));
   const { stdout } = await run(process.execPath, ['example.mjs'], { cwd: dir, timeout: 60_000 });
