@@ -1,7 +1,7 @@
 import type { PulsarClient } from '../../pulsar/index.js';
 import type { PulsarAdmin } from '../../pulsar/admin/index.js';
 import { PartitionedConsumer } from '../../pulsar/partitioned-consumer.js';
-import { BrokerError } from '../errors.js';
+import { BrokerError, isBrokerError } from '../errors.js';
 import { checkSubscriptionName, fullTopicName } from '../topic-name.js';
 import type { Consumer, ConsumerConfig, Message, MessageId, SubscriptionType } from '../types.js';
 import { mapped, toBrokerError } from './errors.js';
@@ -9,6 +9,8 @@ import { Letters } from './letters.js';
 import { PulsarBrokerMessage } from './message.js';
 
 const TYPES: readonly SubscriptionType[] = ['Exclusive', 'Shared', 'Failover', 'KeyShared'];
+/** A listener's pause after a failed receive before it asks again. */
+const LISTENER_RETRY_MS = 100;
 
 /**
  * The Broker contract's Consumer over Pulsar: one merged consumer over the topics (and
@@ -138,12 +140,20 @@ export class PulsarBrokerConsumer implements Consumer {
     }
     const m = this.copyOf(message);
     if (!m) throw new BrokerError('UnknownMessageId', 'message was not delivered here');
-    for (const d of [...this.latest.values()]) {
-      if (d.getTopicName() === m.getTopicName() && d.getMessageId().compare(m.getMessageId()) <= 0)
-        this.settle(d);
-    }
+    const covered = [...this.latest.values()].filter(
+      (d) =>
+        d.getTopicName() === m.getTopicName() && d.getMessageId().compare(m.getMessageId()) <= 0,
+    );
+    for (const d of covered) this.settle(d);
     this.settle(m);
-    await mapped(() => this.inner.acknowledgeCumulative(m.inner));
+    try {
+      await mapped(() => this.inner.acknowledgeCumulative(m.inner));
+    } catch (err) {
+      // Not acked: the copies stay unacked, so acking again tries again.
+      for (const d of covered) this.unsettle(d);
+      this.unsettle(m);
+      throw err;
+    }
   }
 
   negativeAcknowledge(message: Message): void {
@@ -235,8 +245,12 @@ export class PulsarBrokerConsumer implements Consumer {
       let m: Message;
       try {
         m = await this.next();
-      } catch {
+      } catch (err) {
         if (this.closed) return;
+        // The client closed its consumer for good (its topic was deleted): nothing more
+        // comes, and retrying at once would never yield the event loop again.
+        if (isBrokerError(err, 'AlreadyClosed') || isBrokerError(err, 'TopicNotFound')) return;
+        await new Promise((resolve) => setTimeout(resolve, LISTENER_RETRY_MS));
         continue;
       }
       try {
