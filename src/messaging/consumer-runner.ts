@@ -120,27 +120,31 @@ export class ConsumerRunner {
     return this.starting;
   }
 
-  private async subscribeAndRun(): Promise<void> {
+  private subscribe(): Promise<Consumer> {
     const d = this.definition;
+    return this.deps.broker.subscribe({
+      topic: d.topic,
+      subscription: d.subscription,
+      subscriptionType: d.type,
+      subscriptionInitialPosition: d.initialPosition,
+      consumerName: d.name,
+      receiverQueueSize: Math.max(10, d.concurrency * 2),
+      nAckRedeliverTimeoutMs: this.deps.nackDelayMs ?? 1000,
+      retryEnable: true,
+      // The retry middleware stops re-scheduling before this count; the broker's own
+      // dead-lettering is the safety net for messages that crash the process repeatedly.
+      deadLetterPolicy: {
+        deadLetterTopic: d.deadLetterTopic,
+        maxRedeliverCount: d.maxAttempts,
+        initialSubscriptionName: DEAD_LETTER_RETENTION_SUBSCRIPTION,
+      },
+    });
+  }
+
+  private async subscribeAndRun(): Promise<void> {
     let consumer: Consumer;
     try {
-      consumer = await this.deps.broker.subscribe({
-        topic: d.topic,
-        subscription: d.subscription,
-        subscriptionType: d.type,
-        subscriptionInitialPosition: d.initialPosition,
-        consumerName: d.name,
-        receiverQueueSize: Math.max(10, d.concurrency * 2),
-        nAckRedeliverTimeoutMs: this.deps.nackDelayMs ?? 1000,
-        retryEnable: true,
-        // The retry middleware stops re-scheduling before this count; the broker's own
-        // dead-lettering is the safety net for messages that crash the process repeatedly.
-        deadLetterPolicy: {
-          deadLetterTopic: d.deadLetterTopic,
-          maxRedeliverCount: d.maxAttempts,
-          initialSubscriptionName: DEAD_LETTER_RETENTION_SUBSCRIPTION,
-        },
-      });
+      consumer = await this.subscribe();
     } catch (err) {
       if (this.stopController.signal.aborted) {
         this.state = 'stopped';
@@ -159,6 +163,31 @@ export class ConsumerRunner {
     this.consumer = consumer;
     this.state = 'running';
     this.loop = this.receiveLoop(consumer);
+  }
+
+  /**
+   * After the broker closed the subscription's consumer for good (its topic was deleted), a
+   * new one, tried with backoff until it subscribes (once the topic is back) or stop() comes.
+   */
+  private async resubscribe(stop: AbortSignal): Promise<Consumer | undefined> {
+    await this.consumer?.close().catch(() => undefined);
+    for (let failures = 1; !stop.aborted; failures++) {
+      try {
+        const consumer = await this.subscribe();
+        if (stop.aborted) {
+          await consumer.close().catch(() => undefined);
+          return undefined;
+        }
+        this.consumer = consumer;
+        this.logger.info({ consumer: this.definition.name }, 'subscribed again');
+        return consumer;
+      } catch (err) {
+        this.lastError = err instanceof Error ? err.message : String(err);
+        this.logger.warn({ err, consumer: this.definition.name }, 'subscribing again failed');
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), stop);
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -215,10 +244,11 @@ export class ConsumerRunner {
     return this.state === 'running' && (this.consumer?.isConnected() ?? false);
   }
 
-  private async receiveLoop(consumer: Consumer): Promise<void> {
+  private async receiveLoop(first: Consumer): Promise<void> {
+    let consumer = first;
     const stop = this.stopController.signal;
     const ordered = this.definition.type !== 'Shared';
-    const scope: ConsumerScope = {
+    let scope: ConsumerScope = {
       consumer,
       topic: this.definition.topic,
       subscription: this.definition.subscription,
@@ -241,6 +271,20 @@ export class ConsumerRunner {
       } catch (err) {
         if (isBrokerError(err, 'Timeout')) continue;
         if (stop.aborted) break;
+        if (isBrokerError(err, 'AlreadyClosed') || isBrokerError(err, 'TopicNotFound')) {
+          this.lastError = err instanceof Error ? err.message : String(err);
+          this.logger.warn(
+            { err, consumer: this.definition.name },
+            'the broker closed the subscription; subscribing again',
+          );
+          const again = await this.resubscribe(stop);
+          if (again === undefined) break;
+          consumer = again;
+          // Handlers still running settle through the consumer that delivered their message.
+          scope = { ...scope, consumer: again };
+          failures = 0;
+          continue;
+        }
         failures++;
         this.lastError = err instanceof Error ? err.message : String(err);
         this.logger.warn({ err, consumer: this.definition.name }, 'receive failed; backing off');

@@ -4,6 +4,13 @@ import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
 import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
 import { ensurePulsar, freshTopic } from '../helpers/pulsar.js';
+import { createPulsarBroker } from '../../src/broker/pulsar/index.js';
+import {
+  ConsumerRunner,
+  ProducerPool,
+  defineConsumer,
+  retainingDeadLetterSink,
+} from '../../src/messaging/index.js';
 
 async function adminCall(adminUrl: string, method: string, path: string, body?: unknown) {
   const res = await fetch(adminUrl + path, {
@@ -78,4 +85,96 @@ test('a partitioned consumer whose partitioned topic is force-deleted fails its 
   const pending = assert.rejects(consumer.receive(), isResult('TopicNotFound'));
   await adminCall(env.adminUrl, 'DELETE', `/admin/v2/persistent/${ns}/p/partitions?force=true`);
   await pending;
+});
+
+test('a listener whose topic is deleted stops, and the process goes on', async (t) => {
+  const env = await ensurePulsar();
+  const ns = await namespaceWithoutAutoCreation(env.adminUrl);
+  const topic = `persistent://${ns}/listened`;
+  await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/listened`);
+  const broker = await createPulsarBroker({
+    serviceUrl: env.serviceUrl,
+    adminUrl: env.adminUrl,
+    client: { maxBackoffIntervalMs: 200 },
+  });
+  t.after(() => broker.close());
+  const seen: string[] = [];
+  await broker.subscribe({
+    topic,
+    subscription: 's',
+    listener: async (m, c) => {
+      seen.push(m.getData().toString());
+      await c.acknowledge(m);
+    },
+  });
+  const producer = await broker.createProducer({ topic });
+  await producer.send({ data: Buffer.from('a') });
+  const until = Date.now() + 10_000;
+  while (seen.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(seen, ['a']);
+  await adminCall(env.adminUrl, 'DELETE', `/admin/v2/persistent/${ns}/listened?force=true`);
+  // The event loop still turns: timers fire on time while the consumer gives up.
+  for (let i = 0; i < 10; i++) {
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(Date.now() - started < 2000, `a 100 ms timer fired after ${Date.now() - started} ms`);
+  }
+});
+
+test('a consumer runner whose topics are deleted subscribes again once they are back', async (t) => {
+  const env = await ensurePulsar();
+  const ns = await namespaceWithoutAutoCreation(env.adminUrl);
+  const topic = `persistent://${ns}/runner`;
+  // The runner reads the topic and its retry topic; both go, and both come back.
+  const names = ['runner', 'runner-s-RETRY'];
+  const create = async () => {
+    for (const n of names) await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/${n}`);
+  };
+  await create();
+  const broker = await createPulsarBroker({
+    serviceUrl: env.serviceUrl,
+    adminUrl: env.adminUrl,
+    client: { maxBackoffIntervalMs: 200 },
+  });
+  const pool = new ProducerPool(broker);
+  t.after(async () => {
+    await pool.close();
+    await broker.close();
+  });
+  const seen: string[] = [];
+  const runner = new ConsumerRunner(
+    defineConsumer({
+      topic,
+      subscription: 's',
+      retry: { maxAttempts: 1 },
+      handler: (m) => void seen.push(m.getData().toString()),
+    }),
+    {
+      broker,
+      deadLetterSink: retainingDeadLetterSink(broker, async (to, m) =>
+        (await pool.get(to)).send(m),
+      ),
+      receiveTimeoutMs: 100,
+    },
+  );
+  t.after(() => runner.stop(1000));
+  await runner.start();
+  const until = async (n: number) => {
+    const end = Date.now() + 20_000;
+    while (seen.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(seen.length, n, `handled: ${seen.join()}`);
+  };
+  await (await pool.get(topic)).send({ data: Buffer.from('a') });
+  await until(1);
+  for (const n of names)
+    await adminCall(env.adminUrl, 'DELETE', `/admin/v2/persistent/${ns}/${n}?force=true`);
+  await new Promise((r) => setTimeout(r, 1000));
+  await create();
+  // A new producer: the old one closed with its topic.
+  const again = await broker.createProducer({ topic });
+  t.after(() => again.close());
+  await again.send({ data: Buffer.from('b') });
+  await until(2);
+  assert.deepEqual(seen, ['a', 'b']);
+  assert.ok(runner.isHealthy(), 'running again');
 });
