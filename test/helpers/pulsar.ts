@@ -274,3 +274,32 @@ export function pulsarStatus(
     });
   });
 }
+
+/** An admin REST call that must succeed. */
+export async function adminCall(
+  adminUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<void> {
+  const res = await fetch(adminUrl + path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+}
+
+/** A new namespace `public/<prefix>-...` with this topic auto-creation policy. */
+export async function freshNamespace(
+  adminUrl: string,
+  prefix: string,
+  autoTopicCreation: Record<string, unknown>,
+): Promise<string> {
+  const ns = `public/${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  await adminCall(adminUrl, 'PUT', `/admin/v2/namespaces/${ns}`);
+  await adminCall(adminUrl, 'POST', `/admin/v2/namespaces/${ns}/autoTopicCreation`, {
+    ...autoTopicCreation,
+  });
+  return ns;
+}

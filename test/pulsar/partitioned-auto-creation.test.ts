@@ -2,27 +2,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PartitionedProducer } from '../../src/pulsar/partitioned-producer.js';
 import { PulsarClientError } from '../../src/pulsar/index.js';
-import { ensurePulsar } from '../helpers/pulsar.js';
+import { ensurePulsar, freshNamespace } from '../helpers/pulsar.js';
 import { clientFor } from './client-fixture.js';
 
 test('on a namespace auto-creating partitioned topics, createProducer on a new topic says why it is refused', async (t) => {
   const env = await ensurePulsar();
-  const ns = `public/auto-part-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-  for (const [method, path, body] of [
-    ['PUT', `/admin/v2/namespaces/${ns}`, undefined],
-    [
-      'POST',
-      `/admin/v2/namespaces/${ns}/autoTopicCreation`,
-      { allowAutoTopicCreation: true, topicType: 'partitioned', defaultNumPartitions: 2 },
-    ],
-  ] as const) {
-    const res = await fetch(env.adminUrl + path, {
-      method,
-      headers: body ? { 'content-type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    assert.ok(res.ok, `${method} ${path}: ${res.status}`);
-  }
+  const ns = await freshNamespace(env.adminUrl, 'auto-part', {
+    allowAutoTopicCreation: true,
+    topicType: 'partitioned',
+    defaultNumPartitions: 2,
+  });
   const client = await clientFor(t);
   const topic = `persistent://${ns}/new`;
   await assert.rejects(

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
 import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
-import { ensurePulsar, freshTopic } from '../helpers/pulsar.js';
+import { adminCall, ensurePulsar, freshNamespace, freshTopic } from '../helpers/pulsar.js';
 import { createPulsarBroker } from '../../src/broker/pulsar/index.js';
 import {
   ConsumerRunner,
@@ -12,27 +12,12 @@ import {
   retainingDeadLetterSink,
 } from '../../src/messaging/index.js';
 
-async function adminCall(adminUrl: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(adminUrl + path, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.text()}`);
-}
-
 const isResult = (result: string) => (e: unknown) =>
   e instanceof PulsarClientError && e.result === result;
 
 /** A namespace without topic auto-creation, so a deleted topic stays deleted. */
-async function namespaceWithoutAutoCreation(adminUrl: string): Promise<string> {
-  const ns = `public/gone-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
-  await adminCall(adminUrl, 'PUT', `/admin/v2/namespaces/${ns}`);
-  await adminCall(adminUrl, 'POST', `/admin/v2/namespaces/${ns}/autoTopicCreation`, {
-    allowAutoTopicCreation: false,
-  });
-  return ns;
-}
+const namespaceWithoutAutoCreation = (adminUrl: string) =>
+  freshNamespace(adminUrl, 'gone', { allowAutoTopicCreation: false });
 
 test('a producer on a terminated topic stops reconnecting and fails its sends with TopicTerminatedError', async (t) => {
   const env = await ensurePulsar();
