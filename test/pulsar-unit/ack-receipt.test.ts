@@ -5,19 +5,29 @@ import { PulsarClientError } from '../../src/pulsar/index.js';
 import { ServerError } from '../../src/pulsar/proto/generated/PulsarApi_pb.js';
 import { answerConsumerSetup, FakeBroker, clientOf } from './fake-broker.js';
 
+type Conn = Parameters<Parameters<typeof FakeBroker.start>[0]>[1];
+
+/** Delivers entry `entryId` of ledger 5 to the consumer, payload `m<entryId>`. */
+function deliver(conn: Conn, consumerId: bigint, entryId: bigint): void {
+  conn.socket.write(
+    encodePayloadFrame(
+      { type: T.MESSAGE, message: { consumerId, messageId: { ledgerId: 5n, entryId } } },
+      { producerName: 'p', sequenceId: entryId, publishTime: 1n },
+      Buffer.from(`m${entryId}`),
+    ),
+  );
+}
+
+/** A consumer of the fake broker whose acks wait for the broker's receipt. */
+function receiptConsumer(t: { after(fn: () => unknown): void }, broker: FakeBroker) {
+  const client = clientOf(t, broker, { operationTimeoutMs: 2000 });
+  return client.subscribe({ topic: 't', subscription: 's', ackReceiptEnabled: true });
+}
+
 test('with ackReceiptEnabled an ACK_RESPONSE carrying an error rejects the ack', async (t) => {
   const broker = await FakeBroker.start((cmd, conn) => {
     if (cmd.type === T.FLOW) {
-      const consumerId = cmd.flow!.consumerId;
-      for (const entryId of [1n, 2n]) {
-        conn.socket.write(
-          encodePayloadFrame(
-            { type: T.MESSAGE, message: { consumerId, messageId: { ledgerId: 5n, entryId } } },
-            { producerName: 'p', sequenceId: entryId, publishTime: 1n },
-            Buffer.from(`m${entryId}`),
-          ),
-        );
-      }
+      for (const entryId of [1n, 2n]) deliver(conn, cmd.flow!.consumerId, entryId);
       return true;
     }
     if (cmd.type === T.ACK) {
@@ -34,12 +44,7 @@ test('with ackReceiptEnabled an ACK_RESPONSE carrying an error rejects the ack',
     }
     return answerConsumerSetup(broker.url, cmd, conn);
   });
-  const client = clientOf(t, broker, { operationTimeoutMs: 2000 });
-  const consumer = await client.subscribe({
-    topic: 't',
-    subscription: 's',
-    ackReceiptEnabled: true,
-  });
+  const consumer = await receiptConsumer(t, broker);
   const first = await consumer.receive(2000);
   const second = await consumer.receive(2000);
   await assert.rejects(
@@ -58,25 +63,14 @@ test('with ackReceiptEnabled an ack while disconnected rejects with NotConnected
     if (cmd.type === T.SUBSCRIBE && ++subscribes > 1) return true; // never back
     if (cmd.type === T.FLOW) {
       const consumerId = cmd.flow!.consumerId;
-      conn.socket.write(
-        encodePayloadFrame(
-          { type: T.MESSAGE, message: { consumerId, messageId: { ledgerId: 5n, entryId: 1n } } },
-          { producerName: 'p', sequenceId: 1n, publishTime: 1n },
-          Buffer.from('m1'),
-        ),
-      );
+      deliver(conn, consumerId, 1n);
       // Then the broker closes the consumer (a topic unload, say).
       conn.send({ type: T.CLOSE_CONSUMER, closeConsumer: { consumerId, requestId: 0n } });
       return true;
     }
     return answerConsumerSetup(broker.url, cmd, conn);
   });
-  const client = clientOf(t, broker, { operationTimeoutMs: 2000 });
-  const consumer = await client.subscribe({
-    topic: 't',
-    subscription: 's',
-    ackReceiptEnabled: true,
-  });
+  const consumer = await receiptConsumer(t, broker);
   const message = await consumer.receive(2000);
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(consumer.isConnected(), false);
