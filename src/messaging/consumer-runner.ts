@@ -184,7 +184,7 @@ export class ConsumerRunner {
       } catch (err) {
         this.lastError = err instanceof Error ? err.message : String(err);
         this.logger.warn({ err, consumer: this.definition.name }, 'subscribing again failed');
-        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), stop);
+        await sleep(failureBackoffMs(failures), stop);
       }
     }
     return undefined;
@@ -288,7 +288,7 @@ export class ConsumerRunner {
         failures++;
         this.lastError = err instanceof Error ? err.message : String(err);
         this.logger.warn({ err, consumer: this.definition.name }, 'receive failed; backing off');
-        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), stop);
+        await sleep(failureBackoffMs(failures), stop);
         continue;
       }
       if (message === undefined) break;
@@ -353,4 +353,9 @@ class StopRace {
 /** Waits `ms`, or less if the signal aborts; leaves no listener behind either way. */
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   await delay(ms, undefined, { signal }).catch(() => undefined);
+}
+
+/** The pause after the n-th failure in a row to receive or subscribe: 200 ms doubling to 5 s. */
+function failureBackoffMs(failures: number): number {
+  return Math.min(5000, 100 * 2 ** Math.min(failures, 6));
 }
