@@ -3,6 +3,10 @@
  * other users who viewed what this user viewed, excluding what the user already saw; when
  * that gives too little (a new user, a niche item), the most viewed items fill the list.
  * The consumer keeps the view counts; the ranking is computed when asked.
+ *
+ * A view is an event whose type ends in `.viewed` (`item.viewed`, `product.viewed`) and that
+ * names an item. Other events about an item (`item.disliked`, `item.purchased`) count as no
+ * view anywhere, but the item is one the user has seen: it is not recommended to them.
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { StatementsByLimit } from '../../broker/embedded/statements-by-limit.js';
@@ -21,8 +25,15 @@ export interface Recommendations {
   items: Recommendation[];
 }
 
+/** Whether an event of this type is a view of its item. */
+export function isView(type: string): boolean {
+  return type.endsWith('.viewed');
+}
+
 export class RecommendationStore {
   private readonly markSeen: Statement<[string]>;
+  /** An item the user acted on without viewing it: a row with no views. */
+  private readonly markTouched: Statement<[string, string, string]>;
   private readonly upsertView: Statement<[string, string, string], { views: number }>;
   private readonly upsertItem: Statement<[string, number]>;
   private readonly coViewed: StatementsByLimit<
@@ -37,6 +48,10 @@ export class RecommendationStore {
     this.markSeen = db.prepare(
       'INSERT INTO rec_seen_events (event_id) VALUES (?) ON CONFLICT DO NOTHING',
     );
+    this.markTouched = db.prepare(
+      `INSERT INTO rec_views (user_id, item_id, views, last_at) VALUES (?, ?, 0, ?)
+       ON CONFLICT (user_id, item_id) DO NOTHING`,
+    );
     this.upsertView = db.prepare(
       `INSERT INTO rec_views (user_id, item_id, views, last_at) VALUES (?, ?, 1, ?)
        ON CONFLICT (user_id, item_id) DO UPDATE SET views = views + 1, last_at = excluded.last_at
@@ -49,14 +64,14 @@ export class RecommendationStore {
     this.coViewed = new StatementsByLimit(
       db,
       `
-      WITH mine AS (SELECT item_id FROM rec_views WHERE user_id = ?),
+      WITH mine AS (SELECT item_id FROM rec_views WHERE user_id = ? AND views > 0),
            peers AS (
              SELECT DISTINCT v.user_id FROM rec_views v JOIN mine m ON v.item_id = m.item_id
-             WHERE v.user_id != ?
+             WHERE v.user_id != ? AND v.views > 0
            )
       SELECT v.item_id, count(*) AS score
       FROM rec_views v JOIN peers p ON v.user_id = p.user_id
-      WHERE v.item_id NOT IN (SELECT item_id FROM rec_views WHERE user_id = ?)
+      WHERE v.views > 0 AND v.item_id NOT IN (SELECT item_id FROM rec_views WHERE user_id = ?)
       GROUP BY v.item_id
       ORDER BY score DESC, v.item_id`,
     );
@@ -67,7 +82,9 @@ export class RecommendationStore {
       WHERE item_id NOT IN (SELECT item_id FROM rec_views WHERE user_id = ?)
       ORDER BY viewers DESC, views DESC, item_id`,
     );
-    this.seenCount = db.prepare('SELECT count(*) AS n FROM rec_views WHERE user_id = ?');
+    this.seenCount = db.prepare(
+      'SELECT count(*) AS n FROM rec_views WHERE user_id = ? AND views > 0',
+    );
     this.recordTx = db.transaction((event: DomainEvent) => this.apply(event));
   }
 
@@ -84,6 +101,10 @@ export class RecommendationStore {
   private apply(event: DomainEvent): boolean {
     if (this.markSeen.run(event.eventId).changes === 0) return false;
     if (!event.itemId) return true;
+    if (!isView(event.type)) {
+      this.markTouched.run(event.userId, event.itemId, event.occurredAt);
+      return true;
+    }
     const row = this.upsertView.get(event.userId, event.itemId, event.occurredAt);
     this.upsertItem.run(event.itemId, row?.views === 1 ? 1 : 0);
     return true;
