@@ -57,9 +57,21 @@ export function toAppError(err: unknown): AppError {
     );
   }
   // Another process held a SQLite write lock past the busy timeout: worth a retry.
-  if (typeof fe.code === 'string' && /^SQLITE_BUSY(_|$)/.test(fe.code))
+  if (lockedOut(err))
     return new AppError('DATABASE_BUSY', null, { cause: err, headers: { 'retry-after': '1' } });
   return new AppError('INTERNAL', null, { cause: err });
+}
+
+/**
+ * A SQLite busy error, thrown as it is or wrapped (the embedded broker reports a write it
+ * could not make as its own error, with SQLite's as the cause).
+ */
+function lockedOut(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^SQLITE_BUSY(_|$)/.test(code)) return true;
+  }
+  return false;
 }
 
 /**

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { AppError, ERROR_CATALOGUE, type ErrorName } from '../../src/http/errors.js';
 import { toAppError } from '../../src/http/error-handler.js';
+import { BrokerError } from '../../src/broker/errors.js';
 
 function tableRows(marker: string): string[][] {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -69,4 +70,12 @@ test('a SQLite lock held by another process is a 503 worth retrying, anything el
   }
   for (const code of ['SQLITE_BUSYNESS', 'SQLITE_CONSTRAINT', undefined])
     assert.equal(toAppError(Object.assign(new Error('x'), { code })).errorName, 'INTERNAL');
+});
+
+test('a SQLite lock behind a broker error (a dead-letter replay) is a 503 too', () => {
+  const locked = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+  const wrapped = new BrokerError('Internal', 'could not store messages', { cause: locked });
+  assert.equal(toAppError(wrapped).errorName, 'DATABASE_BUSY');
+  const other = new BrokerError('Internal', 'x', { cause: new Error('disk I/O error') });
+  assert.equal(toAppError(other).errorName, 'INTERNAL');
 });

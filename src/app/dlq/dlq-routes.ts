@@ -60,8 +60,11 @@ const TopicStatsSchema = Type.Object({
   ),
 });
 
-/** What the operator routes answer when the broker is away (documented for each route). */
-const BROKER_ERRORS = ['BROKER_UNAVAILABLE'] as const;
+/**
+ * What the operator routes answer when the broker is away, or (embedded) its database is
+ * locked by another process (documented for each route).
+ */
+const BROKER_ERRORS = ['BROKER_UNAVAILABLE', 'DATABASE_BUSY'] as const;
 
 /**
  * Broker errors answered 503 with Retry-After: not reachable now, or (as for publishing
