@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { AppError } from './errors.js';
+import { headerCount } from './raw-headers.js';
 import {
   createTokenVerifier,
   unauthorized,
@@ -41,14 +42,6 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  */
 function authorizationHeaders(raw: string[]): number {
   return headerCount(raw, 'authorization');
-}
-
-/** How many times the header `name` (lower case) is in `raw` (Node's rawHeaders). */
-export function headerCount(raw: string[], name: string): number {
-  let n = 0;
-  for (let i = 0; i < raw.length; i += 2)
-    if (raw[i].length === name.length && raw[i].toLowerCase() === name) n++;
-  return n;
 }
 
 /** Verifies the bearer token of the request; throws the 401 that fits. */

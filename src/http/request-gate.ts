@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { AppError } from './errors.js';
+import { headerCount } from './raw-headers.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 import type { SecurityHeaders } from './security-headers.js';
 
@@ -40,9 +41,7 @@ export function installRequestGate(
     const fixed = request.url.startsWith(PAGES_PREFIX) ? pages : api;
     for (let i = 0; i < fixed.length; i++) reply.header(fixed[i][0], fixed[i][1]);
     if (closing) done(new AppError('SHUTTING_DOWN', null, { headers: { 'retry-after': '5' } }));
-    else if (request.headers.host === undefined && request.raw.httpVersion === '1.1')
-      done(new AppError('BAD_REQUEST', { reason: 'an HTTP/1.1 request needs a Host header' }));
-    else done();
+    else done(hostProblem(request.raw));
   });
   // A keep-alive connection that finishes its request while closing would otherwise stay
   // open until the keep-alive timeout and hold the shutdown up.
@@ -51,6 +50,19 @@ export function installRequestGate(
     if (!request.raw.complete) noteAnsweredEarly(request.raw);
     done(null, payload);
   });
+}
+
+/**
+ * HTTP/1.1 needs one Host header (RFC 9112, 3.2), which Node would answer with a bare 400 (it
+ * is told not to). Node keeps the first of repeated Host headers and drops the rest, so a
+ * proxy in front may have routed by another one: a second one refuses the request too.
+ */
+function hostProblem(raw: IncomingMessage): AppError | undefined {
+  const hosts = raw.headers.host === undefined ? 0 : headerCount(raw.rawHeaders, 'host');
+  if (hosts === 0 && raw.httpVersion === '1.1')
+    return new AppError('BAD_REQUEST', { reason: 'an HTTP/1.1 request needs a Host header' });
+  if (hosts > 1) return new AppError('BAD_REQUEST', { reason: 'send one Host header' });
+  return undefined;
 }
 
 /** Connections whose current request was answered before its body had all arrived. */

@@ -129,6 +129,24 @@ test('an HTTP/1.1 request without Host gets the 400 envelope and a request id', 
   assert.match(old.head, /^HTTP\/1.1 200 /);
 });
 
+test('a request with two Host headers gets the 400 envelope', async (t) => {
+  const { port } = await listening(t);
+  for (const version of ['1.1', '1.0']) {
+    const res = await raw(
+      port,
+      `GET /healthz HTTP/${version}\r\nHost: a\r\nhost: b\r\nConnection: close\r\n\r\n`,
+    );
+    assert.match(res.head, /^HTTP\/1.1 400 /, version);
+    assert.deepEqual(res.body, {
+      code: 40003,
+      message: 'Bad request',
+      data: { reason: 'send one Host header' },
+    });
+  }
+  const one = await raw(port, 'GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  assert.match(one.head, /^HTTP\/1.1 200 /);
+});
+
 test('a lone surrogate escape is refused with the field it is in; a pair is kept', async (t) => {
   const h = await startHarness(t);
   const res = await postUser(

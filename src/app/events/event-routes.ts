@@ -4,7 +4,8 @@
  * the broker is unavailable or the publisher is full.
  */
 import type { FastifyRequest } from 'fastify';
-import { headerCount, requireScopes } from '../../http/auth.js';
+import { requireScopes } from '../../http/auth.js';
+import { headerCount } from '../../http/raw-headers.js';
 import { envelopeSchema, ErrorEnvelopeSchema, ok } from '../../http/envelope.js';
 import { AppError } from '../../http/errors.js';
 import type { RouteModule } from '../routes/route-module.js';
