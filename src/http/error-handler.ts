@@ -23,6 +23,12 @@ const FASTIFY_CODES: Record<string, ErrorName> = {
   FST_CP_ERR_INVALID_CONTENT_ENCODING: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
+/**
+ * The longest path parameter routed (Fastify's maxParamLength, 100 by default): longer ones
+ * than a route's schema allows get that route's validation error, naming the field.
+ */
+export const MAX_PARAM_LENGTH = 1024;
+
 /** Catalogue entries for the 4xx statuses of errors without a code of their own. */
 const CLIENT_STATUSES: Record<number, ErrorName> = {
   413: 'PAYLOAD_TOO_LARGE',
@@ -40,6 +46,13 @@ export function toAppError(err: unknown): AppError {
       { cause: err },
     );
   }
+  // Its message would echo the whole URL back.
+  if (fe.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return new AppError(
+      'BAD_REQUEST',
+      { reason: `a path parameter is over ${MAX_PARAM_LENGTH} characters` },
+      { cause: err },
+    );
   const mapped = typeof fe.code === 'string' ? FASTIFY_CODES[fe.code] : undefined;
   if (mapped) return new AppError(mapped, null, { cause: err });
   // Fastify's JSON parser reports a syntax error as a plain 400 SyntaxError.

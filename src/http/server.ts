@@ -9,6 +9,7 @@ import compress from '@fastify/compress';
 import { constants as zlib } from 'node:zlib';
 import type { Registry } from 'prom-client';
 import {
+  MAX_PARAM_LENGTH,
   clientErrorHandler,
   frameworkErrorHandler,
   installErrorHandlers,
@@ -69,6 +70,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
       disableRequestLogging: (request) => QUIET_PATHS.has(request.url),
     }),
     bodyLimit: opts.bodyLimitBytes,
+    maxParamLength: MAX_PARAM_LENGTH,
     trustProxy: opts.trustProxy,
     // Requests arriving while closing get our SHUTTING_DOWN envelope instead.
     return503OnClosing: false,

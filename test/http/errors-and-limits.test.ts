@@ -182,3 +182,21 @@ test('a URL that is not valid percent-encoding gets a 400 envelope', async (t) =
   assert.equal(res.json().message, 'Bad request');
   assert.equal(res.headers['x-request-id'], 'bad-url');
 });
+
+test('an over-long path parameter is the route validation error; past the router limit a 400 without the URL', async (t) => {
+  const h = await startHarness(t);
+  for (const n of [65, 101, 1024]) {
+    const res = await h.app.inject({ url: `/api/v1/users/${'a'.repeat(n)}/activity` });
+    assert.equal(res.statusCode, 400, `${n}`);
+    assert.deepEqual(res.json().data.errors, [
+      { field: 'id', message: 'must NOT have more than 64 characters' },
+    ]);
+  }
+  const res = await h.app.inject({ url: `/api/v1/users/${'a'.repeat(1025)}` });
+  assert.equal(res.statusCode, 400);
+  assert.deepEqual(res.json(), {
+    code: 40003,
+    message: 'Bad request',
+    data: { reason: 'a path parameter is over 1024 characters' },
+  });
+});
