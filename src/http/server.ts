@@ -2,7 +2,9 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyPluginCallback,
+  type RouteOptions,
 } from 'fastify';
+import { Type } from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cors from '@fastify/cors';
 import compress from '@fastify/compress';
@@ -134,7 +136,10 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   // Unknown URLs count against the limit too, so probing for routes costs a scanner its budget.
   const methods = new RouteMethods();
   // Routes are added after this (by the caller): every one of them passes here.
-  app.addHook('onRoute', (route) => methods.add(route));
+  app.addHook('onRoute', (route) => {
+    methods.add(route);
+    refuseUnknownQuery(route);
+  });
   app.setNotFoundHandler(
     rateLimited ? { preHandler: app.rateLimit() } : {},
     notFoundHandler(methods),
@@ -142,4 +147,16 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
   installHttpMetrics(app, opts.registry);
   if (opts.openApi) await registerOpenApi(app, opts.openApi);
   return app as unknown as HttpServer;
+}
+
+/** The query string of an API route that takes no query parameters. */
+const NO_QUERY = Type.Object({}, { additionalProperties: false });
+
+/**
+ * Every API route refuses query parameters it does not know (40001 naming them), as it refuses
+ * unknown body fields: routes with parameters say so in their schemas, the others get none.
+ */
+function refuseUnknownQuery(route: RouteOptions): void {
+  if (!route.url.startsWith('/api/') || route.schema?.querystring !== undefined) return;
+  route.schema = { ...route.schema, querystring: NO_QUERY };
 }

@@ -200,3 +200,33 @@ test('an over-long path parameter is the route validation error; past the router
     data: { reason: 'a path parameter is over 1024 characters' },
   });
 });
+
+test('every API route refuses query parameters it does not know, naming them', async (t) => {
+  const h = await startHarness(t);
+  const admin = bearer(h.token(['admin', 'users:write', 'events:write']));
+  const json = { ...admin, 'content-type': 'application/json' };
+  const requests = [
+    { method: 'GET', url: '/api/v1/users/someone?verbose=1', headers: admin },
+    { method: 'POST', url: '/api/v1/users?verbose=1', headers: json, payload: user },
+    {
+      method: 'POST',
+      url: '/api/v1/events?verbose=1',
+      headers: json,
+      payload: { type: 'item.viewed', userId: 'u1' },
+    },
+    { method: 'GET', url: '/api/v1/users?verbose=1', headers: admin },
+    { method: 'GET', url: '/api/v1/admin/topics?verbose=1', headers: admin },
+  ] as const;
+  for (const r of requests) {
+    const res = await h.app.inject(r);
+    assert.equal(res.statusCode, 400, `${r.method} ${r.url}: ${res.body}`);
+    assert.equal(res.json().code, 40001);
+    assert.deepEqual(
+      res.json().data.errors.map((e: { field: string }) => e.field),
+      ['verbose'],
+      r.url,
+    );
+  }
+  // Probes and documents outside /api take any query string (cache busters).
+  assert.equal((await h.app.inject({ url: '/healthz?t=1' })).statusCode, 200);
+});
