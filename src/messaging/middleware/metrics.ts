@@ -4,15 +4,15 @@
  */
 import type { Middleware } from '../handler.js';
 import type { MessagingMetrics } from '../metrics.js';
-import { FAILURE_PROPERTIES } from '../properties.js';
 
 export function metrics(sink: MessagingMetrics): Middleware {
   return (next) => async (message, ctx) => {
     const started = ctx.now();
-    const topic = message.getProperties()[FAILURE_PROPERTIES.originalTopic] ?? ctx.topic;
     const first = ctx.attempt === 1 && message.getRedeliveryCount() === 0;
     const latency = first ? Math.max(0, started - message.getPublishTimestamp()) / 1000 : undefined;
-    sink.consumed(topic, ctx.subscription, latency);
+    // The consumer's own topic: a label from message properties would let any producer on the
+    // topic add series at will.
+    sink.consumed(ctx.topic, ctx.subscription, latency);
     sink.consumerInFlight(ctx.subscription, 1);
     let threw = false;
     try {
