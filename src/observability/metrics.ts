@@ -116,7 +116,7 @@ export function createMessagingMetrics(registry: Registry): MessagingMetrics {
   });
   const consumerInFlight = new Gauge({
     name: METRIC_NAMES.consumerInFlight,
-    help: 'Messages received and not yet settled, by subscription',
+    help: 'Messages in the handler chain (being handled, not yet settled), by subscription',
     labelNames: ['subscription'] as const,
     registers,
   });
