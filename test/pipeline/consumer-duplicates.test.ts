@@ -54,11 +54,13 @@ test('activity records a redelivered event once and settles the copy as a duplic
 test('recommendations count a redelivered view once, inside the shared commit or alone', async (t) => {
   const db = database(t);
   const { handler } = recommendationConsumer(db);
-  await Promise.all([
+  const settled = await Promise.all([
     deliver(handler, event('e1', 'camera')),
     deliver(handler, event('e1', 'camera')),
     deliver(handler, event('e2', 'camera')),
   ]);
+  // The copy is settled as a duplicate (messaging_messages_skipped_total), as in activity.
+  assert.deepEqual(settled, [[], ['skip'], []]);
   const store = new RecommendationStore(db);
   // Outside any transaction the store opens its own.
   assert.equal(store.record(event('e2', 'camera')), false);

@@ -22,10 +22,11 @@ export function recommendationConsumer(
     type: 'KeyShared',
     concurrency: 32,
     retry: { maxAttempts: 5, backoff: { initialMs: 1000, multiplier: 2, maxMs: 60_000 } },
-    // record() ignores an event id it has seen, inside the same transaction as the counts.
+    // record() ignores an event id it has seen, inside the same transaction as the counts; the
+    // message is then settled as a duplicate.
     dedupe: false,
-    handler: async (message) => {
-      await writer.write(decode(message.getData()));
+    handler: async (message, ctx) => {
+      if (!(await writer.write(decode(message.getData())))) await ctx.skip();
     },
     ...overrides,
   };
