@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERROR_CATALOGUE, type ErrorName } from './errors.js';
 import { failure } from './envelope.js';
 import { toFieldErrors } from './validation.js';
-import { REQUEST_ID_HEADER } from './request-id.js';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.js';
 import { answeredEarly } from './request-gate.js';
 import type { RouteMethods } from './route-methods.js';
 
@@ -135,7 +135,22 @@ export function frameworkErrorHandler(
   return sendError(reply, appErr, appErr.data);
 }
 
+/** The envelope code of each error answer, for the request's log line. */
+const errorCodes = new WeakMap<FastifyReply, number>();
+
+export function errorCodeOf(reply: FastifyReply): number | undefined {
+  return errorCodes.get(reply);
+}
+
+/** Requests whose body stalled past the request timeout (answered 408 by the handler below). */
+const stalled = new WeakSet<IncomingMessage>();
+
+export function timedOut(raw: IncomingMessage): boolean {
+  return stalled.has(raw);
+}
+
 function sendError(reply: FastifyReply, err: AppError, data: unknown): FastifyReply {
+  errorCodes.set(reply, err.code);
   for (const [name, value] of Object.entries(err.headers)) reply.header(name, value);
   return reply
     .code(err.statusCode)
@@ -164,11 +179,25 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   const name: ErrorName = PARSER_ERRORS[err.code ?? ''] ?? 'BAD_REQUEST';
   const entry = ERROR_CATALOGUE[name];
   const body = JSON.stringify(failure(entry, { reason: STATUS_CODES[entry.status] }));
+  // A request whose headers arrived (its body then stalled) keeps its id, and its record says
+  // 408 (request-records.ts); one refused before its headers were read has no id yet.
+  const incoming = pendingRequest(socket);
+  if (incoming && name === 'REQUEST_TIMEOUT') stalled.add(incoming);
   socket.end(
     `HTTP/1.1 ${entry.status} ${STATUS_CODES[entry.status]}\r\n` +
       `content-type: application/json; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n` +
-      `${REQUEST_ID_HEADER}: ${randomUUID()}\r\n` +
+      `${REQUEST_ID_HEADER}: ${(incoming && requestIdOf(incoming)) ?? randomUUID()}\r\n` +
       `connection: close\r\n\r\n${body}`,
   );
+}
+
+/**
+ * The request on `socket` whose headers were read but whose body has not all arrived: Node's
+ * HTTP parser holds it as `parser.incoming` until the next request's headers.
+ */
+function pendingRequest(socket: Socket): IncomingMessage | undefined {
+  const incoming = (socket as Socket & { parser?: { incoming?: IncomingMessage | null } }).parser
+    ?.incoming;
+  return incoming && !incoming.complete ? incoming : undefined;
 }

@@ -25,11 +25,10 @@ import { installJsonBodyParser } from './json-body.js';
 import { RouteMethods } from './route-methods.js';
 import { registerAuth } from './auth.js';
 import { registerLoadShedding, registerRateLimit, type RateLimitOptions } from './limits.js';
-import { installHttpMetrics } from './http-metrics.js';
+import { installRequestRecords } from './request-records.js';
 import { registerOpenApi, type OpenApiInfo } from './openapi.js';
 import type { HttpServer } from './types.js';
 
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 /** Node's own default for the headers; a shorter request timeout shortens it too. */
 const NODE_HEADERS_TIMEOUT_MS = 60_000;
 
@@ -68,11 +67,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     genReqId: genRequestId,
     logController: new LogController({
       requestIdLogLabel: 'requestId',
-      // Probes and scrapes every few seconds would drown the request log.
-      disableRequestLogging: (request) => QUIET_PATHS.has(request.url),
+      // One line per request, when it ends, from request-records.ts.
+      disableRequestLogging: true,
     }),
     bodyLimit: opts.bodyLimitBytes,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     trustProxy: opts.trustProxy,
     // Requests arriving while closing get our SHUTTING_DOWN envelope instead.
     return503OnClosing: false,
@@ -144,7 +143,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     rateLimited ? { preHandler: app.rateLimit() } : {},
     notFoundHandler(methods),
   );
-  installHttpMetrics(app, opts.registry);
+  installRequestRecords(app, opts.registry);
   if (opts.openApi) await registerOpenApi(app, opts.openApi);
   return app as unknown as HttpServer;
 }
