@@ -16,8 +16,18 @@ export async function startServiceTracing(
   if (tracing === undefined) return undefined;
   shutdown.register('final', 'tracing', () => tracing.shutdown());
   logger.info(
-    { serviceName: config.otelServiceName, endpoint: tracesUrl(config) },
+    { serviceName: config.otelServiceName, endpoint: withoutSecrets(tracesUrl(config)) },
     'exporting traces over OTLP',
   );
   return tracing;
+}
+
+/** The collector's address without the user, password or query string it may carry. */
+export function withoutSecrets(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '[not a URL]';
+  }
 }
