@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RouteModule } from '../../src/app/routes/index.js';
 
 /**
  * Sends raw bytes to a server on 127.0.0.1 and returns everything it answers until it closes
@@ -37,4 +39,18 @@ export async function idleKeepAlive(url: URL) {
   while (!/\r\n\r\n\{"status":"ok"\}/.test(raw))
     await new Promise((resolve) => setTimeout(resolve, 10));
   return { socket, closed };
+}
+
+/** GET /api/v1/slow answers after 400 ms; `entered` resolves once a request is inside it. */
+export function slowRoute(): { route: RouteModule; entered: Promise<void> } {
+  let signal!: () => void;
+  const entered = new Promise<void>((resolve) => (signal = resolve));
+  const route: RouteModule = (app) => {
+    app.get('/api/v1/slow', async () => {
+      signal();
+      await sleep(400);
+      return { code: 0, message: 'ok', data: 'done' };
+    });
+  };
+  return { route, entered };
 }

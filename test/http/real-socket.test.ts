@@ -7,25 +7,11 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, startHarness } from '../app/app-harness.js';
-import { ROUTES, type RouteModule } from '../../src/app/routes/index.js';
+import { ROUTES } from '../../src/app/routes/index.js';
 import { startService } from '../../src/app/service.js';
 import { loadConfig } from '../../src/config/index.js';
 import { signToken } from '../../src/http/tokens.js';
-import { idleKeepAlive } from './raw-http.js';
-
-/** GET /api/v1/slow answers after 400 ms; `entered` resolves once a request is inside it. */
-function slowRoute(): { route: RouteModule; entered: Promise<void> } {
-  let signal!: () => void;
-  const entered = new Promise<void>((resolve) => (signal = resolve));
-  const route: RouteModule = (app) => {
-    app.get('/api/v1/slow', async () => {
-      signal();
-      await sleep(400);
-      return { code: 0, message: 'ok', data: 'done' };
-    });
-  };
-  return { route, entered };
-}
+import { idleKeepAlive, slowRoute } from './raw-http.js';
 
 test('the service over a real socket: create, read, list, then shut down', async (t) => {
   const { svc } = await startRealService(t, { MAGNETAR_JWT_SECRET: 's'.repeat(40) });

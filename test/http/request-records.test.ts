@@ -4,21 +4,8 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bearer, startHarness, type Harness } from '../app/app-harness.js';
-import { ROUTES, type RouteModule } from '../../src/app/routes/index.js';
-
-/** GET /api/v1/slow answers after 300 ms; `entered` resolves once a request is inside it. */
-function slowRoute(): { route: RouteModule; entered: Promise<void> } {
-  let enter!: () => void;
-  const entered = new Promise<void>((resolve) => (enter = resolve));
-  const route: RouteModule = (app) => {
-    app.get('/api/v1/slow', async () => {
-      enter();
-      await sleep(300);
-      return { code: 0, message: 'ok', data: null };
-    });
-  };
-  return { route, entered };
-}
+import { ROUTES } from '../../src/app/routes/index.js';
+import { slowRoute } from './raw-http.js';
 
 const lines = (h: Harness, msg: RegExp) =>
   h.logs.filter((l) => typeof l.msg === 'string' && msg.test(l.msg));
