@@ -16,6 +16,11 @@ import { waitForMessage, type Waiter } from './receive-waiters.js';
  *
  * Each child is pumped with `receive()` only while the merged queue has room, so prefetch
  * stays bounded by receiverQueueSize per child plus the merged queue.
+ *
+ * Events: 'partitionsAdded' (topic, count); 'topicGone' (topic, PulsarClientError) when the
+ * broker closed a child for good (its topic or partition was deleted): the other children
+ * read on, and isConnected() stays false, since that topic is no longer read; once every
+ * child is gone the consumer closes ('closed').
  */
 /** Options of PartitionedConsumer.subscribe: a consumer's, plus how partitions are followed. */
 export type PartitionedConsumerOptions = Omit<ConsumerOptions, 'topic' | 'listener'> & {
@@ -39,6 +44,8 @@ export class PartitionedConsumer extends EventEmitter {
   private closed = false;
   /** Why the consumer closed on its own (every child's topic is gone). */
   private failure: PulsarClientError | undefined;
+  /** Topics (partitions) whose child the broker closed for good, with its error. */
+  private readonly gone = new Map<string, PulsarClientError>();
   private readonly updater: NodeJS.Timeout | undefined;
   private updating = false;
 
@@ -182,6 +189,11 @@ export class PartitionedConsumer extends EventEmitter {
     return !this.closed && this.children.every((c) => c.isConnected());
   }
 
+  /** The topics (partitions) no longer read because they were deleted, with the error each gave. */
+  goneTopics(): ReadonlyMap<string, PulsarClientError> {
+    return this.gone;
+  }
+
   receive(timeoutMs?: number): Promise<Message> {
     if (this.closed)
       return Promise.reject(
@@ -254,7 +266,7 @@ export class PartitionedConsumer extends EventEmitter {
         // A closed child ends the pump; anything else (a drop while reconnecting) retries.
         if (this.closed) return;
         if (child.isClosed || (err as PulsarClientError).result === 'AlreadyClosed') {
-          this.childEnded(err);
+          this.childEnded(child, err);
           return;
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -273,16 +285,20 @@ export class PartitionedConsumer extends EventEmitter {
   }
 
   /**
-   * A child closed on its own: the broker refused it for good (its topic was deleted). Once
-   * no child is left open, nothing can arrive any more: the consumer closes and waiting and
-   * later receives reject with that child's error.
+   * A child closed on its own: the broker refused it for good (its topic was deleted). It is
+   * reported ('topicGone'); once no child is left open, nothing can arrive any more: the
+   * consumer closes and waiting and later receives reject with that child's error.
    */
-  private childEnded(err: unknown): void {
-    if (this.closed || !this.children.every((c) => c.isClosed)) return;
+  private childEnded(child: Consumer, err: unknown): void {
+    if (this.closed) return;
     const failure =
       err instanceof PulsarClientError
         ? err
         : new PulsarClientError('AlreadyClosed', 'consumer closed', { cause: err });
+    this.gone.set(child.getTopic(), failure);
+    this.emit('topicGone', child.getTopic(), failure);
+    // A 'topicGone' listener may have closed the consumer.
+    if (this.closed || !this.children.every((c) => c.isClosed)) return;
     this.failure = failure;
     this.closed = true;
     clearInterval(this.updater);
