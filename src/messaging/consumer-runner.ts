@@ -166,11 +166,14 @@ export class ConsumerRunner {
   }
 
   /**
-   * After the broker closed the subscription's consumer for good (its topic was deleted), a
-   * new one, tried with backoff until it subscribes (once the topic is back) or stop() comes.
+   * After the broker closed the subscription's consumer for good (one of its topics was
+   * deleted, `cause`), a new one, tried with backoff until it subscribes (once the topic is
+   * back) or stop() comes. A failure for the reason already logged is not logged again at
+   * warn level: a topic gone for an hour is one warning, not one every few seconds.
    */
-  private async resubscribe(stop: AbortSignal): Promise<Consumer | undefined> {
+  private async resubscribe(stop: AbortSignal, cause: unknown): Promise<Consumer | undefined> {
     await this.consumer?.close().catch(() => undefined);
+    let logged = reasonOf(cause);
     for (let failures = 1; !stop.aborted; failures++) {
       try {
         const consumer = await this.subscribe();
@@ -183,7 +186,10 @@ export class ConsumerRunner {
         return consumer;
       } catch (err) {
         this.lastError = err instanceof Error ? err.message : String(err);
-        this.logger.warn({ err, consumer: this.definition.name }, 'subscribing again failed');
+        const fields = { err, consumer: this.definition.name };
+        if (reasonOf(err) === logged) this.logger.debug(fields, 'subscribing again failed');
+        else this.logger.warn(fields, 'subscribing again failed');
+        logged = reasonOf(err);
         await sleep(failureBackoffMs(failures), stop);
       }
     }
@@ -277,7 +283,7 @@ export class ConsumerRunner {
             { err, consumer: this.definition.name },
             'the broker closed the subscription; subscribing again',
           );
-          const again = await this.resubscribe(stop);
+          const again = await this.resubscribe(stop, err);
           if (again === undefined) break;
           consumer = again;
           // Handlers still running settle through the consumer that delivered their message.
@@ -348,6 +354,12 @@ class StopRace {
       work.then(resolve, reject);
     });
   }
+}
+
+/** What a failure is, to tell a repeat from a new one: its broker error code, else its text. */
+function reasonOf(err: unknown): string {
+  if (isBrokerError(err)) return err.code;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** Waits `ms`, or less if the signal aborts; leaves no listener behind either way. */
