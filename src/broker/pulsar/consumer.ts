@@ -16,6 +16,11 @@ const LISTENER_RETRY_MS = 100;
  * The Broker contract's Consumer over Pulsar: one merged consumer over the topics (and
  * their partitions), the retry letter topic when enabled, and the dead-letter policy
  * applied on the client side as the Java client does.
+ *
+ * When the broker closes the consumer of any of those topics for good (the topic was
+ * deleted), this consumer closes: waiting and later receives reject with that TopicNotFound
+ * error, as when a single topic is deleted, rather than reading the other topics on while
+ * that one is never read again (subscribing again gets it back once it exists).
  */
 export class PulsarBrokerConsumer implements Consumer {
   /**
@@ -27,13 +32,23 @@ export class PulsarBrokerConsumer implements Consumer {
   /** The newest unacked copy of each message id: what acknowledgeId and cumulative acks name. */
   private readonly latest = new Map<string, PulsarBrokerMessage>();
   private closed = false;
+  /** Why the consumer closed on its own: one of its topics was deleted. */
+  private failure: BrokerError | undefined;
 
   private constructor(
     private readonly inner: PartitionedConsumer,
     private readonly config: ConsumerConfig,
     private readonly letters: Letters,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    inner.on('topicGone', (_topic: string, err: unknown) => this.topicGone(err));
+  }
+
+  private topicGone(err: unknown): void {
+    if (this.closed) return;
+    this.failure = toBrokerError(err);
+    void this.close();
+  }
 
   static async subscribe(
     client: PulsarClient,
@@ -69,13 +84,20 @@ export class PulsarBrokerConsumer implements Consumer {
         ackReceiptEnabled: true,
       }),
     );
+    // A topic deleted while the others were being subscribed: as if subscribing had failed.
+    const [gone] = inner.goneTopics().values();
+    if (gone) {
+      await inner.close();
+      await letters.close();
+      throw toBrokerError(gone);
+    }
     const consumer = new PulsarBrokerConsumer(inner, config, letters, onClose);
     if (config.listener) void consumer.runListener();
     return consumer;
   }
 
   async receive(timeoutMs?: number): Promise<Message> {
-    if (this.closed) throw new BrokerError('AlreadyClosed', 'consumer is closed');
+    if (this.closed) throw this.failure ?? new BrokerError('AlreadyClosed', 'consumer is closed');
     if (this.config.listener) {
       throw new BrokerError('InvalidArgument', 'receive() cannot be used with a listener');
     }
@@ -209,7 +231,10 @@ export class PulsarBrokerConsumer implements Consumer {
   private async next(timeoutMs?: number): Promise<Message> {
     for (;;) {
       const started = Date.now();
-      const raw = await mapped(() => this.inner.receive(timeoutMs));
+      const raw = await mapped(() => this.inner.receive(timeoutMs)).catch((err: unknown) => {
+        // Closed because a topic was deleted: say so rather than just "closed".
+        throw this.failure ?? err;
+      });
       const m = new PulsarBrokerMessage(raw);
       const max = this.config.deadLetterPolicy?.maxRedeliverCount;
       this.copies.set(m, false);
