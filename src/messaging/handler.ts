@@ -24,6 +24,15 @@ export interface MessageContext {
   now(): number;
   /** How the message was settled, if a middleware settled it; undefined means "ack it". */
   readonly outcome: MessageOutcome | undefined;
+  /**
+   * Why this delivery failed, as the middleware that caught the errors recorded them: first
+   * the attempt's own error (recorded by the innermost one that saw it, even when a later
+   * middleware turns the failure into a retry or a dead letter), then any error handling it
+   * raised (a retry that could not be scheduled). Empty while nothing failed.
+   */
+  readonly failures: readonly Error[];
+  /** Records an error this delivery failed with; one already recorded is not added again. */
+  recordFailure(err: Error): void;
   /** Acks the message and schedules it again through the retry letter topic. */
   retryLater(delayMs: number, properties?: Record<string, string>): Promise<void>;
   /** Marks the message dead-lettered (the middleware already stored it) and acks it. */

@@ -21,7 +21,11 @@ export interface ContextInit extends ConsumerScope {
 interface Settlement {
   outcome: MessageOutcome | undefined;
   attempt: number;
+  /** Created by the first failure: a delivery that succeeds allocates none. */
+  failures: Error[] | undefined;
 }
+
+const NO_FAILURES: readonly Error[] = Object.freeze([]);
 
 export function createMessageContext(init: ContextInit): MessageContext {
   return deliveryContext(init, init.message, init.signal);
@@ -33,7 +37,12 @@ export function deliveryContext(
   message: Message,
   signal: AbortSignal,
 ): MessageContext {
-  return new DeliveryContext(scope, message, { outcome: undefined, attempt: 0 }, signal);
+  return new DeliveryContext(
+    scope,
+    message,
+    { outcome: undefined, attempt: 0, failures: undefined },
+    signal,
+  );
 }
 
 /** One per message, so its methods live on the prototype instead of in fresh closures. */
@@ -76,6 +85,15 @@ class DeliveryContext implements MessageContext {
 
   get outcome(): MessageOutcome | undefined {
     return this.state.outcome;
+  }
+
+  get failures(): readonly Error[] {
+    return this.state.failures ?? NO_FAILURES;
+  }
+
+  recordFailure(err: Error): void {
+    const failures = (this.state.failures ??= []);
+    if (!failures.includes(err)) failures.push(err);
   }
 
   async retryLater(delayMs: number, properties?: Record<string, string>): Promise<void> {

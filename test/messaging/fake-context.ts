@@ -14,7 +14,10 @@ export function fakeContext(
   message: Message,
   init: { now?: () => number; signal?: AbortSignal; subscription?: string } = {},
 ): RecordingContext {
-  const state: { outcome: MessageOutcome | undefined } = { outcome: undefined };
+  const state: { outcome: MessageOutcome | undefined; failures: Error[] } = {
+    outcome: undefined,
+    failures: [],
+  };
   const calls: RecordingContext['calls'] = [];
   const make = (source: AbortSignal | (() => AbortSignal)): RecordingContext => {
     let signal: AbortSignal | undefined;
@@ -31,6 +34,12 @@ export function fakeContext(
       now: init.now ?? Date.now,
       get outcome() {
         return state.outcome;
+      },
+      get failures() {
+        return state.failures;
+      },
+      recordFailure(err) {
+        if (!state.failures.includes(err)) state.failures.push(err);
       },
       async retryLater(delayMs, properties) {
         if (ctx.failRetry) throw new Error('broker down');

@@ -6,7 +6,16 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
-import { tracing } from '../../src/messaging/index.js';
+import {
+  compose,
+  deadLetter,
+  HandlerTimeoutError,
+  NonRetryableError,
+  recover,
+  retry,
+  tracing,
+} from '../../src/messaging/index.js';
+import { BrokerMessageId } from '../../src/broker/index.js';
 import { fakeMessage } from './fake-broker.js';
 import { fakeContext } from './fake-context.js';
 import { useSyncContextManager } from './sync-context.js';
@@ -69,4 +78,52 @@ test('with a tracer each delivery gets a CONSUMER span, a child of the publish, 
   assert.equal(first.status.code, SpanStatusCode.UNSET);
   assert.equal(second.attributes['magnetar.outcome'], 'retried');
   assert.equal(second.status.code, SpanStatusCode.ERROR);
+});
+
+test("a retried or dead-lettered delivery's span records the handler's exception and error.type", async (t) => {
+  useSyncContextManager(t);
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  // The runtime's order: the tracing middleware sees none of these errors thrown.
+  const chain = compose(
+    tracing(provider.getTracer('test')),
+    recover(),
+    deadLetter({ topic: 'dlq', sink: async () => new BrokerMessageId(9n, 1n) }),
+    retry({ maxAttempts: 3 }),
+  );
+  const run = async (err: Error, failRetry = false) => {
+    const msg = fakeMessage('x');
+    const ctx = fakeContext(msg);
+    ctx.failRetry = failRetry;
+    await chain(async () => {
+      throw err;
+    })(msg, ctx);
+  };
+  await run(new HandlerTimeoutError(50));
+  await run(new NonRetryableError('no such item'));
+  await run(new TypeError('boom'), true);
+  const [retried, deadLettered, nacked] = exporter.getFinishedSpans();
+  const exceptions = (span: typeof retried) =>
+    span.events
+      .filter((e) => e.name === 'exception')
+      .map((e) => [e.attributes?.['exception.type'], e.attributes?.['exception.message']]);
+
+  assert.equal(retried.attributes['magnetar.outcome'], 'retried');
+  assert.equal(retried.status.code, SpanStatusCode.ERROR);
+  assert.deepEqual(exceptions(retried), [
+    ['HANDLER_TIMEOUT', 'handler did not finish within 50 ms'],
+  ]);
+  assert.equal(retried.attributes['error.type'], 'HANDLER_TIMEOUT');
+
+  assert.equal(deadLettered.attributes['magnetar.outcome'], 'dead-lettered');
+  assert.deepEqual(exceptions(deadLettered), [['NON_RETRYABLE', 'no such item']]);
+  assert.equal(deadLettered.attributes['error.type'], 'NON_RETRYABLE');
+
+  // The retry could not be scheduled: the handler's error first, then the one handling it.
+  assert.equal(nacked.attributes['magnetar.outcome'], 'nacked');
+  assert.deepEqual(exceptions(nacked), [
+    ['TypeError', 'boom'],
+    ['SETTLE_FAILED', 'could not schedule the retry'],
+  ]);
+  assert.equal(nacked.attributes['error.type'], 'TypeError');
 });

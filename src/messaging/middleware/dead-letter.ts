@@ -1,7 +1,8 @@
 /**
  * Stores a message the chain gave up on (the last attempt failed, or the handler said it is
  * not retryable) in the dead-letter topic, with properties saying why, then acks it. If the
- * dead-letter publish fails the error propagates and the message is redelivered later.
+ * dead-letter publish fails the error propagates and the message is redelivered later. The
+ * error is recorded on the context first (`ctx.recordFailure`), for the delivery's span.
  */
 import type { MessageId, ProducerMessage } from '../../broker/index.js';
 import { SettleFailedError, toError } from '../errors.js';
@@ -24,6 +25,7 @@ export function deadLetter(options: DeadLetterOptions): Middleware {
       await next(message, ctx);
     } catch (thrown) {
       const err = toError(thrown);
+      ctx.recordFailure(err);
       if (ctx.outcome !== undefined || err instanceof SettleFailedError) throw err;
       const properties = {
         ...message.getProperties(),

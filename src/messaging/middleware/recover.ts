@@ -1,7 +1,8 @@
 /**
  * The outermost guard: whatever escapes the chain (a handler throwing synchronously, a
  * dead-letter publish failing) is logged and the message is nacked for redelivery. A throw
- * never reaches the receive loop, so it never kills the process.
+ * never reaches the receive loop, so it never kills the process. The error is recorded on the
+ * context (`ctx.recordFailure`), for the delivery's span.
  */
 import { toError } from '../errors.js';
 import type { Middleware } from '../handler.js';
@@ -13,6 +14,7 @@ export function recover(): Middleware {
       await next(message, ctx);
     } catch (thrown) {
       const err = toError(thrown);
+      ctx.recordFailure(err);
       ctx.logger.error(
         { err, ...messageLogFields(message, ctx.subscription) },
         'message handling failed; it will be redelivered',

@@ -7,6 +7,9 @@
  * An attempt that fails after `ctx.signal` fired (the consumer's drain deadline passed while
  * it ran) failed because of the shutdown, not because of the message: it is left to be
  * delivered again, without using up an attempt and never to the dead letters.
+ *
+ * Every error it catches is recorded on the context (`ctx.recordFailure`), so the delivery's
+ * span shows the handler's exception though the error ends here, as a retry.
  */
 import { backoffDelay, type BackoffOptions } from '../backoff.js';
 import { NonRetryableError, RetryLaterError, SettleFailedError, toError } from '../errors.js';
@@ -28,6 +31,7 @@ export function retry(options: RetryOptions = {}): Middleware {
       await next(message, ctx);
     } catch (thrown) {
       const err = toError(thrown);
+      ctx.recordFailure(err);
       if (ctx.outcome !== undefined) throw err;
       if (ctx.signal.aborted && !(err instanceof NonRetryableError)) {
         ctx.nack();

@@ -3,7 +3,10 @@
  * `traceparent`/`tracestate`), so spans a handler starts join the publishing request's trace.
  * Uses the registered OpenTelemetry propagator; with none (no SDK) it reads `traceparent`
  * itself. Given a tracer, each delivery also gets a CONSUMER span, a child of the publish,
- * that ends with the message's outcome.
+ * that ends with the message's outcome. A failed delivery's span records its exceptions and
+ * `error.type`: the errors the middleware inside recorded on the context (`ctx.failures`; the
+ * retry and dead-letter middleware settle a failure without rethrowing it) and any that
+ * escapes the chain.
  */
 import {
   ROOT_CONTEXT,
@@ -17,6 +20,7 @@ import {
   type Context,
   type Tracer,
 } from '@opentelemetry/api';
+import { toError } from '../errors.js';
 import type { Middleware } from '../handler.js';
 import { parseTraceparent } from '../trace-context.js';
 
@@ -62,16 +66,29 @@ export function tracing(tracer?: Tracer): Middleware {
         await next(message, ctx);
       } catch (err) {
         threw = true;
-        span.recordException(err as Error);
+        ctx.recordFailure(toError(err));
         throw err;
       } finally {
         // Acked unless a middleware settled it otherwise (retried, dead-lettered, nacked...).
         const outcome = ctx.outcome ?? (threw ? 'nacked' : 'acked');
         span.setAttribute('magnetar.outcome', outcome);
-        if (outcome !== 'acked' && outcome !== 'skipped')
+        const failures = ctx.failures;
+        for (const err of failures) span.recordException(err);
+        if (failures.length > 0) span.setAttribute('error.type', errorType(failures[0]));
+        if (failures.length > 0 || (outcome !== 'acked' && outcome !== 'skipped'))
           span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
         span.end();
       }
     });
   };
+}
+
+/**
+ * `error.type` as the SDK names the exception's `exception.type`: its code (`HANDLER_TIMEOUT`,
+ * `ECONNRESET`) when it has one, else its class name.
+ */
+function errorType(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  if ((typeof code === 'string' && code !== '') || typeof code === 'number') return String(code);
+  return err.name || '_OTHER';
 }
