@@ -52,7 +52,10 @@ export class InvalidCursorError extends TypeError {
   readonly code = 'INVALID_CURSOR';
 }
 
-/** Sends replayed messages; a Publisher or a ProducerPool-backed function. */
+/**
+ * Sends replayed messages; a ProducerPool-backed function, wrapped in `instrumentedSend` for
+ * the publish metrics and a PRODUCER span per replayed message.
+ */
 export type ReplaySink = (topic: string, message: ProducerMessage) => Promise<MessageId>;
 
 const DLQ_SUFFIX = '-DLQ';

@@ -23,6 +23,11 @@ export {
 } from './metrics.js';
 export { ProducerPool, type ProducerDefaults } from './producer-pool.js';
 export {
+  instrumentedSend,
+  type MessageSink,
+  type SendInstrumentation,
+} from './instrumented-send.js';
+export {
   Publisher,
   type PublisherOptions,
   type PublishOptions,

@@ -12,14 +12,8 @@ import { noopMetrics, type MessagingMetrics } from './metrics.js';
 import { ProducerPool, type ProducerDefaults } from './producer-pool.js';
 import { traceProperties, type TraceProperties } from './trace-context.js';
 import { parentContext } from './middleware/tracing.js';
-import {
-  SpanKind,
-  SpanStatusCode,
-  context,
-  trace,
-  type Span,
-  type Tracer,
-} from '@opentelemetry/api';
+import { endWithError, startSendSpan } from './instrumented-send.js';
+import { context, trace, type Tracer } from '@opentelemetry/api';
 
 export interface PublisherOptions {
   /** `service` label of messaging_messages_sent_total. Default 'magnetar'. */
@@ -213,19 +207,7 @@ export class Publisher {
       if (requestTraces.some((t) => t?.traceparent !== adopted)) adopted = undefined;
       if (adopted !== undefined) parent = parentContext(requestTraces[0] as Record<string, string>);
     }
-    const span = this.tracer.startSpan(
-      `send ${topic}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': 'pulsar',
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': topic,
-          ...(count > 1 ? { 'messaging.batch.message_count': count } : {}),
-        },
-      },
-      parent,
-    );
+    const span = startSendSpan(this.tracer, topic, parent, count);
     const sent = traceProperties(trace.setSpan(parent, span));
     // A message whose own trace the send does not continue (messages of several requests
     // sent together with no span active) keeps its own.
@@ -361,10 +343,4 @@ function toOutgoing(
       [EVENT_PROPERTIES.contentType]: 'application/json',
     },
   };
-}
-
-function endWithError(span: Span | undefined, err: unknown): void {
-  if (span === undefined) return;
-  span.recordException(err as Error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
 }

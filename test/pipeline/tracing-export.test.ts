@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { NonRetryableError, type Middleware } from '../../src/messaging/index.js';
 import { eventually, startServiceUnderTest } from './service-harness.js';
 
 interface OtlpSpan {
@@ -15,6 +16,7 @@ interface OtlpSpan {
   name: string;
   kind: number;
   attributes: Array<{ key: string; value: Record<string, unknown> }>;
+  events?: Array<{ name: string; attributes: OtlpSpan['attributes'] }>;
 }
 
 const SPAN_KIND = { server: 2, producer: 4, consumer: 5 };
@@ -135,4 +137,85 @@ test('OTEL_SDK_DISABLED turns tracing off; a collector that is down costs the sh
   const outcome = await s.service.shutdown.run('test over');
   assert.ok(Date.now() - started < 6000, `shutdown took ${Date.now() - started} ms`);
   assert.deepEqual(outcome.failed, ['tracing']);
+});
+
+/** A sample's value in the service's Prometheus text, 0 when it has none yet. */
+async function sample(url: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+test('a dead-lettered delivery records its exception; a replay is a traced, counted publish', async (t) => {
+  const otlp = await collector(t);
+  let failing = true;
+  const failUntilFixed: Middleware = (next) => async (message, ctx) => {
+    if (failing && message.getPartitionKey() === 'u-dead')
+      throw new NonRetryableError('item catalogue unavailable');
+    return next(message, ctx);
+  };
+  const s = await startServiceUnderTest(
+    t,
+    { consumers: { middleware: [failUntilFixed] } },
+    { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url },
+  );
+  const body = { type: 'item.viewed', userId: 'u-dead', itemId: 'i1' };
+  assert.equal((await s.request('POST', '/api/v1/events', body)).status, 202);
+  await eventually(
+    () => s.request('GET', '/api/v1/admin/dlq?topic=user-events'),
+    (r) => r.body.data.items.length === 2,
+  );
+  const topic = 'persistent://public/default/user-events';
+  const sent = () =>
+    sample(s.url, 'messaging_messages_sent_total', `topic="${topic}",service="start"`);
+  const timed = () => sample(s.url, 'messaging_publish_duration_seconds_count', `topic="${topic}"`);
+  const [sentBefore, timedBefore] = [await sent(), await timed()];
+  failing = false;
+  const REPLAY_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
+  const replay = await s.request(
+    'POST',
+    '/api/v1/admin/dlq/replay',
+    { topic: 'user-events' },
+    { traceparent: `00-${REPLAY_TRACE}-${CALLER_SPAN}-01` },
+  );
+  assert.equal(replay.status, 200);
+  assert.equal(replay.body.data.replayed, 2);
+  assert.equal(await sent(), sentBefore + 2, 'replays count as messages sent');
+  assert.equal(await timed(), timedBefore + 2, 'and are timed as publishes');
+  await eventually(
+    () => s.request('GET', '/api/v1/users/u-dead/activity'),
+    (r) => r.body.data.items.length === 1,
+  );
+  await s.service.shutdown.run('test over');
+
+  const deadLettered = otlp.spans.filter((x) => attr(x, 'magnetar.outcome') === 'dead-lettered');
+  assert.equal(deadLettered.length, 2);
+  for (const span of deadLettered) {
+    assert.equal(attr(span, 'error.type'), 'NON_RETRYABLE');
+    const exception = span.events?.find((e) => e.name === 'exception');
+    assert.ok(exception, "the handler's exception is recorded");
+    const get = (key: string) =>
+      Object.values(exception.attributes.find((a) => a.key === key)!.value)[0];
+    assert.equal(get('exception.type'), 'NON_RETRYABLE');
+    assert.equal(get('exception.message'), 'item catalogue unavailable');
+  }
+
+  const ours = otlp.spans.filter((x) => x.traceId === REPLAY_TRACE);
+  const request = ours.find((x) => x.kind === SPAN_KIND.server);
+  assert.equal(attr(request!, 'http.route'), '/api/v1/admin/dlq/replay');
+  const sends = ours.filter((x) => x.kind === SPAN_KIND.producer);
+  assert.equal(sends.length, 2, 'a send span per replayed message');
+  for (const send of sends) {
+    assert.equal(send.name, `send ${topic}`);
+    assert.equal(send.parentSpanId, request!.spanId, 'a child of the replay request');
+  }
+  assert.deepEqual(
+    sends.map((x) => attr(x, 'messaging.message.id')).sort(),
+    [...replay.body.data.messageIds].sort(),
+  );
+  // Both subscriptions get both replayed letters (one is a duplicate to each).
+  const processed = ours.filter((x) => x.kind === SPAN_KIND.consumer);
+  assert.equal(processed.length, 4);
+  const sendIds = sends.map((x) => x.spanId);
+  for (const p of processed) assert.ok(sendIds.includes(p.parentSpanId!), 'continues the replay');
 });

@@ -18,6 +18,7 @@ import {
   Publisher,
   backoffDelay,
   defineConsumer,
+  instrumentedSend,
   retainingDeadLetterSink,
   type ConsumerDefinitionInput,
   type DomainEvent,
@@ -101,7 +102,14 @@ export async function startEventPipeline(
   shutdown.register('publisher', 'letter-producers', () => letters.close());
   const sendLetter = async (topic: string, m: ProducerMessage) =>
     (await letters.get(topic)).send(m);
-  const deadLetters = new DeadLetterAdmin(broker, sendLetter);
+  // A replay is a publish to the original topic: counted, timed and traced as the API's are.
+  const replaySend = instrumentedSend(sendLetter, {
+    service: options.publisher?.service ?? options.role,
+    metrics,
+    tracer,
+    now: options.publisher?.now,
+  });
+  const deadLetters = new DeadLetterAdmin(broker, replaySend);
   const deadLetterSink = retainingDeadLetterSink(broker, sendLetter);
 
   const consumers: ConsumerRunner[] = [];
