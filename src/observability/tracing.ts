@@ -1,6 +1,7 @@
 /**
  * OpenTelemetry tracing, on when an OTLP endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT or
- * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): a span per HTTP request (@fastify/otel), a PRODUCER span
+ * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT): a span per HTTP request (@fastify/otel, named
+ * `{method} {route}` as the HTTP conventions name server spans), a PRODUCER span
  * per publish and a CONSUMER span per handled message, one trace from the caller's
  * `traceparent` through the broker to the consumers, exported over OTLP/HTTP (JSON) in batches.
  * The exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself, the
@@ -43,6 +44,29 @@ const pathOf = (url: string) => {
 };
 
 export const TRACER_NAME = 'magnetar';
+
+/** The methods OpenTelemetry's HTTP conventions know; a span of any other is named `HTTP`. */
+const KNOWN_METHODS = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'QUERY',
+  'TRACE',
+]);
+
+/**
+ * An HTTP server span's name by the OpenTelemetry HTTP conventions: `{method} {route}` (the
+ * route template, `GET /api/v1/users/:id/activity`), just `{method}` when no route matched.
+ */
+export function httpSpanName(method: string, route: string | undefined): string {
+  const name = KNOWN_METHODS.has(method) ? method : 'HTTP';
+  return route === undefined || route === '' ? name : `${name} ${route}`;
+}
 
 /** The traces endpoint: given whole, or `/v1/traces` under the collector's base URL. */
 export function tracesUrl(settings: TracingSettings): string {
@@ -93,7 +117,11 @@ export async function startTracing(
     instrumentHooks: false,
     instrumentHandler: false,
     ignorePaths: (route: { url: string }) => UNTRACED_PATHS.has(pathOf(route.url)),
-    requestHook: (span, request) => span.setAttribute('url.path', pathOf(request.url)),
+    requestHook: (span, request) => {
+      span.setAttribute('url.path', pathOf(request.url));
+      // @fastify/otel names every request span `request`.
+      span.updateName(httpSpanName(request.method, request.routeOptions.url));
+    },
   });
   http.setTracerProvider(provider);
   return {

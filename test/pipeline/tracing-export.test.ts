@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { NonRetryableError, type Middleware } from '../../src/messaging/index.js';
+import { httpSpanName } from '../../src/observability/tracing.js';
 import { eventually, startServiceUnderTest } from './service-harness.js';
 
 interface OtlpSpan {
@@ -76,6 +77,8 @@ test('a request, its publish and its consumers are one exported trace', async (t
   assert.equal((await s.request('GET', '/healthz?probe=1')).status, 200);
   // Refused (the cursor is not one), and traced all the same.
   assert.equal((await s.request('GET', '/api/v1/users?limit=5&cursor=secret')).status, 400);
+  // No route: the span is named after the method alone.
+  assert.equal((await s.request('GET', '/api/v1/no-such-route?x=1')).status, 404);
   await eventually(
     () => s.request('GET', '/api/v1/users/u1/activity'),
     (r) => r.body.data.items.length === 1,
@@ -88,6 +91,7 @@ test('a request, its publish and its consumers are one exported trace', async (t
   assert.ok(request, `a server span in ${JSON.stringify(otlp.spans.map((x) => x.name))}`);
   assert.equal(request.parentSpanId, CALLER_SPAN, 'the request continues the caller');
   assert.equal(attr(request, 'http.route'), '/api/v1/events');
+  assert.equal(request.name, 'POST /api/v1/events', '{method} {route}');
   const send = ours.find((x) => x.kind === SPAN_KIND.producer);
   assert.ok(send);
   assert.equal(send.name, 'send persistent://public/default/user-events');
@@ -109,10 +113,27 @@ test('a request, its publish and its consumers are one exported trace', async (t
   );
   const list = otlp.spans.find((x) => attr(x, 'http.route') === '/api/v1/users');
   assert.equal(attr(list!, 'url.path'), '/api/v1/users', 'no query string in spans');
+  assert.equal(list!.name, 'GET /api/v1/users');
+  const activity = otlp.spans.filter((x) => x.kind === SPAN_KIND.server && x !== request);
+  assert.ok(
+    activity.some((x) => x.name === 'GET /api/v1/users/:id/activity'),
+    'the template',
+  );
+  const unmatched = otlp.spans.find((x) => attr(x, 'url.path') === '/api/v1/no-such-route');
+  assert.equal(unmatched?.kind, SPAN_KIND.server);
+  assert.equal(unmatched.name, 'GET');
+  assert.equal(attr(unmatched, 'http.route'), undefined);
   assert.doesNotMatch(JSON.stringify(otlp.spans), /secret/);
   const resource = JSON.stringify(otlp.resources);
   assert.match(resource, /"service.name".*"magnetar"/);
   assert.match(resource, /"deployment.environment".*"test"/, 'OTEL_RESOURCE_ATTRIBUTES');
+});
+
+test('HTTP server spans are named as the HTTP conventions say', () => {
+  assert.equal(httpSpanName('GET', '/api/v1/users/:id'), 'GET /api/v1/users/:id');
+  assert.equal(httpSpanName('DELETE', undefined), 'DELETE');
+  assert.equal(httpSpanName('PROPFIND', '/x'), 'HTTP /x', 'a method the conventions do not know');
+  assert.equal(httpSpanName('PROPFIND', undefined), 'HTTP');
 });
 
 test('OTEL_SDK_DISABLED turns tracing off; a collector that is down costs the shutdown 3 s at most', async (t) => {
