@@ -88,6 +88,20 @@ function lockedOut(err: unknown): boolean {
 }
 
 /**
+ * 503s that are the service working as designed, not trouble: each is in its request's log line
+ * (with its code), and a warning each would flood the log exactly when a deploy or a load peak
+ * makes many of them.
+ */
+const ROUTINE = new Set<ErrorName>(['SHUTTING_DOWN', 'OVERLOADED']);
+
+/** What went wrong underneath a known failure, in one line: its stack helps nobody. */
+function causeOf(err: AppError): string | undefined {
+  const cause = err.cause;
+  if (cause === undefined) return undefined;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+}
+
+/**
  * Installs the error handler: every failure leaves as the envelope with the
  * catalogue's status. Internal errors carry only the request id; their stack goes to the log.
  */
@@ -98,7 +112,11 @@ export function installErrorHandlers(app: FastifyInstance): void {
       request.log.error({ err }, 'unhandled error');
       return sendError(reply, appErr, { requestId: request.id });
     }
-    if (appErr.statusCode >= 500) request.log.warn({ err: appErr }, appErr.message);
+    if (appErr.statusCode >= 500 && !ROUTINE.has(appErr.errorName))
+      request.log.warn(
+        { code: appErr.code, errorName: appErr.errorName, cause: causeOf(appErr) },
+        appErr.message,
+      );
     return sendError(reply, appErr, appErr.data);
   });
 }

@@ -230,3 +230,17 @@ test('every API route refuses query parameters it does not know, naming them', a
   // Probes and documents outside /api take any query string (cache busters).
   assert.equal((await h.app.inject({ url: '/healthz?t=1' })).statusCode, 200);
 });
+
+test('a known 503 is one warning line with its code and cause, without a stack', async (t) => {
+  const h = await startHarness(t);
+  const res = await h.app.inject({
+    url: '/api/v1/admin/topics',
+    headers: bearer(h.token(['admin'])),
+  });
+  assert.equal(res.json().code, 50301);
+  const warnings = h.logs.filter((l) => l.level === 40);
+  assert.equal(warnings.length, 1, JSON.stringify(warnings));
+  assert.equal(warnings[0].code, 50301);
+  assert.equal(warnings[0].errorName, 'BROKER_UNAVAILABLE');
+  assert.ok(!JSON.stringify(warnings[0]).includes('    at '), 'no stack trace');
+});
