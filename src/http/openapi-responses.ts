@@ -95,16 +95,44 @@ export function errorResponses(
       ? `${own[status]}; or ${envelope}`
       : `${STATUS_CODES[status]}: ${envelope}`;
     const schema = (declared[status] as TSchema | undefined) ?? ErrorEnvelopeSchema;
-    out[status] = documented(schema, description, headersFor(status, rateLimited));
+    out[status] = documented(schema, description, headersFor(status, rateLimited && group));
   }
   return out;
 }
 
 /**
- * The rate limiter sets its headers in its onRequest hook, so every answer after it carries
- * them, errors included (not those refused before it: shutdown, load shedding).
+ * Errors answered before the rate limiter runs (by Node's parser, the request gate, load
+ * shedding, the route's token check), which never carry its headers.
  */
-function headersFor(status: number, rateLimited: boolean): ResponseHeaders {
-  const limits = rateLimited ? RATE_LIMIT_HEADERS : {};
-  return status === 429 || status === 503 ? { ...RETRY_AFTER, ...limits } : limits;
+const BEFORE_LIMITER = new Set<ErrorName>([
+  'BAD_REQUEST',
+  'REQUEST_TIMEOUT',
+  'HEADERS_TOO_LARGE',
+  'SHUTTING_DOWN',
+  'OVERLOADED',
+  'UNAUTHORIZED',
+  'TOKEN_INVALID',
+  'TOKEN_EXPIRED',
+  'FORBIDDEN',
+]);
+
+/**
+ * The rate limiter sets its headers when it counts a request, so the answers after it carry
+ * them, errors included; a status whose codes all come before it gets none, and one with codes
+ * of both kinds says which go without.
+ */
+function headersFor(status: number, limited: false | readonly ErrorName[]): ResponseHeaders {
+  const retry = status === 429 || status === 503 ? RETRY_AFTER : {};
+  if (limited === false) return retry;
+  const before = limited.filter((n) => BEFORE_LIMITER.has(n));
+  if (before.length === limited.length) return retry;
+  if (before.length === 0) return { ...retry, ...RATE_LIMIT_HEADERS };
+  const codes = before.map((n) => ERROR_CATALOGUE[n].code).join(', ');
+  const limits: ResponseHeaders = {};
+  for (const [name, schema] of Object.entries(RATE_LIMIT_HEADERS))
+    limits[name] = {
+      ...schema,
+      description: `${(schema as { description?: string }).description} (not on ${codes})`,
+    };
+  return { ...retry, ...limits };
 }

@@ -265,3 +265,20 @@ test('a 429 matches the document, with its Retry-After and rate limit headers de
   assert.ok(res.headers['retry-after']);
   assertDocumented(doc, 'GET', '/api/v1/users', res);
 });
+
+test('rate-limit headers are documented only on answers the limiter saw', async (t) => {
+  const h = await startHarness(t);
+  const doc = await spec(h);
+  const { op } = operation(doc, 'POST', '/api/v1/events');
+  const limited = (status: string) =>
+    Object.keys(op.responses[status].headers ?? {}).includes('x-ratelimit-limit');
+  for (const status of ['401', '403', '408', '431'])
+    assert.equal(limited(status), false, `${status} is answered before the limiter`);
+  for (const status of ['202', '400', '429', '503']) assert.equal(limited(status), true, status);
+  const header = op.responses['503'].headers?.['x-ratelimit-limit'] as { description: string };
+  assert.match(header.description, /not on 50303, 50304/);
+  // And a real 401 carries none.
+  const res = await h.app.inject({ method: 'POST', url: '/api/v1/events' });
+  assert.equal(res.statusCode, 401);
+  assert.equal(res.headers['x-ratelimit-limit'], undefined);
+});
