@@ -129,7 +129,8 @@ export class Connection extends EventEmitter {
   private readonly consumers = new Map<bigint, ConsumerHandler>();
   private nextRequestId = 0n;
   private closedError: PulsarClientError | undefined;
-  private lastReceived = Date.now();
+  /** Nothing came from the broker since the last keepalive PING was sent. */
+  private silentSincePing = false;
   private keepAlive: NodeJS.Timeout | undefined;
   private probe: NodeJS.Timeout | undefined;
   private suspectSince: number | undefined;
@@ -301,10 +302,14 @@ export class Connection extends EventEmitter {
     this.socket.on('close', () => this.close());
     const every = this.options.keepAliveIntervalMs;
     if (every > 0) {
+      // As the Java client: a PING each interval, and the connection closes when the next
+      // interval begins with nothing heard since (a frozen broker is dropped 1 to 2 intervals
+      // after it last answered).
       this.keepAlive = setInterval(() => {
-        if (Date.now() - this.lastReceived > 2 * every) {
+        if (this.silentSincePing) {
           this.close(new PulsarClientError('ConnectionClosed', `no PONG from ${this.address}`));
         } else {
+          this.silentSincePing = true;
           this.safeSend({ type: T.PING, ping: {} });
         }
       }, every);
@@ -313,7 +318,7 @@ export class Connection extends EventEmitter {
   }
 
   private onData(chunk: Buffer): void {
-    this.lastReceived = Date.now();
+    this.silentSincePing = false;
     if (this.suspectSince !== undefined) this.answered();
     let frames;
     try {

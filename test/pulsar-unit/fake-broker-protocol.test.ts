@@ -177,7 +177,7 @@ test('a missing receipt rejects the send with Timeout', async (t) => {
   assert.ok(Date.now() - started_ >= 250);
 });
 
-test('PING is answered with PONG; a silent broker is dropped after two keepalive intervals', async (t) => {
+test('PING is answered with PONG; a silent broker is dropped', async (t) => {
   const b = await started(t, (cmd, conn) => {
     if (cmd.type === T.LOOKUP) {
       lookupAnswer(cmd, conn, { response: Lookup.Connect, brokerServiceUrl: b.url });
@@ -194,6 +194,33 @@ test('PING is answered with PONG; a silent broker is dropped after two keepalive
   assert.equal(err.result, 'ConnectionClosed');
   assert.ok(b.of(T.PONG).length >= 1, 'answered the broker PING');
   assert.ok(b.of(T.PING).length >= 1, 'sent keepalive PINGs');
+});
+
+test('a broker that stops answering is dropped at the first keepalive tick after an unanswered PING', async (t) => {
+  let frozen = false;
+  let unanswered = 0;
+  const b = await started(t, (cmd, conn) => {
+    if (cmd.type === T.LOOKUP) {
+      lookupAnswer(cmd, conn, { response: Lookup.Connect, brokerServiceUrl: b.url });
+      return true;
+    }
+    if (cmd.type !== T.PING) return false;
+    if (frozen) unanswered++;
+    else conn.send({ type: T.PONG, pong: {} });
+    return true;
+  });
+  const client = clientOf(t, b.url, { keepAliveIntervalMs: 100 });
+  const conn = await client.pool.get(b.url);
+  const closed = new Promise<PulsarClientError>((r) => conn.once('close', r));
+  await client.lookup.lookup('persistent://public/default/x');
+  // Answered PINGs keep it open.
+  await new Promise((r) => setTimeout(r, 350));
+  assert.ok(b.of(T.PING).length >= 2, 'sent keepalive PINGs');
+  frozen = true;
+  const err = await closed;
+  assert.equal(err.result, 'ConnectionClosed');
+  assert.match(err.message, /no PONG/);
+  assert.equal(unanswered, 1, 'closed after one unanswered PING, as the Java client');
 });
 
 test('a request with no answer times out; a dropped connection fails its pending requests', async (t) => {
