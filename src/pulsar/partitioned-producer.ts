@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { PulsarClient } from './client.js';
 import { PulsarClientError } from './errors.js';
 import type { MessageId } from './message-id.js';
@@ -19,11 +20,6 @@ export type PartitionedProducerOptions = ProducerOptions &
 const DEFAULT_PARTITIONS_UPDATE_MS = 60_000;
 
 /**
- * A producer on a partitioned topic: one producer per partition (created eagerly, as the
- * Java client does by default), each message routed by the Java client's rules (key hash,
- * else round robin), so keys land on the same partitions whichever client sent them.
- */
-/**
  * A producer for `options.topic` whatever its kind: one per partition (routed as the Java
  * client routes) for a partitioned topic, a plain producer otherwise.
  */
@@ -39,8 +35,21 @@ export async function createTopicProducer(
       client.createPartitionProducer(options, partitionIndexOf(fullTopicName(options.topic)));
 }
 
-export class PartitionedProducer {
+/**
+ * A producer on a partitioned topic: one producer per partition (created eagerly, as the
+ * Java client does by default), each message routed by the Java client's rules (key hash,
+ * else round robin), so keys land on the same partitions whichever client sent them.
+ *
+ * When the broker refuses a partition's producer for good (the topic was deleted with
+ * auto-creation off, or terminated), the whole producer closes with that error (`failure`),
+ * as a partitioned topic is deleted or terminated as a whole: every send rejects with it,
+ * whichever partition its key routes to, and 'closed' (error) is emitted, so its owner can
+ * make a new producer once the topic is back rather than keep one that fails some keys.
+ * 'closed' is emitted with no argument after close().
+ */
+export class PartitionedProducer extends EventEmitter {
   private closed = false;
+  private refusal: PulsarClientError | undefined;
   private readonly updater: NodeJS.Timeout | undefined;
   private updating = false;
 
@@ -51,6 +60,8 @@ export class PartitionedProducer {
     private readonly client: PulsarClient,
     private readonly options: PartitionedProducerOptions,
   ) {
+    super();
+    for (const p of partitions) this.follow(p);
     const every = options.autoUpdatePartitionsIntervalMs ?? DEFAULT_PARTITIONS_UPDATE_MS;
     if (every > 0) {
       this.updater = setInterval(() => void this.updatePartitions(), every);
@@ -80,6 +91,7 @@ export class PartitionedProducer {
           return;
         }
         this.partitions.push(producer);
+        this.follow(producer);
       }
     } catch (err) {
       // The broker may still be creating the partition; the next look tries again.
@@ -142,6 +154,31 @@ export class PartitionedProducer {
     );
   }
 
+  /** Watches a partition's producer for a refusal for good (see the class comment). */
+  private follow(partition: Producer): void {
+    partition.on('closed', (err?: PulsarClientError) => {
+      if (err) this.refused(err);
+    });
+    // Refused already, between its creation and now.
+    const failure = partition.failure;
+    if (failure) this.refused(failure);
+  }
+
+  private refused(err: PulsarClientError): void {
+    if (this.closed) return;
+    this.refusal = err;
+    this.closed = true;
+    clearInterval(this.updater);
+    // The other partitions close too (a connected one waits for its pending receipts).
+    void Promise.allSettled(this.partitions.map((p) => p.close()));
+    this.emit('closed', err);
+  }
+
+  /** Why the broker refused this producer for good; undefined unless it closed for that. */
+  get failure(): PulsarClientError | undefined {
+    return this.refusal;
+  }
+
   getTopic(): string {
     return this.topic;
   }
@@ -161,7 +198,9 @@ export class PartitionedProducer {
 
   send(message: ProducerMessage): Promise<MessageId> {
     if (this.closed)
-      return Promise.reject(new PulsarClientError('AlreadyClosed', 'producer is closed'));
+      return Promise.reject(
+        this.refusal ?? new PulsarClientError('AlreadyClosed', 'producer is closed'),
+      );
     return this.partitions[this.partitionFor(message.partitionKey)].send(message);
   }
 
@@ -174,5 +213,6 @@ export class PartitionedProducer {
     this.closed = true;
     clearInterval(this.updater);
     await Promise.all(this.partitions.map((p) => p.close()));
+    this.emit('closed');
   }
 }

@@ -60,7 +60,9 @@ type State = 'ready' | 'closing' | 'closed' | 'disconnected';
  *
  * Events: 'disconnected' (PulsarClientError) when the broker closes the producer or the
  * connection drops. With no 'disconnected' listener the pending sends fail with that
- * error; a listener (the reconnection hook) keeps them pending.
+ * error; a listener (the reconnection hook) keeps them pending. 'closed' once closed: with
+ * no argument after close(), with the broker's refusal (also `failure`) when the broker
+ * refused this producer for good (see giveUp).
  */
 export class Producer extends EventEmitter {
   private readonly opts: Required<
@@ -82,7 +84,7 @@ export class Producer extends EventEmitter {
   /** Highest sequence id the broker acknowledged (see getLastSequenceId). */
   private lastSequenceIdPublished: bigint;
   /** Why the broker refused this producer for good (a terminated or deleted topic). */
-  private failure: PulsarClientError | undefined;
+  private refusal: PulsarClientError | undefined;
 
   constructor(
     private readonly internals: ProducerInternals,
@@ -151,7 +153,7 @@ export class Producer extends EventEmitter {
 
   /** Resolves with the message id once the broker has stored the message. */
   send(message: ProducerMessage): Promise<MessageId> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.refusal) return Promise.reject(this.refusal);
     if (this.state === 'closed' || this.state === 'closing') {
       return Promise.reject(new PulsarClientError('AlreadyClosed', 'producer is closed'));
     }
@@ -514,6 +516,14 @@ export class Producer extends EventEmitter {
     else this.failAll(err);
   }
 
+  /**
+   * Why the broker refused this producer for good (TopicNotFound, TopicTerminatedError,
+   * ProducerFenced): set once it closed itself for that reason; undefined otherwise.
+   */
+  get failure(): PulsarClientError | undefined {
+    return this.refusal;
+  }
+
   /** True once close() was called: a reconnection hook stops trying. */
   get isClosed(): boolean {
     return this.state === 'closed' || this.state === 'closing';
@@ -528,12 +538,12 @@ export class Producer extends EventEmitter {
   giveUp(err: unknown): boolean {
     if (this.state !== 'disconnected' || !isPermanentRefusal(err, 'producer')) return false;
     const failure = err as PulsarClientError;
-    this.failure = failure;
+    this.refusal = failure;
     this.state = 'closed';
     this.reconnecting = false;
     clearInterval(this.timeoutTimer);
     this.failAll(failure);
-    this.emit('closed');
+    this.emit('closed', failure);
     return true;
   }
 
