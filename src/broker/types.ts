@@ -81,6 +81,12 @@ export interface Producer {
   getProducerName(): string;
   getTopic(): string;
   isConnected(): boolean;
+  /**
+   * True once the producer is closed: by close(), or by the broker for good (Pulsar: its
+   * topic was deleted with auto-creation off, or terminated), when every send rejects with
+   * the broker's reason. A closed producer never sends again: make a new one.
+   */
+  isClosed(): boolean;
 }
 
 export interface DeadLetterPolicy {

@@ -196,13 +196,17 @@ export class FakeBroker implements Broker {
     if (!this.connected) throw new BrokerError('NotConnected', 'not connected');
     this.producersCreated++;
     const topic = fullTopicName(config.topic);
+    let closed = false;
     return {
       send: (m) => this.store(topic, m),
       flush: async () => {},
-      close: async () => {},
+      close: async () => {
+        closed = true;
+      },
       getProducerName: () => 'fake',
       getTopic: () => topic,
       isConnected: () => this.connected,
+      isClosed: () => closed,
     };
   }
 

@@ -58,6 +58,7 @@ export class FaultyBroker implements Broker {
       getProducerName: () => real.getProducerName(),
       getTopic: () => real.getTopic(),
       isConnected: () => !this.down && real.isConnected(),
+      isClosed: () => real.isClosed(),
     };
   }
 

@@ -137,8 +137,8 @@ test(
 
     await adminCall(env.adminUrl, 'DELETE', `/admin/v2/persistent/${ns}/runner?force=true`);
     await waitFor('unready while the topic is gone', () => !runner.isHealthy());
-    // The producer closed with its topic; closing it here leaves only the consumer to look at.
-    await first.close();
+    // The producer closes with its topic, and leaves the broker's readiness on its own.
+    await waitFor('the producer closed', () => first.isClosed());
     // Stored on the retry topic while the main one is gone: read once the runner is back.
     await (await pool.get(retryTopic)).send({ data: Buffer.from('r2') });
     // Several re-subscribes fail meanwhile (the runner's backoff starts at 200 ms).

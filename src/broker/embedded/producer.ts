@@ -127,6 +127,10 @@ export class EmbeddedProducer implements Producer {
   isConnected(): boolean {
     return !this.closed;
   }
+
+  isClosed(): boolean {
+    return this.closed;
+  }
 }
 
 const TIME_FIELDS = ['eventTimestamp', 'deliverAt', 'deliverAfter'] as const;

@@ -94,10 +94,11 @@ export class PulsarBroker implements Broker {
       batchingType: ADAPTER_BATCHING_TYPE,
     };
     const inner = await mapped(() => createTopicProducer(this.client, options));
+    // Taken out of the open producers when closed, by its owner or by the broker for good.
     const producer: PulsarBrokerProducer = new PulsarBrokerProducer(inner, () =>
       this.open.delete(producer),
     );
-    this.open.add(producer);
+    if (!producer.isClosed()) this.open.add(producer);
     return producer;
   }
 

@@ -7,7 +7,7 @@ import type { PartitionedProducer } from '../../pulsar/partitioned-producer.js';
 import { BrokerError } from '../errors.js';
 import { nonStringProperty } from '../properties.js';
 import type { MessageId, Producer, ProducerMessage } from '../types.js';
-import { mapped } from './errors.js';
+import { mapped, toBrokerError } from './errors.js';
 import { toBrokerId } from './message.js';
 
 /**
@@ -21,17 +21,40 @@ import { toBrokerId } from './message.js';
  */
 export const ADAPTER_BATCHING_TYPE: BatchingType = 'KeyBasedBatching';
 
-/** The Broker contract's Producer over a Pulsar producer (plain or partitioned). */
+/**
+ * The Broker contract's Producer over a Pulsar producer (plain or partitioned).
+ *
+ * When the broker refuses the Pulsar producer for good (its topic was deleted with
+ * auto-creation off, or terminated: the client stops reconnecting and closes it), this
+ * producer is closed too: `onClose` takes it out of the broker's open producers, so it no
+ * longer holds the broker's readiness down, isClosed() is true so its owner makes a new one,
+ * and sends reject at once with that reason (TopicNotFound, or Internal for a terminated
+ * topic).
+ */
 export class PulsarBrokerProducer implements Producer {
   private closed = false;
+  /** Why the broker closed the Pulsar producer for good. */
+  private failure: BrokerError | undefined;
 
   constructor(
     private readonly inner: PulsarProducer | PartitionedProducer,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    inner.on('closed', (err?: unknown) => {
+      if (err !== undefined) this.refused(err);
+    });
+    if (inner.failure) this.refused(inner.failure);
+  }
+
+  private refused(err: unknown): void {
+    if (this.closed) return;
+    this.failure = toBrokerError(err);
+    this.closed = true;
+    this.onClose();
+  }
 
   async send(message: ProducerMessage): Promise<MessageId> {
-    if (this.closed) throw new BrokerError('AlreadyClosed', 'producer is closed');
+    if (this.closed) throw this.failure ?? new BrokerError('AlreadyClosed', 'producer is closed');
     if (!Buffer.isBuffer(message?.data)) {
       throw new BrokerError('InvalidArgument', 'message data must be a Buffer');
     }
@@ -73,5 +96,9 @@ export class PulsarBrokerProducer implements Producer {
 
   isConnected(): boolean {
     return !this.closed && this.inner.isConnected();
+  }
+
+  isClosed(): boolean {
+    return this.closed;
   }
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BrokerMessageId, type SubscriptionType } from '../../../src/broker/index.js';
 import { type Harness, expectBrokerError, publish, receiveN } from './harness.js';
@@ -38,10 +39,12 @@ export function errorTests(h: Harness): void {
     );
   });
 
-  test('send after close is rejected with AlreadyClosed', async (t) => {
+  test('send after close is rejected with AlreadyClosed; isClosed() says so', async (t) => {
     const { broker } = await h.open(t);
     const producer = await broker.createProducer({ topic: h.topic('closed') });
+    assert.equal(producer.isClosed(), false);
     await producer.close();
+    assert.equal(producer.isClosed(), true);
     await expectBrokerError(producer.send({ data: Buffer.from('x') }), 'AlreadyClosed');
   });
 
