@@ -39,6 +39,15 @@ export interface ProducerMessage {
   deliverAfter?: number;
   /** Explicit sequence id (deduplication); default: producer's next. */
   sequenceId?: number;
+  /**
+   * Only where `Broker.movesOnSend` is true (the embedded broker): the message replaces this
+   * stored message of another topic. The transaction that stores it also deletes that one, and
+   * stores nothing when it is gone already (deleted, or moved by another send, from any
+   * process); the send then fails with `UnknownMessageId`. So the message ends up in one of
+   * the two topics, never both, never neither, however many sends race for it. A broker
+   * without moves refuses the send with `NotAllowed`.
+   */
+  moveFrom?: { topic: string; messageId: MessageId };
 }
 
 export interface Message {
@@ -185,6 +194,8 @@ export interface Broker {
   createProducer(config: ProducerConfig): Promise<Producer>;
   subscribe(config: ConsumerConfig): Promise<Consumer>;
   readonly admin: BrokerAdmin;
+  /** True when its producers honour `ProducerMessage.moveFrom`. */
+  readonly movesOnSend?: boolean;
   /** True while the broker can take publishes. */
   isConnected(): boolean;
   /** Why isConnected() is false, in words for readiness details; undefined while connected. */

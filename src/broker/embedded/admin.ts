@@ -112,11 +112,7 @@ export class EmbeddedAdmin implements BrokerAdmin {
       for (const e of entries) if (this.s.deleteOne.run(row.id, e).changes > 0) deleted.push(e);
       return deleted.length;
     });
-    const loaded = this.host.loadedTopic(name);
-    if (loaded !== undefined && deleted.length > 0) {
-      loaded.resetCache();
-      for (const sub of loaded.subscriptions.values()) for (const e of deleted) sub.ack(e);
-    }
+    this.host.loadedTopic(name)?.onDeleted(deleted);
     return deleted.length;
   }
 

@@ -48,6 +48,8 @@ const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
  */
 export class EmbeddedBroker implements Broker {
   readonly kind = 'embedded' as const;
+  /** A send with `moveFrom` deletes that message in the transaction that stores its own. */
+  readonly movesOnSend = true;
   readonly admin: EmbeddedAdmin;
   readonly writer: GroupCommitWriter;
   readonly catalog: Catalog;
@@ -88,6 +90,8 @@ export class EmbeddedBroker implements Broker {
           this.topicsById.get(topicId)?.onWritten(lastEntry),
         onCommitted: (topicId: number, recs: StoredMessage[]) =>
           this.topicsById.get(topicId)?.onCommitted(recs),
+        onMoved: (topicId: number, entries: number[]) =>
+          this.topicsById.get(topicId)?.onDeleted(entries),
       },
       walSync,
     );
@@ -250,6 +254,10 @@ export class EmbeddedBroker implements Broker {
           topic.subscriptions.delete(sub.name);
           return;
         }
+  }
+
+  storedTopicId(name: string): number | undefined {
+    return this.catalog.topic(name)?.id;
   }
 
   onProducerClosed(producer: EmbeddedProducer): void {

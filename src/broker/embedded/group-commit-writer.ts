@@ -19,8 +19,15 @@ function insertSql(rows: number): string {
 export interface PendingPublish {
   rec: StoredMessage;
   propertiesJson: string | null;
+  /**
+   * A stored message (of another topic) this send replaces: the transaction that inserts `rec`
+   * deletes it, and stores `rec` only if it was still there (else the send is `gone`).
+   */
+  moveFrom?: { topicId: number; entryId: number };
   resolve(rec: StoredMessage): void;
   reject(err: Error): void;
+  /** The message named by `moveFrom` was no longer stored: nothing was written for this send. */
+  gone(): void;
 }
 
 /** Ack state a subscription hands to the writer at commit time. */
@@ -43,6 +50,8 @@ export interface CommitListener {
   onWritten(topicId: number, lastEntry: number): void;
   /** Called once committed (and synced) with one topic's new entries, in id order. */
   onCommitted(topicId: number, recs: StoredMessage[]): void;
+  /** Called once committed with the entries of a topic that sends moved away (deleted). */
+  onMoved(topicId: number, entries: number[]): void;
 }
 
 /**
@@ -67,6 +76,7 @@ export class GroupCommitWriter {
   private readonly insertAck: Database.Statement<[number, number]>;
   private readonly setMarkDelete: Database.Statement<[number, number]>;
   private readonly trimAcks: Database.Statement<[number, number]>;
+  private readonly deleteMoved: Database.Statement<[number, number]>;
   private readonly commit: () => void;
 
   private readonly db: Database.Database;
@@ -83,6 +93,7 @@ export class GroupCommitWriter {
     this.insertAck = db.prepare('INSERT OR IGNORE INTO acks (sub_id, entry_id) VALUES (?, ?)');
     this.setMarkDelete = db.prepare('UPDATE subscriptions SET mark_delete = ? WHERE id = ?');
     this.trimAcks = db.prepare('DELETE FROM acks WHERE sub_id = ? AND entry_id <= ?');
+    this.deleteMoved = db.prepare('DELETE FROM messages WHERE topic_id = ? AND entry_id = ?');
     const tx = db.transaction(() => this.write());
     this.commit = () => tx.immediate();
   }
@@ -167,6 +178,9 @@ export class GroupCommitWriter {
   private changes: AckChanges[] = [];
   private changeSources: AckSource[] = [];
   private committedTopics = new Map<number, StoredMessage[]>();
+  /** Sends of the running transaction whose `moveFrom` was gone, and the entries moved. */
+  private goneSends = new Set<PendingPublish>();
+  private movedEntries = new Map<number, number[]>();
 
   flushNow(): void {
     const waiter = this.commitWaiter;
@@ -193,8 +207,11 @@ export class GroupCommitWriter {
     }
     this.dirty.clear();
     this.committedTopics = new Map();
+    this.goneSends = new Set();
+    this.movedEntries = new Map();
     const batch = this.batch;
     const committed = this.committedTopics;
+    const moves = { gone: this.goneSends, moved: this.movedEntries };
     try {
       this.commit();
     } catch (err) {
@@ -214,12 +231,12 @@ export class GroupCommitWriter {
     }
     this.batch = [];
     if (this.walSync === undefined) {
-      this.settle(committed, batch, null, waiter);
+      this.settle(committed, moves, batch, null, waiter);
       return;
     }
     for (const [topicId, recs] of committed)
       this.listener.onWritten(topicId, recs[recs.length - 1].entryId);
-    this.walSync.after((err) => this.settle(committed, batch, err, waiter));
+    this.walSync.after((err) => this.settle(committed, moves, batch, err, waiter));
   }
 
   /**
@@ -248,25 +265,49 @@ export class GroupCommitWriter {
    */
   private settle(
     committed: Map<number, StoredMessage[]>,
+    moves: { gone: Set<PendingPublish>; moved: Map<number, number[]> },
     batch: PendingPublish[],
     syncError: Error | null,
     waiter: { resolve(): void; reject(err: Error): void } | undefined,
   ): void {
+    for (const [topicId, entries] of moves.moved) this.listener.onMoved(topicId, entries);
     for (const [topicId, recs] of committed) this.listener.onCommitted(topicId, recs);
     if (syncError === null) {
-      for (const p of batch) p.resolve(p.rec);
+      for (const p of batch) {
+        if (moves.gone.has(p)) p.gone();
+        else p.resolve(p.rec);
+      }
       waiter?.resolve();
       return;
     }
     const e = new BrokerError('Internal', 'could not sync stored messages to disk', {
       cause: syncError,
     });
-    for (const p of batch) p.reject(e);
+    for (const p of batch) {
+      if (moves.gone.has(p)) p.gone();
+      else p.reject(e);
+    }
     waiter?.reject(e);
   }
 
   private insertRows(rows: number): Database.Statement<unknown[]> {
     return (this.inserts[rows] ??= this.db.prepare(insertSql(rows)));
+  }
+
+  /**
+   * Deletes the message `p` replaces, inside the transaction; false (and `p` is gone) when it
+   * was deleted already: by an admin call, by another process, or by an earlier send of the
+   * same transaction. So a message is moved once however many sends race for it.
+   */
+  private moved(p: PendingPublish, from: { topicId: number; entryId: number }): boolean {
+    if (this.deleteMoved.run(from.topicId, from.entryId).changes === 0) {
+      this.goneSends.add(p);
+      return false;
+    }
+    const entries = this.movedEntries.get(from.topicId);
+    if (entries === undefined) this.movedEntries.set(from.topicId, [from.entryId]);
+    else entries.push(from.entryId);
+    return true;
   }
 
   /** Runs inside the transaction. */
@@ -276,6 +317,7 @@ export class GroupCommitWriter {
     const params: unknown[] = [];
     for (const p of this.batch) {
       const rec = p.rec;
+      if (p.moveFrom !== undefined && !this.moved(p, p.moveFrom)) continue;
       let last = next.get(rec.topicId);
       if (last === undefined) {
         // Read inside the write lock: another process may have appended since our last commit.

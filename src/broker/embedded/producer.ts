@@ -1,5 +1,6 @@
 import { BrokerError } from '../errors.js';
 import { nonStringProperty } from '../properties.js';
+import { fullTopicName } from '../topic-name.js';
 import type { MessageId, Producer, ProducerConfig, ProducerMessage } from '../types.js';
 import type { GroupCommitWriter, PendingPublish } from './group-commit-writer.js';
 import { messageIdOf, type StoredMessage } from './stored-message.js';
@@ -8,6 +9,8 @@ import type { Topic } from './topic.js';
 export interface ProducerHost {
   readonly writer: GroupCommitWriter;
   readonly maxMessageSize: number;
+  /** The catalog id of a stored topic (full name), undefined if there is none. */
+  storedTopicId(name: string): number | undefined;
   now(): number;
   onProducerClosed(p: EmbeddedProducer): void;
 }
@@ -50,6 +53,12 @@ export class EmbeddedProducer implements Producer {
     if (invalid !== undefined) {
       return Promise.reject(new BrokerError('InvalidArgument', invalid));
     }
+    let moveFrom: { topicId: number; entryId: number } | undefined;
+    if (message.moveFrom !== undefined) {
+      const from = this.moveSource(message.moveFrom);
+      if (from instanceof BrokerError) return Promise.reject(from);
+      moveFrom = from;
+    }
     if (this.maxPending > 0 && this.pending >= this.maxPending) {
       return Promise.reject(
         new BrokerError('ProducerQueueIsFull', `${this.pending} sends already pending`),
@@ -91,12 +100,38 @@ export class EmbeddedProducer implements Producer {
     this.pending++;
     return new Promise<MessageId>((resolve, reject) => {
       try {
-        this.host.writer.enqueue(new PendingSend(rec, propertiesJson, this, resolve, reject));
+        this.host.writer.enqueue(
+          new PendingSend(rec, propertiesJson, moveFrom, this, resolve, reject),
+        );
       } catch (err) {
         this.pending--;
         reject(err);
       }
     });
+  }
+
+  /** The stored entry a `moveFrom` names: its topic must exist and the id be one of its own. */
+  private moveSource(from: {
+    topic: string;
+    messageId: MessageId;
+  }): { topicId: number; entryId: number } | BrokerError {
+    let name: string;
+    try {
+      name = fullTopicName(from.topic);
+    } catch {
+      return new BrokerError(
+        'InvalidArgument',
+        `invalid topic name: ${JSON.stringify(from.topic)}`,
+      );
+    }
+    if (name === this.topic.name)
+      return new BrokerError('InvalidArgument', 'a message cannot be moved to its own topic');
+    const topicId = this.host.storedTopicId(name);
+    const id = from.messageId;
+    const entryId = Number(id.entryId);
+    if (topicId === undefined || Number(id.ledgerId) !== topicId || !(entryId > 0))
+      return new BrokerError('UnknownMessageId', `${name} stores no message ${id.toString()}`);
+    return { topicId, entryId };
   }
 
   /** @internal called by PendingSend when its transaction is over. */
@@ -159,6 +194,7 @@ class PendingSend implements PendingPublish {
   constructor(
     readonly rec: StoredMessage,
     readonly propertiesJson: string | null,
+    readonly moveFrom: { topicId: number; entryId: number } | undefined,
     private readonly producer: EmbeddedProducer,
     private readonly onStored: (id: MessageId) => void,
     private readonly onFailed: (err: Error) => void,
@@ -172,5 +208,16 @@ class PendingSend implements PendingPublish {
   reject(err: Error): void {
     this.producer.settled();
     this.onFailed(err);
+  }
+
+  gone(): void {
+    const from = this.moveFrom!;
+    this.reject(
+      new BrokerError(
+        'UnknownMessageId',
+        `message ${messageIdOf(from.topicId, from.entryId).toString()} is no longer stored: ` +
+          'deleted, or moved by another send',
+      ),
+    );
   }
 }

@@ -79,6 +79,16 @@ export class Topic {
     }
   }
 
+  /**
+   * These entries were deleted from storage (by admin, or moved by a send): they leave the
+   * cache and count as acked for every subscription loaded here.
+   */
+  onDeleted(entries: number[]): void {
+    if (entries.length === 0) return;
+    this.resetCache();
+    for (const sub of this.subscriptions.values()) for (const e of entries) sub.ack(e);
+  }
+
   resetCache(): void {
     this.cache = [];
     this.head = 0;

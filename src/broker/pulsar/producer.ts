@@ -58,6 +58,9 @@ export class PulsarBrokerProducer implements Producer {
     if (!Buffer.isBuffer(message?.data)) {
       throw new BrokerError('InvalidArgument', 'message data must be a Buffer');
     }
+    if (message.moveFrom !== undefined) {
+      throw new BrokerError('NotAllowed', 'the Pulsar broker cannot move a message');
+    }
     const bad = nonStringProperty(message.properties);
     if (bad !== undefined) {
       throw new BrokerError('InvalidArgument', `property ${bad} must be a string`);

@@ -72,6 +72,7 @@ export function writerWithHeldSync(t: After): HeldWriter {
     {
       onWritten: (_id, last) => events.push(`written ${last}`),
       onCommitted: (_id, recs: StoredMessage[]) => events.push(`committed ${recs.length}`),
+      onMoved: () => undefined,
     },
     sync,
   );
@@ -93,6 +94,7 @@ export function writerWithHeldSync(t: After): HeldWriter {
         propertiesJson: null,
         resolve,
         reject,
+        gone: () => reject(new Error('gone')),
       }),
     );
   /** Queues an individual ack of `entry` on subscription 's' and returns its commit. */
