@@ -5,7 +5,12 @@
  */
 import { payloadText, type PayloadEncoding } from './payload-text.js';
 import type { Broker, Message, MessageId, ProducerMessage } from '../broker/index.js';
-import { deadLetterTopicName, fullTopicName, parseMessageId } from '../broker/index.js';
+import {
+  deadLetterTopicName,
+  fullTopicName,
+  isBrokerError,
+  parseMessageId,
+} from '../broker/index.js';
 import { DELIVERY_PROPERTIES, FAILURE_PROPERTIES } from './properties.js';
 
 export interface DeadLetterFilter {
@@ -171,47 +176,85 @@ export class DeadLetterAdmin {
   /**
    * Republishes dead letters to their original topic and deletes them from the dead-letter
    * topic. With `ids`, only those (ids of any matching dead-letter topic); else all that are
-   * there when the replay starts: a replayed message that fails again is dead-lettered anew,
-   * after them, and waits for the next replay. Without that bound, replaying letters whose
-   * cause persists never ended once a page's replays failed before the next page was read.
-   * Letters sent are deleted in groups of DELETE_CHUNK (on Pulsar each delete call reads the
-   * topic's backlog, so one per letter was slow), so a replay cut off by a crash sends at most
-   * that many again next time; a send that fails stops the replay, the letters sent so far
-   * deleted.
+   * there when the replay of their topic starts: a replayed message that fails again is
+   * dead-lettered anew, after them, and waits for the next replay. Without that bound,
+   * replaying letters whose cause persists never ended once a page's replays failed before the
+   * next page was read.
+   *
+   * Each letter is replayed once however many replays run at once. In one process, replays of
+   * one dead-letter topic take turns (the later one finds only what the earlier left). Where
+   * the broker moves on send (embedded), each letter is sent with `moveFrom`: the transaction
+   * that stores the copy deletes the letter, so replays in other processes on the same data
+   * dir cannot send it again (theirs fail with UnknownMessageId and are skipped, uncounted),
+   * and a replay cut off by a crash or a failed send leaves every letter either replayed or
+   * still there, never both, never neither. Elsewhere (Pulsar) letters sent are deleted in
+   * groups of DELETE_CHUNK (each delete call reads the topic's backlog, so one per letter was
+   * slow): a replay cut off by a crash sends at most that many again next time, a send that
+   * fails stops the replay with the letters sent so far deleted, and a replay in another
+   * process may send the same letters.
    */
   async replay(
     filter: DeadLetterFilter & { ids?: string[] } = {},
   ): Promise<{ replayed: number; messageIds: string[] }> {
     const wanted = filter.ids ? idSet(filter.ids) : undefined;
     const messageIds: string[] = [];
-    for (const topic of await this.topics(filter)) {
-      const until = wanted ? undefined : await this.lastLetters(topic);
-      if (until?.size === 0) continue;
-      for await (const batch of this.pages(topic, until)) {
-        const chosen = batch.filter((m) => !wanted || wanted.has(m.getMessageId().toString()));
-        let sent: MessageId[] = [];
-        try {
-          for (const m of chosen) {
-            const props = m.getProperties();
-            const target = props[FAILURE_PROPERTIES.originalTopic] ?? originOf(topic);
-            const id = await this.send(target, freshCopy(m));
-            messageIds.push(id.toString());
-            sent.push(m.getMessageId());
-            if (sent.length >= DELETE_CHUNK) {
-              const done = sent;
-              sent = [];
-              await this.broker.admin.deleteMessages(topic, done);
-            }
-          }
-        } catch (err) {
-          // The letters already sent go; the send's failure is what the caller hears of.
-          if (sent.length > 0) await this.broker.admin.deleteMessages(topic, sent).catch(() => 0);
-          throw err;
-        }
-        if (sent.length > 0) await this.broker.admin.deleteMessages(topic, sent);
+    for (const topic of await this.topics(filter))
+      await oneAtATime(this.broker, topic, () => this.replayTopic(topic, wanted, messageIds));
+    return { replayed: messageIds.length, messageIds };
+  }
+
+  private async replayTopic(
+    topic: string,
+    wanted: Set<string> | undefined,
+    messageIds: string[],
+  ): Promise<void> {
+    const until = wanted ? undefined : await this.lastLetters(topic);
+    if (until?.size === 0) return;
+    const move = this.broker.movesOnSend === true;
+    for await (const batch of this.pages(topic, until)) {
+      const chosen = batch.filter((m) => !wanted || wanted.has(m.getMessageId().toString()));
+      if (move) await this.move(topic, chosen, messageIds);
+      else await this.sendThenDelete(topic, chosen, messageIds);
+    }
+  }
+
+  /** Sends each letter in the transaction that deletes it; one already gone is skipped. */
+  private async move(topic: string, letters: Message[], messageIds: string[]): Promise<void> {
+    for (const m of letters) {
+      const copy = { ...freshCopy(m), moveFrom: { topic, messageId: m.getMessageId() } };
+      try {
+        messageIds.push((await this.send(targetOf(topic, m), copy)).toString());
+      } catch (err) {
+        // Replayed by another process meanwhile, or purged: not this replay's to count.
+        if (isBrokerError(err, 'UnknownMessageId')) continue;
+        throw err;
       }
     }
-    return { replayed: messageIds.length, messageIds };
+  }
+
+  private async sendThenDelete(
+    topic: string,
+    letters: Message[],
+    messageIds: string[],
+  ): Promise<void> {
+    let sent: MessageId[] = [];
+    try {
+      for (const m of letters) {
+        const id = await this.send(targetOf(topic, m), freshCopy(m));
+        messageIds.push(id.toString());
+        sent.push(m.getMessageId());
+        if (sent.length >= DELETE_CHUNK) {
+          const done = sent;
+          sent = [];
+          await this.broker.admin.deleteMessages(topic, done);
+        }
+      }
+    } catch (err) {
+      // The letters already sent go; the send's failure is what the caller hears of.
+      if (sent.length > 0) await this.broker.admin.deleteMessages(topic, sent).catch(() => 0);
+      throw err;
+    }
+    if (sent.length > 0) await this.broker.admin.deleteMessages(topic, sent);
   }
 
   /**
@@ -313,6 +356,30 @@ function freshCopy(m: Message): ProducerMessage {
   if (orderingKey !== undefined) out.orderingKey = orderingKey;
   if (m.getEventTimestamp() > 0) out.eventTimestamp = m.getEventTimestamp();
   return out;
+}
+
+/** Where a letter of `dlqTopic` is replayed to: the topic it records, else by the name. */
+function targetOf(dlqTopic: string, m: Message): string {
+  return m.getProperties()[FAILURE_PROPERTIES.originalTopic] ?? originOf(dlqTopic);
+}
+
+/** Replays running in this process, by broker and dead-letter topic: the last one's turn. */
+const replays = new WeakMap<Broker, Map<string, Promise<void>>>();
+
+/** Runs `fn` after every earlier call for the same broker and topic has ended. */
+function oneAtATime<T>(broker: Broker, topic: string, fn: () => Promise<T>): Promise<T> {
+  let topics = replays.get(broker);
+  if (topics === undefined) replays.set(broker, (topics = new Map()));
+  const run = (topics.get(topic) ?? Promise.resolve()).then(fn);
+  const turn = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  topics.set(topic, turn);
+  void turn.then(() => {
+    if (topics.get(topic) === turn) topics.delete(topic);
+  });
+  return run;
 }
 
 /** `<topic>-<subscription>-DLQ` -> `<topic>`, for dead letters without REAL_TOPIC. */
