@@ -3,7 +3,7 @@
  * failed, replay them to the topic they came from (as fresh messages: the retry history is
  * dropped, the event keeps its id, so deduplicating consumers do not double-count), purge.
  */
-import { payloadText, type PayloadEncoding } from './payload-text.js';
+import type { PayloadEncoding } from './payload-text.js';
 import type { Broker, Message, MessageId, ProducerMessage } from '../broker/index.js';
 import {
   deadLetterTopicName,
@@ -11,7 +11,20 @@ import {
   isBrokerError,
   parseMessageId,
 } from '../broker/index.js';
-import { DELIVERY_PROPERTIES, FAILURE_PROPERTIES } from './properties.js';
+import { FAILURE_PROPERTIES } from './properties.js';
+import {
+  DLQ_SUFFIX,
+  InvalidCursorError,
+  decodeCursor,
+  describe,
+  encodeCursor,
+  freshCopy,
+  idSet,
+  isUpTo,
+  targetOf,
+} from './dead-letter-letters.js';
+
+export { InvalidCursorError };
 
 export interface DeadLetterFilter {
   /** Original topic, or a dead-letter topic itself (short or full name). */
@@ -53,17 +66,12 @@ export interface ListOptions extends DeadLetterFilter {
   ids?: string[];
 }
 
-export class InvalidCursorError extends TypeError {
-  readonly code = 'INVALID_CURSOR';
-}
-
 /**
  * Sends replayed messages; a ProducerPool-backed function, wrapped in `instrumentedSend` for
  * the publish metrics and a PRODUCER span per replayed message.
  */
 export type ReplaySink = (topic: string, message: ProducerMessage) => Promise<MessageId>;
 
-const DLQ_SUFFIX = '-DLQ';
 /** Dead letters read per admin call when replaying. */
 const PAGE = 200;
 /** Replayed letters deleted per admin call. */
@@ -299,70 +307,6 @@ export class DeadLetterAdmin {
   }
 }
 
-/**
- * Ids as the letters' own ids print, so `01:1:-1` or `1:1:-1:-1` (batch index -1) find the
- * letter `1:1:-1` as purge, which parses them, does. Text that is no id stays as it is and
- * matches nothing.
- */
-function idSet(ids: string[]): Set<string> {
-  return new Set(
-    ids.map((text) => {
-      try {
-        return parseMessageId(text).toString();
-      } catch {
-        return text;
-      }
-    }),
-  );
-}
-
-function isUpTo(id: MessageId, until: Map<number, MessageId>): boolean {
-  const last = until.get(id.partition);
-  return last !== undefined && id.compare(last) <= 0;
-}
-
-function describe(topic: string, m: Message): DeadLetter {
-  const p = m.getProperties();
-  const get = (name: string) => p[name] ?? null;
-  const attempts = Number(p[FAILURE_PROPERTIES.attempts]);
-  return {
-    deadLetterTopic: topic,
-    messageId: m.getMessageId().toString(),
-    key: m.getPartitionKey() ?? null,
-    publishedAt: new Date(m.getPublishTimestamp()).toISOString(),
-    reason: {
-      error: get(FAILURE_PROPERTIES.error),
-      errorCode: get(FAILURE_PROPERTIES.errorCode) || null,
-      attempts: Number.isInteger(attempts) ? attempts : null,
-      firstFailureAt: get(FAILURE_PROPERTIES.firstFailureAt),
-      lastFailureAt: get(FAILURE_PROPERTIES.lastFailureAt),
-      originalTopic: get(FAILURE_PROPERTIES.originalTopic),
-      originalMessageId: get(FAILURE_PROPERTIES.originalMessageId),
-      subscription: get(FAILURE_PROPERTIES.subscription),
-    },
-    properties: p,
-    ...payloadText(m.getData()),
-  };
-}
-
-/** The message as first published: payload, keys and its own properties, no failure history. */
-function freshCopy(m: Message): ProducerMessage {
-  const properties = { ...m.getProperties() };
-  for (const name of DELIVERY_PROPERTIES) delete properties[name];
-  const out: ProducerMessage = { data: m.getData(), properties };
-  const key = m.getPartitionKey();
-  if (key !== undefined) out.partitionKey = key;
-  const orderingKey = m.getOrderingKey();
-  if (orderingKey !== undefined) out.orderingKey = orderingKey;
-  if (m.getEventTimestamp() > 0) out.eventTimestamp = m.getEventTimestamp();
-  return out;
-}
-
-/** Where a letter of `dlqTopic` is replayed to: the topic it records, else by the name. */
-function targetOf(dlqTopic: string, m: Message): string {
-  return m.getProperties()[FAILURE_PROPERTIES.originalTopic] ?? originOf(dlqTopic);
-}
-
 /** Replays running in this process, by broker and dead-letter topic: the last one's turn. */
 const replays = new WeakMap<Broker, Map<string, Promise<void>>>();
 
@@ -380,32 +324,4 @@ function oneAtATime<T>(broker: Broker, topic: string, fn: () => Promise<T>): Pro
     if (topics.get(topic) === turn) topics.delete(topic);
   });
   return run;
-}
-
-/** `<topic>-<subscription>-DLQ` -> `<topic>`, for dead letters without REAL_TOPIC. */
-function originOf(dlqTopic: string): string {
-  const base = dlqTopic.slice(0, -DLQ_SUFFIX.length);
-  return base.slice(0, base.lastIndexOf('-'));
-}
-
-function encodeCursor(c: { topic: string; id: string }): string {
-  return Buffer.from(JSON.stringify(c)).toString('base64url');
-}
-
-function decodeCursor(text: string): { topic: string; id: string } {
-  try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    if (
-      typeof c === 'object' &&
-      c !== null &&
-      typeof (c as { topic?: unknown }).topic === 'string' &&
-      typeof (c as { id?: unknown }).id === 'string'
-    ) {
-      parseMessageId((c as { id: string }).id);
-      return c as { topic: string; id: string };
-    }
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError('cursor is not one this API returned');
 }
