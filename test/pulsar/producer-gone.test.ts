@@ -157,3 +157,49 @@ test(
     await publisher.publish(topic, { data: Buffer.from('c') });
   },
 );
+
+test(
+  "a consumer's dead-letter topic force-deleted and made again takes its letters again",
+  { timeout: 60_000 },
+  async (t) => {
+    const env = await ensurePulsar();
+    const ns = await namespaceWithoutAutoCreation(env.adminUrl);
+    const topic = `persistent://${ns}/t`;
+    const dlq = `persistent://${ns}/t-s-DLQ`;
+    for (const name of ['t', 't-s-DLQ'])
+      await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/${name}`);
+    const broker = await brokerAt(t);
+    const consumer = await broker.subscribe({
+      topic,
+      subscription: 's',
+      subscriptionType: 'Shared',
+      nAckRedeliverTimeoutMs: 100,
+      // The first nack dead-letters.
+      deadLetterPolicy: { maxRedeliverCount: 0 },
+    });
+    const producer = await broker.createProducer({ topic });
+    const deadLettered = async (text: string) => {
+      await producer.send({ data: Buffer.from(text) });
+      const m = await consumer.receive(10_000);
+      assert.equal(m.getData().toString(), text);
+      consumer.negativeAcknowledge(m);
+      const reader = await broker.subscribe({
+        topic: dlq,
+        subscription: `check-${text}`,
+        subscriptionInitialPosition: 'Earliest',
+      });
+      const letter = await reader.receive(10_000);
+      await reader.close();
+      return letter.getData().toString();
+    };
+    assert.equal(await deadLettered('a'), 'a');
+
+    await adminCall(env.adminUrl, 'DELETE', `/admin/v2/persistent/${ns}/t-s-DLQ?force=true`);
+    // Time for the letters' producer to be refused for good (TopicNotFound on reconnecting).
+    await sleep(2000);
+    await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/t-s-DLQ`);
+    assert.equal(await deadLettered('b'), 'b');
+    await producer.close();
+    await consumer.close();
+  },
+);

@@ -105,9 +105,18 @@ export class Letters {
   private producer(topic: string): Promise<PulsarProducer | PartitionedProducer> {
     let p = this.producers.get(topic);
     if (!p) {
-      p = this.createProducer(topic);
-      p.catch(() => this.producers.delete(topic));
-      this.producers.set(topic, p);
+      const made = this.createProducer(topic);
+      // A producer the broker closed for good (its topic deleted or terminated) is dropped, so
+      // the next letter makes a new one, once an operator has made the topic again.
+      made.then(
+        (producer) =>
+          producer.once('closed', (failure?: unknown) => {
+            if (failure !== undefined && this.producers.get(topic) === made)
+              this.producers.delete(topic);
+          }),
+        () => this.producers.delete(topic),
+      );
+      this.producers.set(topic, (p = made));
     }
     return p;
   }
