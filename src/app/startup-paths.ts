@@ -2,7 +2,7 @@
  * The paths the service needs before it starts (MAGNETAR_DATA_DIR, LOG_FILE), checked up front
  * so a bad one is reported as a configuration error naming the setting, not as a stack trace.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { makeDirs } from '../shared/make-dirs.js';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.js';
@@ -40,7 +40,7 @@ function fsReason(err: unknown): string {
   return `${reason} (${e.code}${e.path ? ` on ${e.path}` : ''})`;
 }
 
-/** Creates the data directory and checks it is writable, naming the setting when not. */
+/** Creates the data directory and checks it is a writable directory, naming the setting when not. */
 export function prepareDataDir(config: Pick<Config, 'dataDir'>): string {
   const dataDir = resolve(config.dataDir);
   try {
@@ -49,6 +49,14 @@ export function prepareDataDir(config: Pick<Config, 'dataDir'>): string {
   } catch (err) {
     throw new StartupPathError('MAGNETAR_DATA_DIR', config.dataDir, err);
   }
+  // An existing file there passes both (makeDirs leaves it, a file may be writable), and
+  // SQLite would then fail with "unable to open database file".
+  if (!statSync(dataDir).isDirectory())
+    throw new StartupPathError(
+      'MAGNETAR_DATA_DIR',
+      config.dataDir,
+      new Error('is not a directory'),
+    );
   return dataDir;
 }
 

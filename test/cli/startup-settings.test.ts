@@ -42,6 +42,22 @@ test('a MAGNETAR_DATA_DIR that cannot be a directory exits 78 naming the variabl
   assertPlain(runCli(dataDir, ['dlq', 'list'], bad), 78, message);
 });
 
+test('a MAGNETAR_DATA_DIR that is a regular file exits 78 naming the variable', (t) => {
+  const { dataDir, plain } = fixture(t);
+  const bad = { MAGNETAR_DATA_DIR: plain, PORT: '0', HOST: '127.0.0.1' };
+  const message = /^magnetar: MAGNETAR_DATA_DIR ".*\/plain": is not a directory$/m;
+  for (const args of [
+    ['start'],
+    ['api'],
+    ['worker'],
+    ['token', '--sub', 'x'],
+    ['publish', '--topic', 'a', '{}'],
+    ['consume', '--topic', 'a', '--subscription', 's', '--idle-timeout-ms', '0'],
+    ['dlq', 'list'],
+  ])
+    assertPlain(runCli(dataDir, args, bad), 78, message);
+});
+
 test('a LOG_FILE that cannot be written exits 78 naming the variable', (t) => {
   const { dataDir, plain } = fixture(t);
   const under = { LOG_FILE: join(plain, 'x.log'), PORT: '0', HOST: '127.0.0.1' };
