@@ -4,6 +4,7 @@ import { fullTopicName } from '../topic-name.js';
 import type { BrokerAdmin, Message, MessageId, ReadOptions, TopicStats } from '../types.js';
 import type { Catalog } from './catalog.js';
 import { StatementsByLimit } from './statements-by-limit.js';
+import { storing } from './storage-error.js';
 import { EmbeddedMessage, fromRow, type MessageRow } from './stored-message.js';
 import type { Topic } from './topic.js';
 
@@ -50,7 +51,8 @@ export class EmbeddedAdmin implements BrokerAdmin {
         'DELETE FROM messages WHERE topic_id = ? AND entry_id = ?',
       ),
       purge: db.prepare<[number]>('DELETE FROM messages WHERE topic_id = ?'),
-      tx: (fn: () => number) => db.transaction(fn).immediate(),
+      // A lock held past the busy timeout (or another SQLite failure) is a BrokerError.
+      tx: (doing: string, fn: () => number) => storing(doing, () => db.transaction(fn).immediate()),
     };
   }
 
@@ -108,7 +110,7 @@ export class EmbeddedAdmin implements BrokerAdmin {
       .map((id) => Number(id.entryId));
     // Only the entries that existed: acking an id not written yet would skip that future entry.
     const deleted: number[] = [];
-    this.s.tx(() => {
+    this.s.tx(`cannot delete messages of ${name}`, () => {
       for (const e of entries) if (this.s.deleteOne.run(row.id, e).changes > 0) deleted.push(e);
       return deleted.length;
     });
@@ -122,7 +124,7 @@ export class EmbeddedAdmin implements BrokerAdmin {
     const name = fullTopicName(topic);
     const row = this.host.catalog.topic(name);
     if (row === undefined) return 0;
-    const deleted = this.s.tx(() => this.s.purge.run(row.id).changes);
+    const deleted = this.s.tx(`cannot purge ${name}`, () => this.s.purge.run(row.id).changes);
     const loaded = this.host.loadedTopic(name);
     if (loaded !== undefined) {
       loaded.resetCache();

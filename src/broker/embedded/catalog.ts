@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SubscriptionType } from '../types.js';
+import { storing } from './storage-error.js';
 
 export interface TopicRow {
   id: number;
@@ -15,7 +16,10 @@ export interface SubscriptionRow {
   mark_delete: number;
 }
 
-/** Topic and subscription rows: the broker's metadata, read and written synchronously. */
+/**
+ * Topic and subscription rows: the broker's metadata, read and written synchronously. A write
+ * that fails (another process holding the lock past the busy timeout) is a BrokerError.
+ */
 export class Catalog {
   private readonly s;
 
@@ -55,8 +59,10 @@ export class Catalog {
   ensureTopic(name: string, now: number): TopicRow {
     const found = this.s.topicByName.get(name);
     if (found) return found;
-    this.s.insertTopic.run(name, now);
-    return this.s.topicByName.get(name)!;
+    return storing(`cannot create topic ${name}`, () => {
+      this.s.insertTopic.run(name, now);
+      return this.s.topicByName.get(name)!;
+    });
   }
 
   topics(): TopicRow[] {
@@ -78,12 +84,16 @@ export class Catalog {
     markDelete: number,
     now: number,
   ): SubscriptionRow {
-    this.s.insertSub.run(topicId, name, type, markDelete, now);
-    return this.s.sub.get(topicId, name)!;
+    return storing(`cannot create subscription ${name}`, () => {
+      this.s.insertSub.run(topicId, name, type, markDelete, now);
+      return this.s.sub.get(topicId, name)!;
+    });
   }
 
   setSubscriptionType(id: number, type: SubscriptionType): void {
-    this.s.setSubType.run(type, id);
+    storing(`cannot change a subscription's type to ${type}`, () =>
+      this.s.setSubType.run(type, id),
+    );
   }
 
   acks(subId: number): number[] {
@@ -91,11 +101,13 @@ export class Catalog {
   }
 
   deleteSubscription(id: number): void {
-    this.db
-      .transaction(() => {
-        this.s.deleteAcks.run(id);
-        this.s.deleteSub.run(id);
-      })
-      .immediate();
+    storing('cannot delete the subscription', () =>
+      this.db
+        .transaction(() => {
+          this.s.deleteAcks.run(id);
+          this.s.deleteSub.run(id);
+        })
+        .immediate(),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BrokerError } from '../errors.js';
+import { storageError } from './storage-error.js';
 import type { StoredMessage } from './stored-message.js';
 import type { WalSync } from './wal-sync.js';
 
@@ -215,7 +216,12 @@ export class GroupCommitWriter {
     try {
       this.commit();
     } catch (err) {
-      const e = new BrokerError('Internal', 'could not store messages', { cause: err });
+      // SQLite's reason in words (e.g. its database is locked by another process).
+      const stored = storageError(err, 'could not store messages');
+      const e =
+        stored instanceof BrokerError
+          ? stored
+          : new BrokerError('Internal', 'could not store messages', { cause: err });
       // The acks stay pending: an ack retried after this failure (already acked in memory)
       // only waits for the next commit, which must then carry them.
       this.changeSources.forEach((source, i) => {
