@@ -5,6 +5,7 @@ import { BrokerError } from '../broker/index.js';
 import { TokenRequestError } from '../http/tokens.js';
 import { JwtSecretError } from '../app/jwt-secret.js';
 import { StartupPathError } from '../app/startup-paths.js';
+import { DataFileError, type DataFileProblem } from '../shared/data-file-error.js';
 import { addStartCommands } from './commands/start-command.js';
 import { addTokenCommand } from './commands/token-command.js';
 import { addPipelineCommands } from './commands/pipeline-commands.js';
@@ -16,6 +17,30 @@ const EXIT_USAGE = 64;
 const EXIT_CONFIG = 78;
 /** The broker could not be reached at start (sysexits EX_UNAVAILABLE). */
 const EXIT_UNAVAILABLE = 69;
+/** A database file in the data dir this build cannot use as it is (sysexits EX_DATAERR). */
+const EXIT_DATA = 65;
+
+/**
+ * A database file that is not a database, corrupt, or newer than this build: no setting and
+ * no retry fixes that, the file does (moved away, restored, or opened by the newer build). One
+ * it may not write is a setup problem, like a data dir it may not write. One locked by another
+ * process past the wait: the service database's is 1 (anything else); the broker's is its own
+ * error (69, below).
+ */
+const DATA_FILE_EXITS: Record<DataFileProblem, number> = {
+  'not-a-database': EXIT_DATA,
+  corrupt: EXIT_DATA,
+  'newer-schema': EXIT_DATA,
+  'read-only': EXIT_CONFIG,
+  locked: 1,
+};
+
+/** The DataFileError behind `err`: thrown as it is (service database) or by the broker. */
+function dataFileError(err: unknown): DataFileError | undefined {
+  if (err instanceof DataFileError) return err;
+  const cause = err instanceof BrokerError ? err.cause : undefined;
+  return cause instanceof DataFileError && cause.problem !== 'locked' ? cause : undefined;
+}
 
 /** Failures of listen() a user causes and can fix, reported without a stack trace. */
 const LISTEN_ERRORS: Record<string, string> = {
@@ -64,6 +89,11 @@ try {
   ) {
     process.stderr.write(`magnetar: ${err.message}\n`);
     process.exit(EXIT_CONFIG);
+  }
+  const fileError = dataFileError(err);
+  if (fileError) {
+    process.stderr.write(`magnetar: ${fileError.message}\n`);
+    process.exit(DATA_FILE_EXITS[fileError.problem]);
   }
   if (err instanceof CliArgumentError) {
     process.stderr.write(`magnetar: ${err.message}\n`);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -9,6 +10,7 @@ import { MigrationError, runMigrations } from '../../src/app/db/migrate.js';
 import { MIGRATIONS } from '../../src/app/db/migrations.js';
 import { UserStore } from '../../src/app/users/user-store.js';
 import { isAppError } from '../../src/http/errors.js';
+import { DataFileError } from '../../src/shared/data-file-error.js';
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-db-'));
@@ -51,6 +53,48 @@ test('runMigrations applies only new migrations, in order, each atomically', (t)
   assert.throws(
     () => runMigrations(db, [...first, ...first]),
     (err: unknown) => err instanceof MigrationError,
+  );
+});
+
+test('a database recording migrations this build does not know is refused before any runs', (t) => {
+  const file = join(tempDir(t), 'm.db');
+  const db = new BetterSqlite3(file);
+  t.after(() => db.close());
+  runMigrations(db, [
+    { id: 'a-001', sql: 'CREATE TABLE a (x INTEGER)' },
+    { id: 'a-002', sql: 'ALTER TABLE a RENAME COLUMN x TO y' },
+  ]);
+  const older = [
+    { id: 'a-001', sql: 'CREATE TABLE a (x INTEGER)' },
+    { id: 'b-001', sql: 'CREATE TABLE b (z INTEGER)' },
+  ];
+  assert.throws(
+    () => runMigrations(db, older),
+    (err: unknown) => {
+      assert.ok(err instanceof DataFileError);
+      assert.equal(err.problem, 'newer-schema');
+      assert.equal(
+        err.message,
+        `${file} was written by a newer Magnetar: schema a-002, this build knows up to b-001`,
+      );
+      return true;
+    },
+  );
+  assert.equal(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'b'").pluck().get(), 0);
+});
+
+test('openServiceDatabase names a file that is not a SQLite database', (t) => {
+  const file = join(tempDir(t), 'magnetar.db');
+  writeFileSync(file, randomBytes(8192));
+  assert.throws(
+    () => openServiceDatabase(file),
+    (err: unknown) => {
+      assert.ok(err instanceof DataFileError);
+      assert.equal(err.problem, 'not-a-database');
+      assert.equal(err.file, file);
+      assert.match(err.message, /magnetar\.db is not a SQLite database/);
+      return true;
+    },
   );
 });
 

@@ -2,6 +2,7 @@ import { makeDirs } from '../../shared/make-dirs.js';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { Checkpointer } from '../../broker/embedded/checkpointer.js';
+import { asDataFileError } from '../../shared/data-file-error.js';
 import { BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS } from './database-busy.js';
 import { runMigrations } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
@@ -11,21 +12,29 @@ export const SERVICE_DB_FILE = 'magnetar.db';
 
 /**
  * Opens the service database (WAL, so readers never wait on the writer) and brings its
- * schema up to date. The embedded broker keeps its own file and connection.
+ * schema up to date. The embedded broker keeps its own file and connection. A file this build
+ * cannot use (see DataFileError) is refused here, before the service reports ready.
  */
 export function openServiceDatabase(file: string): Database {
   makeDirs(dirname(file));
-  const db = new BetterSqlite3(file);
-  // Processes starting together (api and worker) take turns migrating; nothing waits on the
-  // event loop yet, so the wait may be long here.
-  db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
-  db.pragma('journal_mode = WAL');
-  // NORMAL is durable across process crashes in WAL mode; only power loss can drop the tail.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  runMigrations(db, MIGRATIONS);
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  return db;
+  let db: Database | undefined;
+  try {
+    db = new BetterSqlite3(file);
+    // Processes starting together (api and worker) take turns migrating; nothing waits on the
+    // event loop yet, so the wait may be long here.
+    db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only power loss can drop the tail.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    runMigrations(db, MIGRATIONS);
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return db;
+  } catch (err) {
+    db?.close();
+    // Not a database, corrupt, read-only, locked past the wait: said of the file, in words.
+    throw asDataFileError(err, file);
+  }
 }
 
 /** WAL pages (4 KiB) after which a commit checkpoints by itself, once `startCheckpoints` runs. */

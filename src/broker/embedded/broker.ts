@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BrokerError } from '../errors.js';
+import { DataFileError } from '../../shared/data-file-error.js';
 import {
   checkSubscriptionName,
   deadLetterTopicName,
@@ -125,6 +126,11 @@ export class EmbeddedBroker implements Broker {
     try {
       db = openDatabase(resolved);
     } catch (err) {
+      // The file is there but unusable (or locked): an error of the broker's own, not an outage.
+      if (err instanceof DataFileError)
+        throw new BrokerError('Internal', `cannot open its database: ${err.message}`, {
+          cause: err,
+        });
       throw new BrokerError(
         'NotConnected',
         `cannot open the broker data dir ${resolved.dataDir}: ${(err as Error).message}`,

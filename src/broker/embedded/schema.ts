@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { makeDirs } from '../../shared/make-dirs.js';
+import { asDataFileError, newerSchemaError } from '../../shared/data-file-error.js';
 import { join } from 'node:path';
 import type { ResolvedOptions } from './options.js';
 
@@ -55,9 +56,26 @@ export function databaseFile(options: ResolvedOptions): string {
   return join(options.dataDir, DATABASE_FILE);
 }
 
+/**
+ * Opens the file and creates its schema if missing. A file this build cannot use is refused
+ * with a DataFileError naming it: not a SQLite database, corrupt, or written by a newer
+ * Magnetar (its user_version above SCHEMA_VERSION).
+ */
 export function openDatabase(options: ResolvedOptions): Database.Database {
   makeDirs(options.dataDir);
-  const db = new Database(databaseFile(options));
+  const file = databaseFile(options);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    setUp(db, file);
+    return db;
+  } catch (err) {
+    db?.close();
+    throw asDataFileError(err, file);
+  }
+}
+
+function setUp(db: Database.Database, file: string): void {
   // Processes opening the file together take turns creating the schema; no request waits yet.
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
@@ -70,6 +88,8 @@ export function openDatabase(options: ResolvedOptions): Database.Database {
   db.pragma('wal_autocheckpoint = 50000');
   db.pragma('journal_size_limit = 67108864');
   const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION)
+    throw newerSchemaError(file, String(version), String(SCHEMA_VERSION));
   if (version < SCHEMA_VERSION) {
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -85,5 +105,4 @@ export function openDatabase(options: ResolvedOptions): Database.Database {
   // is on the event loop, so it is short: a lock held longer (a foreign sqlite3 session) fails
   // the commit, and its sends are refused (503 at the API) instead of stalling every request.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  return db;
 }
