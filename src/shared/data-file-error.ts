@@ -3,6 +3,7 @@
  * corrupt, written by a newer Magnetar, not writable by this process, or locked by another
  * one. The error names the file; the CLI reports it in one line (exit statuses in main.ts).
  */
+import { accessSync, constants } from 'node:fs';
 import { problemWords, sqliteProblem, type SqliteProblem } from './sqlite-problems.js';
 
 export type DataFileProblem = SqliteProblem | 'newer-schema';
@@ -35,4 +36,38 @@ export function newerSchemaError(file: string, found: string, known: string): Da
     'newer-schema',
     `was written by a newer Magnetar: schema ${found}, this build knows up to ${known}`,
   );
+}
+
+const ACCESS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+};
+
+/**
+ * Refuses a database file, or its WAL or shared-memory file, that this process may not write.
+ * SQLite opens such a file read-only without a word and fails only at the first write, while
+ * reads (a readiness check) still succeed. The kernel's answer is what counts: root may
+ * write a file of any mode, so for root only a read-only file system is refused, as SQLite
+ * itself would find.
+ */
+export function assertWritable(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      accessSync(f, constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      const reason = ACCESS_REASONS[code];
+      // Missing (created on open) or not reachable at all: opening it says so.
+      if (reason === undefined) continue;
+      throw new DataFileError(
+        f,
+        'read-only',
+        `cannot be written by this process: ${reason} (${code})`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { buildIfStale, ROOT, runCli } from './built-cli.js';
+import { buildIfStale, CLI, env, ROOT, runCli } from './built-cli.js';
 
 before(buildIfStale);
 
@@ -82,3 +82,48 @@ test('databases written by a newer Magnetar are refused at start with exit 65', 
   for (const args of [['start'], ['worker'], ['publish', '--topic', 'a', '{}']])
     assertRefused(runCli(other, args, LISTEN), 65, newer);
 });
+
+/**
+ * Root may write a file of any mode, so the read-only case runs the CLI as `nobody` when the
+ * tests run as root (and as the user itself otherwise).
+ */
+test('a database file this process may not write is refused at start with exit 78', (t) => {
+  const asRoot = process.getuid?.() === 0;
+  const ids = asRoot ? { uid: 65534, gid: 65534 } : {};
+  const run = (dir: string, args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], {
+      cwd: dir,
+      env: env(dir, { LOG_LEVEL: 'silent', ...LISTEN }),
+      encoding: 'utf8',
+      timeout: 30_000,
+      ...ids,
+    });
+  const probe = spawnSync(
+    process.execPath,
+    ['-e', `require('fs').accessSync(${JSON.stringify(CLI)})`],
+    ids,
+  );
+  if (probe.status !== 0) return t.skip('nobody cannot read the built CLI here');
+
+  for (const [file, roles] of [
+    ['magnetar.db', ['start', 'api', 'worker']],
+    ['broker.sqlite', ['start', 'api', 'worker', 'publish']],
+  ] as const) {
+    const dir = usedDataDir(t);
+    chmodSync(join(dir, file), 0o444);
+    if (asRoot) chownRecursive(dir, 65534);
+    const message = new RegExp(
+      `^magnetar: .*/${file.replace('.', '\\.')} cannot be written by this process: permission denied \\(EACCES\\)$`,
+    );
+    for (const role of roles) {
+      const args = role === 'publish' ? ['publish', '--topic', 'a', '{}'] : [role];
+      assertRefused(run(dir, args), 78, message);
+    }
+  }
+});
+
+function chownRecursive(dir: string, uid: number): void {
+  const res = spawnSync('chown', ['-R', `${uid}:${uid}`, dir]);
+  assert.equal(res.status, 0, String(res.stderr));
+  chownSync(dir, uid, uid);
+}

@@ -2,7 +2,7 @@ import { makeDirs } from '../../shared/make-dirs.js';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { Checkpointer } from '../../broker/embedded/checkpointer.js';
-import { asDataFileError } from '../../shared/data-file-error.js';
+import { assertWritable, asDataFileError } from '../../shared/data-file-error.js';
 import { BUSY_TIMEOUT_MS, OPEN_BUSY_TIMEOUT_MS } from './database-busy.js';
 import { runMigrations } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
@@ -17,6 +17,7 @@ export const SERVICE_DB_FILE = 'magnetar.db';
  */
 export function openServiceDatabase(file: string): Database {
   makeDirs(dirname(file));
+  assertWritable(file);
   let db: Database | undefined;
   try {
     db = new BetterSqlite3(file);

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { makeDirs } from '../../shared/make-dirs.js';
-import { asDataFileError, newerSchemaError } from '../../shared/data-file-error.js';
+import { assertWritable, asDataFileError, newerSchemaError } from '../../shared/data-file-error.js';
 import { join } from 'node:path';
 import type { ResolvedOptions } from './options.js';
 
@@ -58,12 +58,13 @@ export function databaseFile(options: ResolvedOptions): string {
 
 /**
  * Opens the file and creates its schema if missing. A file this build cannot use is refused
- * with a DataFileError naming it: not a SQLite database, corrupt, or written by a newer
- * Magnetar (its user_version above SCHEMA_VERSION).
+ * with a DataFileError naming it: not a SQLite database, corrupt, not writable by this process,
+ * or written by a newer Magnetar (its user_version above SCHEMA_VERSION).
  */
 export function openDatabase(options: ResolvedOptions): Database.Database {
   makeDirs(options.dataDir);
   const file = databaseFile(options);
+  assertWritable(file);
   let db: Database.Database | undefined;
   try {
     db = new Database(file);
