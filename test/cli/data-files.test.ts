@@ -83,6 +83,34 @@ test('databases written by a newer Magnetar are refused at start with exit 65', 
     assertRefused(runCli(other, args, LISTEN), 65, newer);
 });
 
+const LOCKED =
+  /^magnetar: broker error \(Internal\): .*: its database is locked by another process$/m;
+
+test('commands while another process holds the broker file’s write lock exit 69 in plain words', (t) => {
+  const dir = dataDir(t);
+  const ok = (args: string[]) => assert.equal(runCli(dir, args).status, 0, args.join(' '));
+  ok(['publish', '--topic', 'a', '{"n":1}']);
+  ok(['publish', '--topic', 'user-events-activity-DLQ', '{"n":2}']);
+
+  // As `sqlite3 broker.sqlite 'BEGIN IMMEDIATE; ...'` would; the commands run while it lasts.
+  const holder = new Database(join(dir, 'broker.sqlite'));
+  holder.exec('BEGIN IMMEDIATE');
+  t.after(() => holder.close());
+  for (const args of [
+    ['publish', '--topic', 'a', '{"n":3}'],
+    ['publish', '--topic', 'new-topic', '{"n":4}'],
+    ['dlq', 'purge'],
+    ['dlq', 'replay'],
+    ['consume', '--topic', 'a', '--subscription', 'mine', '--idle-timeout-ms', '0'],
+    ['start'],
+  ]) {
+    const res = runCli(dir, args, LISTEN, 20_000);
+    assert.equal(res.status, 69, `${args.join(' ')}: ${res.stderr}`);
+    assert.match(res.stderr, LOCKED, args.join(' '));
+    assert.doesNotMatch(res.stderr, /\n\s+at /, `${args.join(' ')}: no stack trace`);
+  }
+});
+
 /**
  * Root may write a file of any mode, so the read-only case runs the CLI as `nobody` when the
  * tests run as root (and as the user itself otherwise).

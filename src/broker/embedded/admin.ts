@@ -4,7 +4,7 @@ import { fullTopicName } from '../topic-name.js';
 import type { BrokerAdmin, Message, MessageId, ReadOptions, TopicStats } from '../types.js';
 import type { Catalog } from './catalog.js';
 import { StatementsByLimit } from './statements-by-limit.js';
-import { storing } from './storage-error.js';
+import { storing } from './schema.js';
 import { EmbeddedMessage, fromRow, type MessageRow } from './stored-message.js';
 import type { Topic } from './topic.js';
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SubscriptionType } from '../types.js';
-import { storing } from './storage-error.js';
+import { storing } from './schema.js';
 
 export interface TopicRow {
   id: number;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { BrokerError } from '../errors.js';
-import { storageError } from './storage-error.js';
+import { storageError } from './schema.js';
 import type { StoredMessage } from './stored-message.js';
 import type { WalSync } from './wal-sync.js';
 

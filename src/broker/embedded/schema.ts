@@ -1,6 +1,14 @@
 import Database from 'better-sqlite3';
 import { makeDirs } from '../../shared/make-dirs.js';
-import { assertWritable, asDataFileError, newerSchemaError } from '../../shared/data-file-error.js';
+import { BrokerError } from '../errors.js';
+import {
+  assertWritable,
+  asDataFileError,
+  isSqliteError,
+  newerSchemaError,
+  problemWords,
+  sqliteProblem,
+} from '../../shared/data-file-error.js';
 import { join } from 'node:path';
 import type { ResolvedOptions } from './options.js';
 
@@ -106,4 +114,27 @@ function setUp(db: Database.Database, file: string): void {
   // is on the event loop, so it is short: a lock held longer (a foreign sqlite3 session) fails
   // the commit, and its sends are refused (503 at the API) instead of stalling every request.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+}
+
+/**
+ * A statement on the file that failed, as the broker's own error: `Internal` (the broker is
+ * there but cannot do it), in words for an operator, e.g. "cannot create topic
+ * persistent://public/default/a: its database is locked by another process". SQLite's error
+ * stays the cause: the API answers a lock with 503 and Retry-After by it. Anything but
+ * SQLite's error is returned as it is.
+ */
+export function storageError(err: unknown, doing: string): unknown {
+  if (!isSqliteError(err)) return err;
+  const problem = sqliteProblem(err);
+  const why = problem === undefined ? err.message : `its database ${problemWords(problem, err)}`;
+  return new BrokerError('Internal', `${doing}: ${why}`, { cause: err });
+}
+
+/** Runs a write on the file, its SQLite failure reported by storageError. */
+export function storing<T>(doing: string, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    throw storageError(err, doing);
+  }
 }
