@@ -1,12 +1,14 @@
 /**
  * One record per request, metrics and log line together, as it ends: answered (onResponse), or
- * given up (onRequestAbort) because the client went away (status 499, nginx's "client closed
- * request") or its body stalled past the request timeout (the 408 the client error handler
- * sent). So every request the service took is counted and logged once, with its method, path
- * (never the query string, which may carry tokens, cursors or e-mail addresses), route
- * pattern, status, time and, for errors, the envelope's code.
+ * given up (its response closed unfinished) because the client went away (status 499, nginx's
+ * "client closed request") or its body stalled past the request timeout (the 408 the client
+ * error handler sent). Requests Fastify answers before routing (a malformed URL, an over-long
+ * path parameter) are recorded by the server's framework error handler through `answered`. So
+ * every request the service took is counted and logged once, with its method, path (never the
+ * query string, which may carry tokens, cursors or e-mail addresses), route pattern, status,
+ * time and, for errors, the envelope's code.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { createHttpMetrics } from '../observability/metrics.js';
 import { errorCodeOf, timedOut } from './error-handler.js';
@@ -18,14 +20,18 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 /** The status recorded for a request whose client closed the connection before its answer. */
 export const CLIENT_CLOSED = 499;
 
-export function installRequestRecords(app: FastifyInstance, registry: Registry): void {
+export interface RequestRecords {
+  /** Records a request answered outside the hooks (Fastify's framework errors). */
+  answered(request: FastifyRequest, reply: FastifyReply): void;
+}
+
+export function installRequestRecords(app: FastifyInstance, registry: Registry): RequestRecords {
   const metrics = createHttpMetrics(registry);
-  /** `seconds` is unknown for a request given up: Fastify's hook for it has no reply. */
   const record = (request: FastifyRequest, status: number, seconds?: number, code?: number) => {
     const labels = {
       method: request.method,
       // Unmatched URLs share one label so scanners cannot blow up the series count.
-      route: request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched'),
+      route: request.is404 ? 'unmatched' : (request.routeOptions?.url ?? 'unmatched'),
       status: String(status),
     };
     metrics.requests.inc(labels);
@@ -45,25 +51,30 @@ export function installRequestRecords(app: FastifyInstance, registry: Registry):
       status === CLIENT_CLOSED ? 'request aborted by the client' : 'request completed',
     );
   };
-  // Each request is recorded once: answered, or given up, whichever Fastify reports first (a
-  // request answered early, a 401 before its body came, may still see its body cut off).
-  const recorded = new WeakSet<FastifyRequest>();
+  const elapsed = (reply: FastifyReply) => {
+    const ms = reply.elapsedTime;
+    return Number.isFinite(ms) ? ms / 1000 : undefined;
+  };
   // Synchronous hooks: an async one would cost a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
+    // A response that closes unfinished and unsent was given up (Fastify's onRequestAbort
+    // misses a request whose body was read: Node only marks unread ones aborted).
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished || reply.sent) return;
+      if (timedOut(request.raw))
+        record(request, 408, elapsed(reply), ERROR_CATALOGUE.REQUEST_TIMEOUT.code);
+      else record(request, CLIENT_CLOSED, elapsed(reply));
+    });
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
-    if (!recorded.has(request)) {
-      recorded.add(request);
-      record(request, reply.statusCode, reply.elapsedTime / 1000, errorCodeOf(reply));
-    }
+    record(request, reply.statusCode, elapsed(reply), errorCodeOf(reply));
     done();
   });
-  app.addHook('onRequestAbort', (request, done) => {
-    if (recorded.has(request)) return done();
-    recorded.add(request);
-    if (timedOut(request.raw))
-      record(request, 408, undefined, ERROR_CATALOGUE.REQUEST_TIMEOUT.code);
-    else record(request, CLIENT_CLOSED);
-    done();
-  });
+  return {
+    answered: (request, reply) =>
+      record(request, reply.statusCode, elapsed(reply), errorCodeOf(reply)),
+  };
 }
 
 function pathOf(url: string): string {

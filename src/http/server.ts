@@ -25,7 +25,7 @@ import { installJsonBodyParser } from './json-body.js';
 import { RouteMethods } from './route-methods.js';
 import { registerAuth } from './auth.js';
 import { registerLoadShedding, registerRateLimit, type RateLimitOptions } from './limits.js';
-import { installRequestRecords } from './request-records.js';
+import { installRequestRecords, type RequestRecords } from './request-records.js';
 import { registerOpenApi, type OpenApiInfo } from './openapi.js';
 import type { HttpServer } from './types.js';
 
@@ -62,6 +62,7 @@ export interface HttpServerOptions {
  * metrics and the OpenAPI description. Routes are added by the caller.
  */
 export async function createHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  const records: { current?: RequestRecords } = {};
   const app = Fastify({
     loggerInstance: opts.logger,
     genReqId: genRequestId,
@@ -76,7 +77,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     // Requests arriving while closing get our SHUTTING_DOWN envelope instead.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    frameworkErrors: frameworkErrorHandler,
+    // Requests Fastify answers before routing: no hook runs for them, so they are recorded here.
+    frameworkErrors: (err, request, reply) => {
+      frameworkErrorHandler(err, request, reply);
+      records.current?.answered(request, reply);
+    },
     // A client trickling a body (or never finishing it) would hold its connection for ever.
     requestTimeout: opts.requestTimeoutMs,
     http: {
@@ -143,7 +148,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<HttpSer
     rateLimited ? { preHandler: app.rateLimit() } : {},
     notFoundHandler(methods),
   );
-  installRequestRecords(app, opts.registry);
+  records.current = installRequestRecords(app, opts.registry);
   if (opts.openApi) await registerOpenApi(app, opts.openApi);
   return app as unknown as HttpServer;
 }

@@ -41,15 +41,21 @@ export async function idleKeepAlive(url: URL) {
   return { socket, closed };
 }
 
-/** GET /api/v1/slow answers after 400 ms; `entered` resolves once a request is inside it. */
+/**
+ * GET and POST /api/v1/slow answer after 400 ms; `entered` resolves once a request is inside.
+ */
 export function slowRoute(): { route: RouteModule; entered: Promise<void> } {
   let signal!: () => void;
   const entered = new Promise<void>((resolve) => (signal = resolve));
   const route: RouteModule = (app) => {
-    app.get('/api/v1/slow', async () => {
-      signal();
-      await sleep(400);
-      return { code: 0, message: 'ok', data: 'done' };
+    app.route({
+      method: ['GET', 'POST'],
+      url: '/api/v1/slow',
+      handler: async () => {
+        signal();
+        await sleep(400);
+        return { code: 0, message: 'ok', data: 'done' };
+      },
     });
   };
   return { route, entered };

@@ -34,25 +34,58 @@ test('one log line per request, when it ends: method, path without the query, ro
   assert.ok(!JSON.stringify(h.logs).includes('SECRET'), 'no query string is logged');
 });
 
-test('a request whose client leaves before the answer is counted and logged as 499', async (t) => {
-  const slow = slowRoute();
-  const h = await startHarness(t, { routes: [...ROUTES, slow.route] });
-  const url = new URL(await h.app.listen({ port: 0, host: '127.0.0.1' }));
-  const socket = connect({ host: url.hostname, port: Number(url.port) });
-  await once(socket, 'connect');
-  socket.write('GET /api/v1/slow HTTP/1.1\r\nHost: x\r\nX-Request-Id: gone-1\r\n\r\n');
-  await slow.entered;
-  socket.destroy();
-  await sleep(500);
-  const aborted = lines(h, /aborted by the client/);
-  assert.equal(aborted.length, 1, JSON.stringify(h.logs));
-  assert.equal(aborted[0].requestId, 'gone-1');
-  assert.equal(aborted[0].route, '/api/v1/slow');
-  assert.equal(aborted[0].statusCode, 499);
-  assert.deepEqual(lines(h, /^request completed$/), []);
+for (const [method, body] of [
+  ['GET', ''],
+  ['POST', '{"a":1}'],
+] as const) {
+  test(`a ${method} whose client leaves before the answer is counted and logged as 499`, async (t) => {
+    const slow = slowRoute();
+    const h = await startHarness(t, { routes: [...ROUTES, slow.route] });
+    const url = new URL(await h.app.listen({ port: 0, host: '127.0.0.1' }));
+    const socket = connect({ host: url.hostname, port: Number(url.port) });
+    await once(socket, 'connect');
+    const head = body ? `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n` : '';
+    socket.write(
+      `${method} /api/v1/slow HTTP/1.1\r\nHost: x\r\nX-Request-Id: gone-1\r\n${head}\r\n${body}`,
+    );
+    await slow.entered;
+    socket.destroy();
+    await sleep(600);
+    const aborted = lines(h, /aborted by the client/);
+    assert.equal(aborted.length, 1, JSON.stringify(h.logs));
+    assert.equal(aborted[0].requestId, 'gone-1');
+    assert.equal(aborted[0].route, '/api/v1/slow');
+    assert.equal(aborted[0].statusCode, 499);
+    assert.deepEqual(lines(h, /^request completed$/), []);
+    assert.match(
+      (await metric(
+        h,
+        new RegExp(`^magnetar_http_requests_total\\{method="${method}",route="/api/v1/slow"`),
+      )) ?? '',
+      /status="499"\} 1$/,
+    );
+  });
+}
+
+test('requests answered before routing (a malformed URL, an over-long parameter) are recorded too', async (t) => {
+  const h = await startHarness(t);
+  for (const url of ['/api/v1/users/%E0%A4%A', `/api/v1/users/${'a'.repeat(1100)}`]) {
+    const res = await h.app.inject({ url, headers: { 'x-request-id': 'early-1' } });
+    assert.equal(res.statusCode, 400);
+  }
+  const done = lines(h, /^request completed$/).filter((l) => l.requestId === 'early-1');
+  assert.equal(done.length, 2, JSON.stringify(h.logs));
+  for (const l of done) {
+    assert.equal(l.statusCode, 400);
+    assert.equal(l.code, 40003);
+    assert.ok(String(l.url).length < 1200);
+  }
   assert.match(
-    (await metric(h, /^magnetar_http_requests_total\{.*route="\/api\/v1\/slow"/)) ?? '',
-    /status="499"\} 1$/,
+    (await metric(
+      h,
+      /^magnetar_http_requests_total\{method="GET",route="unmatched",status="400"/,
+    )) ?? '',
+    /\} 2$/,
   );
 });
 
