@@ -3,11 +3,12 @@
 // pool, and publishing works again, with no restart, once a topic of that name exists again.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { quickBroker, quickClient } from './quick-reconnect.js';
 import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
-import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { PulsarClientError } from '../../src/pulsar/index.js';
 import { PartitionedProducer } from '../../src/pulsar/partitioned-producer.js';
 import { adminCall, ensurePulsar, freshNamespace } from '../helpers/pulsar.js';
-import { createPulsarBroker, type PulsarBroker } from '../../src/broker/pulsar/index.js';
+import type { PulsarBroker } from '../../src/broker/pulsar/index.js';
 import { isBrokerError } from '../../src/broker/index.js';
 import { Publisher, PublishRejectedError } from '../../src/messaging/index.js';
 
@@ -23,16 +24,8 @@ async function waitFor(what: string, ok: () => boolean, ms = 15_000): Promise<vo
 const namespaceWithoutAutoCreation = (adminUrl: string) =>
   freshNamespace(adminUrl, 'pgone', { allowAutoTopicCreation: false });
 
-async function brokerAt(t: { after(fn: () => Promise<void>): void }): Promise<PulsarBroker> {
-  const env = await ensurePulsar();
-  const broker = await createPulsarBroker({
-    serviceUrl: env.serviceUrl,
-    adminUrl: env.adminUrl,
-    client: { maxBackoffIntervalMs: 200 },
-  });
-  t.after(() => broker.close());
-  return broker;
-}
+const brokerAt = async (t: { after(fn: () => unknown): void }): Promise<PulsarBroker> =>
+  quickBroker(t, await ensurePulsar());
 
 /** A quick 503 BROKER_UNAVAILABLE whose cause is the broker's error `code`. */
 async function refusedQuickly(publish: Promise<unknown>, code: string): Promise<void> {
@@ -115,8 +108,7 @@ test(
     const ns = await namespaceWithoutAutoCreation(env.adminUrl);
     const topic = `persistent://${ns}/q`;
     await new PulsarAdmin({ baseUrl: env.adminUrl }).createPartitionedTopic(topic, 2);
-    const client = new PulsarClient({ serviceUrl: env.serviceUrl, maxBackoffIntervalMs: 200 });
-    t.after(() => client.close());
+    const client = quickClient(t, env);
     const producer = await PartitionedProducer.create(client, { topic }, 2);
     const closed = new Promise<unknown>((r) => producer.once('closed', r));
     await adminCall(env.adminUrl, 'DELETE', `/admin/v2/persistent/${ns}/q/partitions?force=true`);

@@ -2,10 +2,11 @@
 // service consumer goes, its retry topic (`<topic>-<subscription>-RETRY`) is left.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { quickBroker, quickClient, unclosedQuickBroker } from './quick-reconnect.js';
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
-import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { PulsarClientError } from '../../src/pulsar/index.js';
 import { adminCall, ensurePulsar, freshNamespace } from '../helpers/pulsar.js';
-import { createPulsarBroker } from '../../src/broker/pulsar/index.js';
+
 import { isBrokerError } from '../../src/broker/index.js';
 import {
   ConsumerRunner,
@@ -35,8 +36,7 @@ test(
   async (t) => {
     const env = await ensurePulsar();
     const ns = await namespaceWith(env.adminUrl, 'a', 'b');
-    const client = new PulsarClient({ serviceUrl: env.serviceUrl, maxBackoffIntervalMs: 200 });
-    t.after(() => client.close());
+    const client = quickClient(t, env);
     const [a, b] = [`persistent://${ns}/a`, `persistent://${ns}/b`];
     const consumer = await PartitionedConsumer.subscribe(client, [a, b], { subscription: 's' });
     t.after(() => consumer.close());
@@ -62,12 +62,7 @@ test(
   async (t) => {
     const env = await ensurePulsar();
     const ns = await namespaceWith(env.adminUrl, 't', 't-s-RETRY');
-    const broker = await createPulsarBroker({
-      serviceUrl: env.serviceUrl,
-      adminUrl: env.adminUrl,
-      client: { maxBackoffIntervalMs: 200 },
-    });
-    t.after(() => broker.close());
+    const broker = await quickBroker(t, env);
     const consumer = await broker.subscribe({
       topic: `persistent://${ns}/t`,
       subscription: 's',
@@ -91,11 +86,7 @@ test(
     const env = await ensurePulsar();
     const ns = await namespaceWith(env.adminUrl, 'runner', 'runner-s-RETRY');
     const [topic, retryTopic] = [`persistent://${ns}/runner`, `persistent://${ns}/runner-s-RETRY`];
-    const broker = await createPulsarBroker({
-      serviceUrl: env.serviceUrl,
-      adminUrl: env.adminUrl,
-      client: { maxBackoffIntervalMs: 200 },
-    });
+    const broker = await unclosedQuickBroker(env);
     const pool = new ProducerPool(broker);
     t.after(async () => {
       await pool.close();

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { quickBroker, quickClient, unclosedQuickBroker } from './quick-reconnect.js';
 import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
-import { PulsarClient, PulsarClientError } from '../../src/pulsar/index.js';
+import { PulsarClientError } from '../../src/pulsar/index.js';
 import { adminCall, ensurePulsar, freshNamespace, freshTopic } from '../helpers/pulsar.js';
-import { createPulsarBroker } from '../../src/broker/pulsar/index.js';
+
 import {
   ConsumerRunner,
   ProducerPool,
@@ -21,8 +22,7 @@ const namespaceWithoutAutoCreation = (adminUrl: string) =>
 
 test('a producer on a terminated topic stops reconnecting and fails its sends with TopicTerminatedError', async (t) => {
   const env = await ensurePulsar();
-  const client = new PulsarClient({ serviceUrl: env.serviceUrl, maxBackoffIntervalMs: 200 });
-  t.after(() => client.close());
+  const client = quickClient(t, env);
   const topic = freshTopic('terminated');
   const producer = await client.createProducer({ topic, sendTimeoutMs: 0 });
   let failedAttempts = 0;
@@ -45,8 +45,7 @@ test('producer and consumer of a topic force-deleted (no auto-creation) close wi
   const ns = await namespaceWithoutAutoCreation(env.adminUrl);
   const topic = `persistent://${ns}/t`;
   await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/t`);
-  const client = new PulsarClient({ serviceUrl: env.serviceUrl, maxBackoffIntervalMs: 200 });
-  t.after(() => client.close());
+  const client = quickClient(t, env);
   const consumer = await client.subscribe({ topic, subscription: 's' });
   const producer = await client.createProducer({ topic, sendTimeoutMs: 0 });
   // Checked from the start: the rejections may come before the admin call returns.
@@ -63,8 +62,7 @@ test('a partitioned consumer whose partitioned topic is force-deleted fails its 
   const ns = await namespaceWithoutAutoCreation(env.adminUrl);
   const topic = `persistent://${ns}/p`;
   await new PulsarAdmin({ baseUrl: env.adminUrl }).createPartitionedTopic(topic, 2);
-  const client = new PulsarClient({ serviceUrl: env.serviceUrl, maxBackoffIntervalMs: 200 });
-  t.after(() => client.close());
+  const client = quickClient(t, env);
   const consumer = await PartitionedConsumer.subscribe(client, [topic], { subscription: 's' });
   t.after(() => consumer.close());
   const pending = assert.rejects(consumer.receive(), isResult('TopicNotFound'));
@@ -77,12 +75,7 @@ test('a listener whose topic is deleted stops, and the process goes on', async (
   const ns = await namespaceWithoutAutoCreation(env.adminUrl);
   const topic = `persistent://${ns}/listened`;
   await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/listened`);
-  const broker = await createPulsarBroker({
-    serviceUrl: env.serviceUrl,
-    adminUrl: env.adminUrl,
-    client: { maxBackoffIntervalMs: 200 },
-  });
-  t.after(() => broker.close());
+  const broker = await quickBroker(t, env);
   const seen: string[] = [];
   await broker.subscribe({
     topic,
@@ -116,11 +109,7 @@ test('a consumer runner whose topics are deleted subscribes again once they are 
     for (const n of names) await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/${n}`);
   };
   await create();
-  const broker = await createPulsarBroker({
-    serviceUrl: env.serviceUrl,
-    adminUrl: env.adminUrl,
-    client: { maxBackoffIntervalMs: 200 },
-  });
+  const broker = await unclosedQuickBroker(env);
   const pool = new ProducerPool(broker);
   t.after(async () => {
     await pool.close();
