@@ -1,6 +1,7 @@
 // Clients and adapter brokers for tests that delete or terminate topics under them: they try
 // again within 200 ms (so a refusal for good shows at once), and close when the test ends.
 import { createPulsarBroker, type PulsarBroker } from '../../src/broker/pulsar/index.js';
+import { ProducerPool } from '../../src/messaging/index.js';
 import { PulsarClient } from '../../src/pulsar/index.js';
 import type { PulsarEnv } from '../helpers/pulsar.js';
 
@@ -12,8 +13,7 @@ export function quickClient(t: After, env: PulsarEnv): PulsarClient {
   return client;
 }
 
-/** The broker without closing it after the test: for tests that close other things first. */
-export function unclosedQuickBroker(env: PulsarEnv): Promise<PulsarBroker> {
+function unclosedQuickBroker(env: PulsarEnv): Promise<PulsarBroker> {
   return createPulsarBroker({
     serviceUrl: env.serviceUrl,
     adminUrl: env.adminUrl,
@@ -25,4 +25,18 @@ export async function quickBroker(t: After, env: PulsarEnv): Promise<PulsarBroke
   const broker = await unclosedQuickBroker(env);
   t.after(() => broker.close());
   return broker;
+}
+
+/** A broker and a producer pool on it (as the service's runners use), the pool closed first. */
+export async function quickBrokerWithPool(
+  t: After,
+  env: PulsarEnv,
+): Promise<{ broker: PulsarBroker; pool: ProducerPool }> {
+  const broker = await unclosedQuickBroker(env);
+  const pool = new ProducerPool(broker);
+  t.after(async () => {
+    await pool.close();
+    await broker.close();
+  });
+  return { broker, pool };
 }

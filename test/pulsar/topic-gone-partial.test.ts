@@ -2,7 +2,7 @@
 // service consumer goes, its retry topic (`<topic>-<subscription>-RETRY`) is left.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { quickBroker, quickClient, unclosedQuickBroker } from './quick-reconnect.js';
+import { quickBroker, quickClient, quickBrokerWithPool } from './quick-reconnect.js';
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
 import { PulsarClientError } from '../../src/pulsar/index.js';
 import { adminCall, ensurePulsar, freshNamespace } from '../helpers/pulsar.js';
@@ -10,7 +10,6 @@ import { adminCall, ensurePulsar, freshNamespace } from '../helpers/pulsar.js';
 import { isBrokerError } from '../../src/broker/index.js';
 import {
   ConsumerRunner,
-  ProducerPool,
   defineConsumer,
   retainingDeadLetterSink,
 } from '../../src/messaging/index.js';
@@ -86,12 +85,7 @@ test(
     const env = await ensurePulsar();
     const ns = await namespaceWith(env.adminUrl, 'runner', 'runner-s-RETRY');
     const [topic, retryTopic] = [`persistent://${ns}/runner`, `persistent://${ns}/runner-s-RETRY`];
-    const broker = await unclosedQuickBroker(env);
-    const pool = new ProducerPool(broker);
-    t.after(async () => {
-      await pool.close();
-      await broker.close();
-    });
+    const { broker, pool } = await quickBrokerWithPool(t, env);
     const seen: string[] = [];
     const warnings: string[] = [];
     const log = (level: string) => (obj: object, msg?: string) => {

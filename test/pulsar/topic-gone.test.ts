@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { quickBroker, quickClient, unclosedQuickBroker } from './quick-reconnect.js';
+import { quickBroker, quickClient, quickBrokerWithPool } from './quick-reconnect.js';
 import { PulsarAdmin } from '../../src/pulsar/admin/index.js';
 import { PartitionedConsumer } from '../../src/pulsar/partitioned-consumer.js';
 import { PulsarClientError } from '../../src/pulsar/index.js';
@@ -8,7 +8,6 @@ import { adminCall, ensurePulsar, freshNamespace, freshTopic } from '../helpers/
 
 import {
   ConsumerRunner,
-  ProducerPool,
   defineConsumer,
   retainingDeadLetterSink,
 } from '../../src/messaging/index.js';
@@ -109,12 +108,7 @@ test('a consumer runner whose topics are deleted subscribes again once they are 
     for (const n of names) await adminCall(env.adminUrl, 'PUT', `/admin/v2/persistent/${ns}/${n}`);
   };
   await create();
-  const broker = await unclosedQuickBroker(env);
-  const pool = new ProducerPool(broker);
-  t.after(async () => {
-    await pool.close();
-    await broker.close();
-  });
+  const { broker, pool } = await quickBrokerWithPool(t, env);
   const seen: string[] = [];
   const runner = new ConsumerRunner(
     defineConsumer({
